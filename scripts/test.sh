@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Run every test: lint, the pre-render gate, unit + integration tests, golden notebooks (nbval).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/bootstrap.sh
+export PATH="$PWD/.venv/bin:$PATH" QUARTO_PYTHON="$PWD/.venv/bin/python"
+echo "==> ruff"
+ruff check src tests benchmarks
+echo "==> panache lint"
+panache lint .
+echo "==> xpo1review check"
+xpo1review check
+echo "==> pytest"
+pytest "$@"

@@ -1,0 +1,192 @@
+"""Kaplan-Meier, log-rank and Cox comparisons of XPO1-high vs XPO1-low patients (lifelines).
+
+Input frames have one row per patient with columns ``time`` (follow-up, any unit),
+``event`` (1 = death, 0 = censored) and ``xpo1`` (expression). A patient is XPO1-high
+when ``xpo1 > threshold``; ties at the threshold go to the low group.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from lifelines import CoxPHFitter, KaplanMeierFitter
+from lifelines.exceptions import ConvergenceError, ConvergenceWarning
+from lifelines.statistics import logrank_test
+
+from xpo1review.exceptions import SchemaError
+
+LOW, HIGH = "XPO1-low", "XPO1-high"
+GROUPS = (LOW, HIGH)
+REQUIRED = ("time", "event", "xpo1")
+
+
+@dataclass(frozen=True)
+class GroupStats:
+    """Size, deaths and median survival (``inf`` = not reached) of one group."""
+
+    label: str
+    n: int
+    events: int
+    median: float
+
+
+@dataclass(frozen=True)
+class SurvivalComparison:
+    """XPO1-high vs XPO1-low at one threshold: log-rank test and Cox hazard ratio."""
+
+    cutpoint: str
+    threshold: float
+    low: GroupStats
+    high: GroupStats
+    logrank_chi2: float
+    logrank_p: float
+    hr: float
+    hr_lower: float
+    hr_upper: float
+    cox_p: float
+    time_unit: str
+
+    @property
+    def n(self) -> int:
+        return self.low.n + self.high.n
+
+    @property
+    def events(self) -> int:
+        return self.low.events + self.high.events
+
+    @property
+    def high_worse(self) -> bool:
+        """True when the hazard of XPO1-high patients is the larger one (HR > 1)."""
+        return self.hr > 1
+
+    def as_frame(self) -> pd.DataFrame:
+        """One row per group, for tables and CSV download."""
+        rows = []
+        for g in (self.low, self.high):
+            rows.append(
+                {
+                    "cutpoint": self.cutpoint,
+                    "threshold": self.threshold,
+                    "group": g.label,
+                    "n": g.n,
+                    "events": g.events,
+                    f"median_{self.time_unit}": g.median,
+                    "logrank_p": self.logrank_p,
+                    "hr_high_vs_low": self.hr,
+                    "hr_lower95": self.hr_lower,
+                    "hr_upper95": self.hr_upper,
+                }
+            )
+        return pd.DataFrame(rows)
+
+
+def validate(frame: pd.DataFrame) -> pd.DataFrame:
+    """Check the survival input and return it with clean dtypes (rows with NA dropped)."""
+    missing = [c for c in REQUIRED if c not in frame.columns]
+    if missing:
+        raise SchemaError(
+            f"survival input lacks column(s) {missing}; expected {list(REQUIRED)} "
+            "(one row per patient)"
+        )
+    out = frame.dropna(subset=list(REQUIRED)).copy()
+    out["time"] = out["time"].astype(float)
+    out["event"] = out["event"].astype(int)
+    out["xpo1"] = out["xpo1"].astype(float)
+    if (out["time"] < 0).any():
+        raise SchemaError("survival input has negative follow-up times")
+    if not set(out["event"].unique()) <= {0, 1}:
+        raise SchemaError("survival input: 'event' must be 0 (censored) or 1 (death)")
+    return out
+
+
+def assign_groups(xpo1: pd.Series, threshold: float) -> pd.Series:
+    """``XPO1-high`` where ``xpo1 > threshold``, else ``XPO1-low``."""
+    return pd.Series(np.where(xpo1.to_numpy() > threshold, HIGH, LOW), index=xpo1.index)
+
+
+def kaplan_meier(frame: pd.DataFrame, label: str = "all") -> KaplanMeierFitter:
+    """Kaplan-Meier fit of ``time``/``event`` in ``frame``."""
+    return KaplanMeierFitter(label=label).fit(frame["time"], frame["event"])
+
+
+def km_by_group(frame: pd.DataFrame, groups: pd.Series) -> dict[str, KaplanMeierFitter]:
+    """One Kaplan-Meier fit per group label present in ``groups``."""
+    return {
+        g: kaplan_meier(frame[groups == g], label=g) for g in GROUPS if (groups == g).any()
+    }
+
+
+def logrank(frame: pd.DataFrame, groups: pd.Series) -> tuple[float, float]:
+    """Log-rank chi-square (1 df) and p-value comparing the two groups."""
+    low, high = frame[groups == LOW], frame[groups == HIGH]
+    res = logrank_test(low["time"], high["time"], low["event"], high["event"])
+    return float(res.test_statistic), float(res.p_value)
+
+
+def cox_hr(frame: pd.DataFrame, groups: pd.Series) -> tuple[float, float, float, float]:
+    """Cox hazard ratio of XPO1-high vs -low with its 95% CI and Wald p (NaN if no fit)."""
+    data = pd.DataFrame(
+        {"time": frame["time"], "event": frame["event"], "high": (groups == HIGH).astype(int)}
+    )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            cph = CoxPHFitter().fit(data, duration_col="time", event_col="event")
+    except ConvergenceError:
+        return (math.nan,) * 4
+    s = cph.summary.loc["high"]
+    return (
+        float(s["exp(coef)"]),
+        float(s["exp(coef) lower 95%"]),
+        float(s["exp(coef) upper 95%"]),
+        float(s["p"]),
+    )
+
+
+def group_stats(frame: pd.DataFrame, groups: pd.Series, label: str) -> GroupStats:
+    sub = frame[groups == label]
+    median = float(kaplan_meier(sub).median_survival_time_) if len(sub) else math.nan
+    return GroupStats(label, int(len(sub)), int(sub["event"].sum()), median)
+
+
+def compare(
+    frame: pd.DataFrame, threshold: float, cutpoint: str, time_unit: str = "days"
+) -> SurvivalComparison:
+    """Split at ``threshold`` and compare survival of the two groups."""
+    frame = validate(frame)
+    groups = assign_groups(frame["xpo1"], threshold)
+    if groups.nunique() < 2:
+        raise ValueError(f"threshold {threshold} puts every patient in one group")
+    chi2, p = logrank(frame, groups)
+    hr, lo, hi, cox_p = cox_hr(frame, groups)
+    return SurvivalComparison(
+        cutpoint=cutpoint,
+        threshold=float(threshold),
+        low=group_stats(frame, groups, LOW),
+        high=group_stats(frame, groups, HIGH),
+        logrank_chi2=chi2,
+        logrank_p=p,
+        hr=hr,
+        hr_lower=lo,
+        hr_upper=hi,
+        cox_p=cox_p,
+        time_unit=time_unit,
+    )
+
+
+def km_table(frame: pd.DataFrame, threshold: float, cutpoint: str) -> pd.DataFrame:
+    """Step table behind a Kaplan-Meier figure: survival and counts per group and time."""
+    frame = validate(frame)
+    groups = assign_groups(frame["xpo1"], threshold)
+    parts = []
+    for label, kmf in km_by_group(frame, groups).items():
+        tab = kmf.event_table.join(kmf.survival_function_).reset_index()
+        tab.columns = ["time", "removed", "observed", "censored", "entrance", "at_risk", "survival"]
+        tab.insert(0, "group", label)
+        tab.insert(0, "cutpoint", cutpoint)
+        parts.append(tab.drop(columns=["removed", "entrance"]))
+    return pd.concat(parts, ignore_index=True)

@@ -1,0 +1,246 @@
+"""Claims: what the text says the data shows, checked every time a chapter executes.
+
+Chapters use four functions::
+
+    begin_chapter("09-gastric")                      # hidden setup cell
+    expect(hr > 1, "stad-xpo1-high-worse-os",
+           "High XPO1 goes with shorter overall survival in gastric cancer", hr=hr, p=p)
+    cited("trials-142", "142 registered trials test SINE compounds", "sokolova2025prognostic")
+    not_checked("pdac-huang-55pct", "55% of PDACs overexpress XPO1", "no per-patient IHC data")
+
+A false ``expect`` raises :class:`ClaimDrift` naming the claim, chapter, statement and values,
+so ``quarto render`` stops and the tests fail.
+
+Where claims are stored: the golden notebook of every chapter (``tests/notebooks/<chapter>.ipynb``,
+written by ``xpo1review notebooks build``/``accept`` and committed) ends with a cell calling
+:func:`summary`, whose output is the chapter's claims as JSON. nbval compares that output on
+every test run, and the claims report (``xpo1review claims``, appendix ``chapters/claims.qmd``)
+reads it back, so the report works with Quarto's freeze without re-executing any chapter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from xpo1review.exceptions import ClaimDrift, ClaimError
+
+COMPUTED, CITED, NOT_CHECKED = "computed", "cited", "not checked"
+#: Tag of the golden-notebook cell whose output holds the chapter's claims.
+SUMMARY_TAG = "xpo1review-claims"
+
+
+@dataclass
+class Claim:
+    id: str
+    chapter: str
+    statement: str
+    kind: str
+    status: str
+    values: dict[str, Any] = field(default_factory=dict)
+    key: str | None = None
+    reason: str | None = None
+
+
+_chapter: str | None = None
+_claims: dict[str, Claim] = {}
+#: (path relative to the root, sha256) of every golden notebook the report read in this process.
+_files_read: list[tuple[str, str]] = []
+
+
+def begin_chapter(chapter_id: str) -> None:
+    """Start a chapter's execution: later claims belong to ``chapter_id`` (the file's stem)."""
+    global _chapter
+    if not chapter_id or not isinstance(chapter_id, str):
+        raise ClaimError(f"begin_chapter needs the chapter's file stem, got {chapter_id!r}")
+    _chapter = chapter_id
+    _claims.clear()
+
+
+def expect(condition: Any, claim_id: str, statement: str, **values: Any) -> None:
+    """Assert a data-backed statement; raise :class:`ClaimDrift` if the data contradict it."""
+    holds = _truth(condition, claim_id)
+    claim = _register(claim_id, statement, COMPUTED, "holds" if holds else "drifted", values)
+    if not holds:
+        shown = ", ".join(f"{k}={v!r}" for k, v in claim.values.items()) or "(none given)"
+        raise ClaimDrift(
+            f"claim {claim_id!r} no longer holds in chapter {claim.chapter}: "
+            f"{statement!r}; values: {shown}. The data no longer support this sentence: "
+            f"check the data change, then rewrite the sentence and its claim in "
+            f"chapters/{claim.chapter}.qmd"
+        )
+
+
+def cited(claim_id: str, statement: str, key: str, **values: Any) -> None:
+    """Register a fact taken from the literature (``key``: its bibliography key)."""
+    key = (key or "").lstrip("@").strip()
+    if not key:
+        raise ClaimError(f"cited claim {claim_id!r} needs the bibliography key of its source")
+    _register(claim_id, statement, CITED, "cited", values, key=key)
+
+
+def not_checked(claim_id: str, statement: str, reason: str) -> None:
+    """Register a statement the project's data cannot check, and why."""
+    if not reason:
+        raise ClaimError(f"claim {claim_id!r}: say why it is not checked")
+    _register(claim_id, statement, NOT_CHECKED, "not checked", {}, reason=reason)
+
+
+def claims() -> list[Claim]:
+    """The claims registered since the last :func:`begin_chapter`, in order."""
+    return list(_claims.values())
+
+
+def summary() -> None:
+    """Print this chapter's claims as JSON (the last cell of every golden notebook)."""
+    print(json.dumps([asdict(c) for c in claims()], indent=1, sort_keys=True, ensure_ascii=False))
+
+
+# --- internals ----------------------------------------------------------------
+def _register(claim_id: str, statement: str, kind: str, status: str,
+              values: dict[str, Any], **extra: Any) -> Claim:
+    if _chapter is None:
+        raise ClaimError(
+            f"claim {claim_id!r} made before begin_chapter(...): add the chapter's setup cell "
+            "`from xpo1review.claims import begin_chapter; begin_chapter(\"<file stem>\")`"
+        )
+    if not isinstance(claim_id, str) or not claim_id.strip():
+        raise ClaimError(f"chapter {_chapter}: a claim id must be a non-empty string")
+    if not isinstance(statement, str) or not statement.strip():
+        raise ClaimError(f"claim {claim_id!r} in chapter {_chapter} needs its statement")
+    if claim_id in _claims:
+        raise ClaimError(
+            f"claim id {claim_id!r} is used twice in chapter {_chapter} "
+            f"(first: {_claims[claim_id].statement!r}); give each claim its own id "
+            "(re-running a cell interactively? call begin_chapter again)"
+        )
+    claim = Claim(claim_id, _chapter, statement, kind, status,
+                  {k: _plain(v) for k, v in values.items()}, **extra)
+    _claims[claim_id] = claim
+    return claim
+
+
+def _truth(condition: Any, claim_id: str) -> bool:
+    try:
+        return bool(condition)
+    except (TypeError, ValueError) as err:
+        raise ClaimError(
+            f"claim {claim_id!r}: the condition must be a single true/false value, "
+            f"got {type(condition).__name__} ({err})"
+        ) from err
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe, platform-stable copy of a value (floats to 6 significant digits)."""
+    if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:
+        value = value.item()
+    if isinstance(value, bool | int | str) or value is None:
+        return value
+    if isinstance(value, float):
+        return value if not math.isfinite(value) else float(f"{value:.6g}")
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return str(value)
+
+
+# --- the report -----------------------------------------------------------------
+def load_all(root: Path | None = None) -> list[dict[str, Any]]:
+    """Every claim recorded in the golden notebooks, in book order, with report status."""
+    from xpo1review.notebooks import cache, convert  # lazy: keeps chapter imports light
+
+    root = root or _root()
+    stale = set(cache.stale_chapters(root))
+    out: list[dict[str, Any]] = []
+    for chapter in cache.python_chapters(root):
+        golden = convert.golden_path(root, chapter)
+        if not golden.is_file():
+            continue
+        data = golden.read_bytes()
+        _files_read.append((golden.relative_to(root).as_posix(), hashlib.sha256(data).hexdigest()))
+        for claim in convert.claims_from_notebook(golden):
+            if chapter in stale and claim["kind"] == COMPUTED:
+                claim["status"] = "stale: run `xpo1review notebooks build`"
+            out.append(claim)
+    return out
+
+
+def duplicates(records: list[dict[str, Any]]) -> list[str]:
+    """Claim ids used in more than one chapter."""
+    seen: dict[str, str] = {}
+    problems = []
+    for c in records:
+        if c["id"] in seen and seen[c["id"]] != c["chapter"]:
+            problems.append(f"claim id {c['id']!r} is used in {seen[c['id']]} and {c['chapter']}")
+        seen.setdefault(c["id"], c["chapter"])
+    return problems
+
+
+def files_read() -> list[tuple[str, str]]:
+    """(path, sha256) of the golden notebooks :func:`load_all` read in this process."""
+    return list(dict.fromkeys(_files_read))
+
+
+def _values_text(values: dict[str, Any]) -> str:
+    return ", ".join(f"{k} = {v}" for k, v in values.items())
+
+
+def _source_text(c: dict[str, Any]) -> str:
+    if c["kind"] == CITED:
+        return f"[@{c['key']}]"
+    return c.get("reason") or ""
+
+
+def report_rows(records: list[dict[str, Any]]) -> list[list[str]]:
+    """Rows (id, chapter, statement, kind, values, status/source) for a table."""
+    return [[c["id"], c["chapter"], c["statement"], c["kind"], _values_text(c["values"]),
+             c["status"] + (f" ({_source_text(c)})" if _source_text(c) else "")]
+            for c in records]
+
+
+HEADER = ["Claim", "Chapter", "Statement", "Kind", "Values", "Status"]
+
+
+def report_markdown(root: Path | None = None) -> str:
+    """The claims report as a Markdown pipe table (used by ``chapters/claims.qmd``)."""
+    records = load_all(root)
+    if not records:
+        return "*No claims are recorded yet: run `xpo1review notebooks build`.*"
+    esc = [[cell.replace("|", "\\|").replace("\n", " ") for cell in row]
+           for row in report_rows(records)]
+    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    lines += ["| " + " | ".join(row) + " |" for row in esc]
+    return "\n".join(lines)
+
+
+def _root() -> Path:
+    from xpo1review.paths import project_root
+
+    return project_root()
+
+
+def handle(args: argparse.Namespace) -> int:
+    records = load_all()
+    if args.json:
+        print(json.dumps(records, indent=1, ensure_ascii=False))
+    else:
+        for row in report_rows(records):
+            print("\t".join(row))
+    problems = duplicates(records)
+    for p in problems:
+        print(f"xpo1review claims: {p}", file=sys.stderr)
+    drifted = [c for c in records if c["status"] == "drifted"]
+    return 1 if problems or drifted else 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("claims", help="list every claim of the book (id, chapter, kind, status)")
+    p.add_argument("--json", action="store_true", help="print the claims as JSON")
+    p.set_defaults(handler=handle)

@@ -1,0 +1,59 @@
+"""Errors by domain. Each message says what went wrong, where, and what to do."""
+
+from __future__ import annotations
+
+
+class XPO1ReviewError(Exception):
+    """Base class: the CLI prints these without a traceback and exits 1."""
+
+
+# --- data -------------------------------------------------------------------
+class DataError(XPO1ReviewError):
+    """A data source is unknown, unreadable or malformed."""
+
+
+class UnknownSource(DataError):
+    """A source id that is not in data/sources.yaml."""
+
+
+class ChecksumMismatch(DataError):
+    """A file's sha256 differs from the pinned one."""
+
+
+class SourceUnavailable(DataError):
+    """A registered source that cannot be had in this build (unpinned, offline, ...)."""
+
+
+class SchemaError(DataError):
+    """A loaded table fails validation."""
+
+
+# --- claims and notebooks ---------------------------------------------------
+class ClaimDrift(XPO1ReviewError):
+    """A statement in the text no longer matches the data."""
+
+
+class ClaimError(XPO1ReviewError):
+    """A claim is misused (duplicate id, bad arguments)."""
+
+
+class QmdSyntaxError(XPO1ReviewError):
+    """A chapter cannot be parsed (unclosed fence, bad YAML); names file and line."""
+
+
+class NotebookError(XPO1ReviewError):
+    """A chapter fails to execute or its golden notebook is stale."""
+
+
+# --- citations --------------------------------------------------------------
+class CitationError(XPO1ReviewError):
+    """The bibliography or the chapters' citations are inconsistent."""
+
+
+# --- curated tables and external APIs ---------------------------------------
+class CuratedDataError(DataError):
+    """A row of a curated file (trials, compounds, ...) breaks its schema."""
+
+
+class RemoteAPIError(XPO1ReviewError):
+    """An online service (ClinicalTrials.gov, Crossref) failed or answered nonsense."""

@@ -1,0 +1,1 @@
+"""Tables of the book: one function per table, one house style."""

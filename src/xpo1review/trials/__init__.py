@@ -1,0 +1,1 @@
+"""Curated trials, compounds, mutations and protein features; the ClinicalTrials.gov client."""
