@@ -1,8 +1,8 @@
 """The abbreviations list (``data/abbreviations.csv``) and its check against the text.
 
 Columns: ``term``, ``expansion``, ``kind``. ``kind`` is ``abbreviation`` (shown in the
-abbreviations appendix) or ``symbol`` (gene, protein, compound or cell-line names that are
-used as they are and not expanded). Every term must occur in the chapters, and every
+abbreviations appendix) or ``symbol`` (names of genes, proteins, compounds, cell lines,
+software or databases, used as they are). Every term must occur in the chapters, and every
 abbreviation-like word in the chapters (two or more capitals, e.g. ``HCC``, ``miRNAs``) must
 be a term.
 """
@@ -26,7 +26,8 @@ APPENDIX = "chapters/abbreviations.qmd"
 KINDS = {"abbreviation", "symbol"}
 
 _CANDIDATE = re.compile(r"(?<![\w-])(?=[\w-]*[A-Z][\w-]*[A-Z])[A-Za-z][\w-]*[A-Za-z0-9](?![\w-])")
-_NOT_ABBREVIATION = re.compile(r"^(NCT\d{8}|[IVX]+|[A-Z]\d+[A-Z]?)$")  # trial ids, roman, E571K
+#: Not abbreviations: trial ids, RefSeq ids, roman numerals (phase IB), residues (E571K).
+_NOT_ABBREVIATION = re.compile(r"^(NCT\d{8}|[A-Z]{2}_\d+|[IVX]+[AB]?|[A-Z]\d+[A-Z]?)$")
 
 
 def load(root: Path) -> pd.DataFrame:

@@ -94,12 +94,26 @@ def check_kernel() -> Iterator[Finding]:
                   "--name python3 (and set QUARTO_PYTHON to this Python)")
 
 
+DATA_STATES = {
+    "ok": (True, "cached and verified", ""),
+    "unpinned": (True, "cached, but has no pinned sha256 to verify against", ""),
+    "missing": (False, "not in the cache", "xpo1review data fetch {id}"),
+    "mismatch": (False, "cached file does not match its sha256",
+                 "delete {path} and run: xpo1review data fetch {id}"),
+}
+
+
 def check_data() -> Iterator[Finding]:
     from xpo1review.data import fetch, registry
 
     for source in registry.load_registry().values():
-        state = fetch.status(source)
-        yield Finding(state.ok, f"data {source.id}: {state.summary}", state.fix)
+        result = fetch.check(source)
+        ok, summary, fix = DATA_STATES[result.state]
+        if result.state == "missing" and not source.pinned:
+            ok, summary = True, "optional, unpinned and not cached (needs the internet)"
+            fix = ""
+        yield Finding(ok, f"data {source.id}: {summary}",
+                      fix.format(id=source.id, path=result.path))
 
 
 CHECKS: list[Callable[[], Iterator[Finding]]] = [

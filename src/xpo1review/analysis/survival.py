@@ -190,3 +190,65 @@ def km_table(frame: pd.DataFrame, threshold: float, cutpoint: str) -> pd.DataFra
         tab.insert(0, "cutpoint", cutpoint)
         parts.append(tab.drop(columns=["removed", "entrance"]))
     return pd.concat(parts, ignore_index=True)
+
+
+@dataclass(frozen=True)
+class SurvivalAnalysis:
+    """Both cut-points for one cohort: the median and the search-corrected optimal one."""
+
+    cohort: str
+    frame: pd.DataFrame
+    median: SurvivalComparison
+    optimal: SurvivalComparison
+    maxstat: object  # cutpoints.MaxstatResult
+    time_unit: str
+    description: str = ""
+    sources: tuple[tuple[str, str | None], ...] = ()
+
+    @property
+    def n(self) -> int:
+        return self.median.n
+
+    @property
+    def events(self) -> int:
+        return self.median.events
+
+    def comparisons(self) -> tuple[SurvivalComparison, SurvivalComparison]:
+        return self.median, self.optimal
+
+    def summary(self) -> pd.DataFrame:
+        """Both comparisons, one row per group, plus the corrected p of the optimal cut."""
+        out = pd.concat([c.as_frame() for c in self.comparisons()], ignore_index=True)
+        out.insert(0, "cohort", self.cohort)
+        out["p_corrected_permutation"] = np.where(
+            out["cutpoint"] == "optimal", self.maxstat.p_permutation, np.nan
+        )
+        out["p_corrected_lausen92"] = np.where(
+            out["cutpoint"] == "optimal", self.maxstat.p_lausen92, np.nan
+        )
+        return out
+
+
+def analyse(
+    frame: pd.DataFrame,
+    cohort: str,
+    time_unit: str = "days",
+    description: str = "",
+    sources: tuple[tuple[str, str | None], ...] = (),
+    **maxstat_kwargs,
+) -> SurvivalAnalysis:
+    """Median and optimal (maximally selected log-rank) cut-point comparisons of ``frame``."""
+    from xpo1review.analysis.cutpoints import maxstat, median_cutpoint
+
+    frame = validate(frame)
+    ms = maxstat(frame, **maxstat_kwargs)
+    return SurvivalAnalysis(
+        cohort=cohort,
+        frame=frame,
+        median=compare(frame, median_cutpoint(frame["xpo1"]), "median", time_unit),
+        optimal=compare(frame, ms.threshold, "optimal", time_unit),
+        maxstat=ms,
+        time_unit=time_unit,
+        description=description,
+        sources=tuple(sources),
+    )

@@ -1,0 +1,151 @@
+"""Cut-points for XPO1-high vs XPO1-low: the median and the "optimal" one.
+
+The review chose, per cohort, the cut-off "with the largest difference in survival". A
+p-value taken at such a cut-off is too small, because many cut-offs were tried. We use the
+maximally selected log-rank statistic (Lausen & Schumacher 1992; as in R's ``maxstat``):
+
+* every distinct XPO1 value ``u`` that leaves at least ``min_prop`` of the patients on each
+  side is a candidate (low = ``xpo1 <= u``);
+* for each candidate, the linear rank statistic of the log-rank scores is standardised by
+  its permutation mean and variance; the optimal cut-point maximises ``|Z|``;
+* the p-value of ``max |Z|`` is corrected for the search in two ways: a seeded permutation
+  test (the reported, primary value: exact up to Monte-Carlo error, valid for small n and
+  ties) and the Lausen & Schumacher (1992) closed-form approximation (a cross-check).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+DEFAULT_MIN_PROP = 0.2
+DEFAULT_PERMUTATIONS = 2000
+DEFAULT_SEED = 20250101
+
+
+@dataclass(frozen=True)
+class MaxstatResult:
+    """The maximally selected log-rank statistic and its search-corrected p-values."""
+
+    threshold: float
+    statistic: float
+    p_permutation: float
+    p_lausen92: float
+    min_prop: float
+    n_candidates: int
+    n_permutations: int
+    seed: int
+    profile: pd.DataFrame
+
+    @property
+    def p_corrected(self) -> float:
+        """The primary search-corrected p-value (permutation)."""
+        return self.p_permutation
+
+
+def median_cutpoint(xpo1: pd.Series) -> float:
+    """The median of XPO1 (high = above the median)."""
+    return float(np.median(np.asarray(xpo1, dtype=float)))
+
+
+def logrank_scores(time: np.ndarray, event: np.ndarray) -> np.ndarray:
+    """Log-rank (Savage) scores: event minus the Nelson-Aalen cumulative hazard at ``time``.
+
+    Tied times share the same risk set, as in the log-rank test.
+    """
+    time = np.asarray(time, dtype=float)
+    event = np.asarray(event, dtype=float)
+    uniq, inverse = np.unique(time, return_inverse=True)
+    deaths = np.bincount(inverse, weights=event)
+    counts = np.bincount(inverse)
+    at_risk = counts[::-1].cumsum()[::-1]
+    cumhaz = np.cumsum(deaths / at_risk)
+    return event - cumhaz[inverse]
+
+
+def candidate_cutpoints(xpo1: np.ndarray, min_prop: float) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values ``u`` with ``min_prop <= P(xpo1 <= u) <= 1 - min_prop``; and the counts."""
+    x = np.sort(np.asarray(xpo1, dtype=float))
+    n = len(x)
+    uniq = np.unique(x)
+    n_low = np.searchsorted(x, uniq, side="right")
+    keep = (n_low >= min_prop * n) & (n_low <= (1 - min_prop) * n) & (n_low < n)
+    return uniq[keep], n_low[keep]
+
+
+def _standardised(sums: np.ndarray, n_low: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    n = len(scores)
+    mean = n_low * scores.mean()
+    ss = ((scores - scores.mean()) ** 2).sum()
+    var = n_low * (n - n_low) / (n * (n - 1)) * ss
+    return (sums - mean) / np.sqrt(var)
+
+
+def standardised_statistics(
+    time: np.ndarray, event: np.ndarray, xpo1: np.ndarray, min_prop: float = DEFAULT_MIN_PROP
+) -> pd.DataFrame:
+    """Standardised log-rank statistic ``Z`` for every candidate cut-point."""
+    scores = logrank_scores(time, event)
+    order = np.argsort(np.asarray(xpo1, dtype=float), kind="stable")
+    cuts, n_low = candidate_cutpoints(xpo1, min_prop)
+    sums = np.cumsum(scores[order])[n_low - 1]
+    z = _standardised(sums, n_low, scores)
+    return pd.DataFrame({"threshold": cuts, "n_low": n_low, "statistic": z})
+
+
+def p_lausen92(b: float, min_prop: float) -> float:
+    """Lausen & Schumacher (1992) approximation of P(max |Z| >= b) over [min_prop, 1-min_prop]."""
+    eps1, eps2 = min_prop, 1 - min_prop
+    phi = stats.norm.pdf(b)
+    p = phi * (b - 1 / b) * np.log(eps2 * (1 - eps1) / ((1 - eps2) * eps1)) + 4 * phi / b
+    return float(min(max(p, 0.0), 1.0))
+
+
+def _permutation_max(
+    scores: np.ndarray, n_low: np.ndarray, n_permutations: int, seed: int
+) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    out = np.empty(n_permutations)
+    chunk = 500
+    for start in range(0, n_permutations, chunk):
+        k = min(chunk, n_permutations - start)
+        perm = rng.permuted(np.tile(scores, (k, 1)), axis=1)
+        sums = np.cumsum(perm, axis=1)[:, n_low - 1]
+        out[start : start + k] = np.abs(_standardised(sums, n_low, scores)).max(axis=1)
+    return out
+
+
+def maxstat(
+    frame: pd.DataFrame,
+    min_prop: float = DEFAULT_MIN_PROP,
+    n_permutations: int = DEFAULT_PERMUTATIONS,
+    seed: int = DEFAULT_SEED,
+) -> MaxstatResult:
+    """Optimal cut-point of ``frame['xpo1']`` for ``time``/``event``, with corrected p-values."""
+    if not 0 < min_prop < 0.5:
+        raise ValueError(f"min_prop must be in (0, 0.5), got {min_prop}")
+    time, event, x = (frame[c].to_numpy(dtype=float) for c in ("time", "event", "xpo1"))
+    profile = standardised_statistics(time, event, x, min_prop)
+    if profile.empty:
+        raise ValueError(
+            f"no cut-point leaves {min_prop:.0%} of {len(x)} patients in each group"
+        )
+    best = int(np.abs(profile["statistic"]).to_numpy().argmax())
+    stat = float(abs(profile["statistic"].iloc[best]))
+    scores = logrank_scores(time, event)
+    null = _permutation_max(scores, profile["n_low"].to_numpy(), n_permutations, seed)
+    p_perm = (1 + int((null >= stat - 1e-12).sum())) / (n_permutations + 1)
+    return MaxstatResult(
+        threshold=float(profile["threshold"].iloc[best]),
+        statistic=stat,
+        p_permutation=float(p_perm),
+        p_lausen92=p_lausen92(stat, min_prop),
+        min_prop=min_prop,
+        n_candidates=len(profile),
+        n_permutations=n_permutations,
+        seed=seed,
+        profile=profile,
+    )

@@ -1,0 +1,1 @@
+"""References and the citation gate: ``references.bib``, chapter citations, Crossref checks."""

@@ -1,0 +1,138 @@
+"""The data registry: ``data/sources.yaml`` parsed into :class:`Source` records."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from xpo1review.exceptions import DataError, UnknownSource
+from xpo1review.paths import project_root
+
+#: The book's cohorts (TCGA study abbreviations; colon and rectum together as COADREAD).
+COHORTS = ("ESCA", "STAD", "LIHC", "CHOL", "PAAD", "COADREAD")
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_REQUIRED = ("id", "url", "sha256", "format", "licence", "cite", "description", "mirror", "cohorts")
+_ROLES = {"survival", "expression", "paired-subset", "curated-cohort", "summary", "documentation"}
+
+
+@dataclass(frozen=True)
+class Source:
+    """One registered file. ``sha256`` is ``None`` for an unpinned source."""
+
+    id: str
+    url: str
+    sha256: str | None
+    format: str
+    licence: str
+    cite: tuple[str, ...]
+    description: str
+    mirror_path: str
+    cohorts: tuple[str, ...]
+    role: str = "expression"
+    origin: str | None = None
+
+    @property
+    def pinned(self) -> bool:
+        return self.sha256 is not None
+
+    @property
+    def filename(self) -> str:
+        return Path(self.mirror_path).name
+
+    @property
+    def citation(self) -> str:
+        """Pandoc citation, e.g. ``[@liu2018cdr]``."""
+        return "[" + "; ".join(f"@{key}" for key in self.cite) + "]"
+
+
+def registry_path() -> Path:
+    return project_root() / "data" / "sources.yaml"
+
+
+def load_registry(path: Path | None = None) -> dict[str, Source]:
+    """All sources by id, in file order. Raises DataError naming the entry that is malformed."""
+    path = Path(path) if path is not None else registry_path()
+    stat = path.stat()
+    return dict(_load(str(path.resolve()), stat.st_mtime_ns, stat.st_size))
+
+
+@lru_cache(maxsize=8)
+def _load(path: str, _mtime: int, _size: int) -> tuple[tuple[str, Source], ...]:
+    try:
+        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise DataError(f"{path}: not valid YAML: {err}") from err
+    entries = doc.get("sources") if isinstance(doc, dict) else None
+    if not isinstance(entries, list):
+        raise DataError(f"{path}: expected a top-level `sources:` list")
+    out: dict[str, Source] = {}
+    for n, entry in enumerate(entries, 1):
+        src = _parse_entry(path, n, entry)
+        if src.id in out:
+            raise DataError(f"{path}: entry {n}: duplicate source id {src.id!r}")
+        out[src.id] = src
+    return tuple(out.items())
+
+
+def _parse_entry(path: str, n: int, entry: object) -> Source:
+    where = f"{path}: entry {n}"
+    if not isinstance(entry, dict):
+        raise DataError(f"{where}: expected a mapping, got {type(entry).__name__}")
+    missing = [key for key in _REQUIRED if key not in entry]
+    if missing:
+        raise DataError(f"{where} ({entry.get('id', '?')}): missing field(s) {', '.join(missing)}")
+    sid = str(entry["id"])
+    sha = entry["sha256"]
+    if sha is not None and not _SHA256.match(str(sha)):
+        raise DataError(f"{where} ({sid}): sha256 must be 64 lowercase hex digits or null")
+    role = str(entry.get("role", "expression"))
+    if role not in _ROLES:
+        raise DataError(f"{where} ({sid}): role {role!r} not one of {sorted(_ROLES)}")
+    cite = entry["cite"]
+    cite = (cite,) if isinstance(cite, str) else tuple(str(k) for k in cite)
+    cohorts = tuple(str(c) for c in entry["cohorts"] or ())
+    bad = [c for c in cohorts if c not in COHORTS]
+    if bad:
+        raise DataError(f"{where} ({sid}): unknown cohort(s) {bad}; known: {', '.join(COHORTS)}")
+    return Source(
+        id=sid,
+        url=str(entry["url"]),
+        sha256=None if sha is None else str(sha),
+        format=str(entry["format"]),
+        licence=str(entry["licence"]),
+        cite=cite,
+        description=str(entry["description"]),
+        mirror_path=str(entry["mirror"]),
+        cohorts=cohorts,
+        role=role,
+        origin=entry.get("origin"),
+    )
+
+
+def get_source(source_id: str, registry: dict[str, Source] | None = None) -> Source:
+    """The source with this id, or UnknownSource with close matches."""
+    registry = registry if registry is not None else load_registry()
+    try:
+        return registry[source_id]
+    except KeyError:
+        close = difflib.get_close_matches(source_id, list(registry), n=3, cutoff=0.5)
+        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        raise UnknownSource(
+            f"unknown data source {source_id!r} (not in {registry_path()}).{hint} "
+            "Run `xpo1review data status` for the list."
+        ) from None
+
+
+def sources_for_cohort(cohort: str, role: str | None = None) -> list[Source]:
+    """Sources serving a cohort (optionally of one role), in registry order."""
+    return [
+        s
+        for s in load_registry().values()
+        if cohort in s.cohorts and (role is None or s.role == role)
+    ]

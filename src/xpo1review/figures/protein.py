@@ -1,0 +1,112 @@
+"""The XPO1 protein (the review's Fig. 1) drawn from data/xpo1_features.csv.
+
+Only features with a cited position are drawn to scale (the chain, Cys528, the hotspot
+residues); domains, HEAT repeats and the NES-binding groove have no positions in the sources
+used, so they are listed beside the map, never placed by guess.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from xpo1review.figures.style import MUTED, OKABE_ITO, DataFigure, footnote, new_figure
+from xpo1review.trials import curated
+
+KIND_COLOURS = {"residue": OKABE_ITO["blue"], "hotspot": OKABE_ITO["vermillion"]}
+KIND_LABELS = {"residue": "inhibitor-binding residue", "hotspot": "mutation hotspot"}
+
+
+def _chain(features: pd.DataFrame) -> pd.Series:
+    chain = features[features["kind"] == "chain"]
+    if len(chain) != 1:
+        raise ValueError(f"data/xpo1_features.csv needs exactly one 'chain' row, has {len(chain)}")
+    return chain.iloc[0]
+
+
+def positioned(features: pd.DataFrame) -> pd.DataFrame:
+    """Single-residue features with a cited position, N- to C-terminal."""
+    sites = features[features["kind"].isin(list(KIND_COLOURS)) & features["start"].notna()]
+    return sites.sort_values("start").reset_index(drop=True)
+
+
+def unpositioned(features: pd.DataFrame) -> pd.DataFrame:
+    """Features the sources name without residue positions."""
+    rest = features[features["start"].isna()]
+    return rest.sort_values(["kind", "order"], na_position="last").reset_index(drop=True)
+
+
+def _short_name(feature: str) -> str:
+    return feature.split(" (")[0]
+
+
+def alt_text(features: pd.DataFrame | None = None, root: Path | None = None) -> str:
+    """Alternative text of the figure, written from the data it shows."""
+    features = curated.features(root) if features is None else features
+    chain = _chain(features)
+    sites = positioned(features)
+    marks = ", ".join(f"{_short_name(s.feature)} ({KIND_LABELS[s.kind]})"
+                      for s in sites.itertuples())
+    domains = ", ".join(features[features["kind"] == "domain"].sort_values("order")["feature"])
+    return (f"Linear map of the XPO1 protein, residues 1 to {int(chain.end)}, with markers at "
+            f"{marks}. Listed beside the map without positions: the domains {domains}, the "
+            "HEAT motifs and the NES-binding groove between H11 and H12.")
+
+
+def _side_text(features: pd.DataFrame) -> str:
+    rest = unpositioned(features)
+    domains = rest[rest["kind"] == "domain"]["feature"].tolist()
+    lines = ["Named without residue positions (not drawn):",
+             "Domains, N- to C-terminal: " + "; ".join(domains)]
+    for row in rest[rest["kind"] != "domain"].itertuples():
+        lines.append(f"{row.feature}: {row.statement_as_stated}")
+    return "\n".join(_wrap(line, 110) for line in lines)
+
+
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width, subsequent_indent="   "))
+
+
+def protein_map(root: Path | None = None) -> DataFigure:
+    """Draw the XPO1 domain map; returns the figure and the rows it drew."""
+    features = curated.features(root)
+    chain = _chain(features)
+    length = int(chain.end)
+    sites = positioned(features)
+    fig, ax = new_figure(figsize=(7.5, 3.6))
+    ax.add_patch(_bar(length))
+    heights = [1.0 + 0.35 * (i % 2) for i in range(len(sites))]  # stagger close labels
+    for site, height in zip(sites.itertuples(), heights, strict=True):
+        colour = KIND_COLOURS[site.kind]
+        ax.plot([site.start, site.start], [0.5, height], color=colour, lw=1.2)
+        ax.plot(site.start, height, "o", color=colour, ms=6)
+        ax.annotate(_short_name(site.feature), (site.start, height), xytext=(0, 6),
+                    textcoords="offset points", ha="center", fontsize=8)
+    for kind, colour in KIND_COLOURS.items():
+        ax.plot([], [], "o", color=colour, label=KIND_LABELS[kind])
+    ax.legend(loc="upper left", fontsize=7, ncols=2)
+    ax.set_xlim(-20, length + 20)
+    ax.set_ylim(-0.1, 1.9)
+    ax.set_yticks([])
+    ax.spines["left"].set_visible(False)
+    ax.set_xticks([1, *sites["start"].astype(int).tolist(), length])
+    ax.tick_params(axis="x", labelsize=7, rotation=0)
+    ax.set_xlabel("residue")
+    ax.set_title(f"{chain.feature}: {length} amino acids", loc="left")
+    fig.text(0.01, 0.02, _side_text(features), fontsize=6.5, va="bottom", ha="left")
+    fig.subplots_adjust(bottom=0.42, top=0.9)
+    footnote(fig, "Source: data/xpo1_features.csv (positions as stated in the review and its "
+             "references); made by xpo1review.figures.protein.protein_map")
+    drawn = pd.concat([features[features["kind"] == "chain"], sites], ignore_index=True)
+    caption = ("XPO1 protein map. Positions as stated in the review: length 1071 aa, Cys528 "
+               "and the hotspot residues E571, D624 and R749.")
+    return DataFigure(fig, drawn, caption)
+
+
+def _bar(length: int):
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((1, 0.3), length - 1, 0.2, facecolor="#e6e6e6", edgecolor=MUTED, lw=0.8)

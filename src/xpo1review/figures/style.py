@@ -1,0 +1,113 @@
+"""One house style for the book's figures, and the provenance line every figure carries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.figure import Figure
+
+# Okabe & Ito (2008), safe for the common colour-vision deficiencies.
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "skyblue": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+}
+GROUP_COLOURS = {"XPO1-low": OKABE_ITO["blue"], "XPO1-high": OKABE_ITO["vermillion"]}
+TISSUE_COLOURS = {"normal": OKABE_ITO["skyblue"], "tumour": OKABE_ITO["orange"]}
+SOURCE_COLOURS = {"OncoDB": OKABE_ITO["green"], "GEPIA2": OKABE_ITO["purple"]}
+MUTED = "#7f7f7f"
+
+RC = {
+    "figure.dpi": 110,
+    "savefig.dpi": 200,
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.labelsize": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "legend.frameon": False,
+    "axes.prop_cycle": mpl.cycler(color=list(OKABE_ITO.values())[1:]),
+}
+
+
+@dataclass
+class DataFigure:
+    """A figure and the data drawn in it (for CSV download and stable tests)."""
+
+    figure: Figure
+    data: pd.DataFrame
+    caption: str
+
+    def _repr_png_(self) -> bytes | None:  # shown by Jupyter/Quarto like a plain figure
+        from io import BytesIO
+
+        buf = BytesIO()
+        self.figure.savefig(buf, format="png", bbox_inches="tight")
+        plt.close(self.figure)
+        return buf.getvalue()
+
+    def __repr__(self) -> str:  # stable text output for golden notebooks
+        return f"<figure: {self.caption}>"
+
+    def to_csv(self, path) -> None:
+        self.data.to_csv(path, index=False)
+
+
+@contextmanager
+def house_style():
+    """Context in which figures get the house style."""
+    with mpl.rc_context(RC):
+        yield
+
+
+def new_figure(nrows: int = 1, ncols: int = 1, **kwargs) -> tuple[Figure, object]:
+    """``plt.subplots`` in the house style."""
+    with house_style():
+        return plt.subplots(nrows, ncols, **kwargs)
+
+
+def short_sha(sha256: str | None) -> str:
+    return (sha256 or "unpinned")[:8]
+
+
+def source_label(source_ids: Sequence[str], sha256s: Sequence[str | None]) -> str:
+    """``tcga-cdr (sha256 f9324865)`` for each source, joined by ``; ``."""
+    return "; ".join(f"{s} (sha256 {short_sha(h)})" for s, h in zip(source_ids, sha256s, strict=False))
+
+
+def provenance_caption(
+    func: str,
+    sources: Iterable[tuple[str, str | None]],
+    n: str | int | None = None,
+) -> str:
+    """``Source: <id> (sha256 <8>), n=...; made by xpo1review.figures.<func>``."""
+    src = "; ".join(f"{s} (sha256 {short_sha(h)})" for s, h in sources) or "none"
+    n_part = f", n={n}" if n is not None else ""
+    return f"Source: {src}{n_part}; made by xpo1review.figures.{func}"
+
+
+def unavailable_panel(ax, message: str) -> None:
+    """Say plainly in a panel that its data are not available in this build."""
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for side in ("left", "bottom"):
+        ax.spines[side].set_visible(False)
+    ax.text(
+        0.5, 0.5, message, ha="center", va="center", wrap=True, fontsize=8, color=MUTED,
+        transform=ax.transAxes,
+    )
+
+
+def footnote(fig: Figure, text: str) -> None:
+    """Provenance line under the figure."""
+    fig.text(0.01, 0.0, text, ha="left", va="top", fontsize=6.5, color=MUTED, wrap=True)

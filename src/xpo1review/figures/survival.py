@@ -1,0 +1,125 @@
+"""Kaplan-Meier overall survival of XPO1-high vs XPO1-low patients, at both cut-points."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.ticker import MaxNLocator
+
+from xpo1review.analysis.survival import (
+    GROUPS,
+    SurvivalAnalysis,
+    SurvivalComparison,
+    assign_groups,
+    km_by_group,
+    km_table,
+)
+from xpo1review.figures.style import (
+    GROUP_COLOURS,
+    DataFigure,
+    footnote,
+    house_style,
+    new_figure,
+    provenance_caption,
+)
+from xpo1review.format import fmt_hr, fmt_p
+
+TITLES = {"median": "Median split", "optimal": "Optimal cut-point"}
+
+
+def _hr_text(c: SurvivalComparison) -> str:
+    try:
+        return f"{fmt_hr(c.hr, c.hr_lower, c.hr_upper)}, high vs low"
+    except ValueError:
+        return "HR not estimable"
+
+
+def _median_text(m: float) -> str:
+    return "not reached" if not np.isfinite(m) else f"{m:.0f}"
+
+
+def annotation(analysis: SurvivalAnalysis, c: SurvivalComparison) -> str:
+    """The statistics printed in a panel."""
+    lines = [f"log-rank {fmt_p(c.logrank_p)}" + (" (unadjusted)" if c.cutpoint == "optimal" else "")]
+    if c.cutpoint == "optimal":
+        ms = analysis.maxstat
+        lines.append(
+            f"corrected for the search: {fmt_p(ms.p_permutation)} (permutation), "
+            f"{fmt_p(ms.p_lausen92)} (Lausen-Schumacher)"
+        )
+    lines.append(_hr_text(c))
+    for g in (c.low, c.high):
+        lines.append(
+            f"{g.label}: n={g.n}, {g.events} deaths, median {_median_text(g.median)} "
+            f"{c.time_unit}"
+        )
+    return "\n".join(lines)
+
+
+def _ticks(frame: pd.DataFrame) -> np.ndarray:
+    loc = MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10])
+    ticks = loc.tick_values(0, float(frame["time"].max()))
+    return ticks[(ticks >= 0) & (ticks <= frame["time"].max())]
+
+
+def at_risk(frame: pd.DataFrame, threshold: float, ticks: np.ndarray) -> pd.DataFrame:
+    """Numbers at risk (follow-up >= t) per group at each tick."""
+    groups = assign_groups(frame["xpo1"], threshold)
+    rows = [
+        {"group": g, "time": float(t), "at_risk": int(((groups == g) & (frame["time"] >= t)).sum())}
+        for g in GROUPS
+        for t in ticks
+    ]
+    return pd.DataFrame(rows)
+
+
+def _panel(ax, analysis: SurvivalAnalysis, c: SurvivalComparison) -> pd.DataFrame:
+    frame = analysis.frame
+    groups = assign_groups(frame["xpo1"], c.threshold)
+    for label, kmf in km_by_group(frame, groups).items():
+        kmf.plot_survival_function(
+            ax=ax, ci_show=False, show_censors=True, color=GROUP_COLOURS[label],
+            censor_styles={"marker": "|", "ms": 6, "mew": 1},
+            label=f"{label} (n={int((groups == label).sum())})",
+        )
+    ticks = _ticks(frame)
+    risk = at_risk(frame, c.threshold, ticks)
+    ax.set_xticks(ticks)
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel(f"Overall survival ({analysis.time_unit})")
+    ax.set_ylabel("Survival probability")
+    ax.set_title(f"{TITLES[c.cutpoint]}: high = XPO1 > {c.threshold:.3g}", loc="left")
+    ax.legend(loc="lower left", fontsize=7)
+    ax.text(0.99, 0.99, annotation(analysis, c), transform=ax.transAxes, ha="right", va="top",
+            fontsize=6.5, bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"})
+    for i, g in enumerate(GROUPS):
+        y = -0.30 - 0.08 * i
+        ax.text(-0.02, y, g, transform=ax.transAxes, ha="right", va="center", fontsize=7,
+                color=GROUP_COLOURS[g])
+        for _, r in risk[risk["group"] == g].iterrows():
+            ax.text(r["time"], y, str(r["at_risk"]), transform=ax.get_xaxis_transform(),
+                    ha="center", va="center", fontsize=7)
+    ax.text(-0.02, -0.22, "At risk", transform=ax.transAxes, ha="right", fontsize=7,
+            style="italic")
+    return risk
+
+
+def km_figure(analysis: SurvivalAnalysis) -> DataFigure:
+    """Two Kaplan-Meier panels (median and optimal cut-point) with numbers at risk."""
+    with house_style():
+        fig, axes = new_figure(1, 2, figsize=(10, 4.4), sharey=True)
+        risks = []
+        for ax, c in zip(axes, analysis.comparisons(), strict=True):
+            risks.append(_panel(ax, analysis, c).assign(cutpoint=c.cutpoint))
+        fig.suptitle(f"{analysis.cohort}: {analysis.description}", x=0.01, ha="left",
+                     fontsize=10)
+        fig.subplots_adjust(bottom=0.33, wspace=0.25, left=0.1, right=0.98, top=0.86)
+        caption = provenance_caption("survival.km_figure", analysis.sources,
+                                     f"{analysis.n} patients, {analysis.events} deaths")
+        footnote(fig, caption)
+    data = pd.concat(
+        [km_table(analysis.frame, c.threshold, c.cutpoint) for c in analysis.comparisons()],
+        ignore_index=True,
+    )
+    data.insert(0, "cohort", analysis.cohort)
+    return DataFigure(fig, data, caption)

@@ -1,0 +1,66 @@
+"""Volcano plot of XPO1-high vs XPO1-low tumours (limma moderated t-test)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from xpo1review.analysis.differential import DEResult
+from xpo1review.figures.style import (
+    MUTED,
+    OKABE_ITO,
+    DataFigure,
+    footnote,
+    house_style,
+    new_figure,
+    provenance_caption,
+)
+
+FDR = 0.05
+
+
+def volcano_figure(
+    de: DEResult,
+    cohort: str,
+    sources: Iterable[tuple[str, str | None]] = (),
+    n_label: int = 10,
+    description: str = "",
+) -> DataFigure:
+    """log2 fold change vs -log10 p; FDR < 5% in colour; XPO1 and the top genes labelled."""
+    data = de.table.reset_index()
+    data["neg_log10_p"] = -np.log10(data["p"].clip(lower=1e-300))
+    data["significant"] = data["p_adj"] < FDR
+    top = data.head(n_label)["gene"].tolist()
+    data["labelled"] = data["gene"].isin([*top, "XPO1"])
+    with house_style():
+        fig, ax = new_figure(figsize=(6.2, 4.8))
+        sig = data["significant"]
+        ax.scatter(data.loc[~sig, "log2fc"], data.loc[~sig, "neg_log10_p"], s=4, c=MUTED,
+                   alpha=0.5, lw=0, label="FDR ≥ 5%")
+        ax.scatter(data.loc[sig, "log2fc"], data.loc[sig, "neg_log10_p"], s=6,
+                   c=OKABE_ITO["orange"], alpha=0.8, lw=0, label="FDR < 5% (BH)")
+        for _, r in data[data["labelled"]].iterrows():
+            is_xpo1 = r["gene"] == "XPO1"
+            if is_xpo1:
+                ax.scatter(r["log2fc"], r["neg_log10_p"], s=60, c=OKABE_ITO["blue"], zorder=3)
+            ax.annotate(r["gene"], (r["log2fc"], r["neg_log10_p"]), xytext=(3, 3),
+                        textcoords="offset points", fontsize=7 if not is_xpo1 else 8,
+                        color=OKABE_ITO["blue"] if is_xpo1 else "black")
+        ax.axvline(0, color=MUTED, lw=0.5)
+        ax.set_xlabel("log2 fold change, XPO1-high vs XPO1-low")
+        ax.set_ylabel("−log10 p (moderated t)")
+        ax.set_title(
+            f"{cohort}: {de.n_high} XPO1-high vs {de.n_low} XPO1-low tumours, "
+            f"{de.n_genes:,} genes", loc="left",
+        )
+        ax.legend(loc="upper left", fontsize=7, markerscale=2)
+        caption = provenance_caption(
+            "volcano.volcano_figure", sources, f"{de.n_high + de.n_low} tumours"
+        )
+        if description:
+            caption = f"{description}. {caption}"
+        fig.subplots_adjust(bottom=0.16)
+        footnote(fig, caption)
+    cols = ["gene", "log2fc", "ave_expr", "t", "p", "p_adj", "significant", "labelled"]
+    return DataFigure(fig, data[cols], caption)

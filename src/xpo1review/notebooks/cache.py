@@ -1,0 +1,153 @@
+"""The data-aware freeze: what each chapter's execution depended on, and whether it changed.
+
+Quarto's ``freeze`` re-executes a chapter only when its source file changes; it does not see
+a changed data file or package function. ``tests/notebooks/manifest.json`` (committed, written
+by ``xpo1review notebooks build``/``accept``) records per chapter:
+
+- ``code``: sha256 of the code that executes (cells, inline expressions, eval/error options;
+  prose and captions excluded, so a prose-only edit re-executes nothing);
+- ``modules``: sha256 of every package module the kernel had imported (``xpo1review/...``);
+- ``data``: sha256 of every data source read (``xpo1review.data.provenance.reads()``);
+- ``files``: sha256 of other project files read (the golden notebooks behind the claims report).
+
+:func:`check` is the pre-render gate: a frozen chapter (``_freeze/<chapter>``) whose inputs
+changed is refused in CI and invalidated (its freeze directory deleted) locally.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import xpo1review
+from xpo1review.exceptions import XPO1ReviewError
+from xpo1review.notebooks.convert import code_hash, golden_path, has_python, parse_chapter
+
+MANIFEST = "tests/notebooks/manifest.json"
+
+
+def python_chapters(root: Path) -> list[str]:
+    """Chapters listed in ``_quarto.yml`` that have Python cells or inline expressions."""
+    from xpo1review.book import chapter_files
+
+    return [c for c in chapter_files(root)
+            if (root / c).is_file() and has_python(parse_chapter(root, c))]
+
+
+def load_manifest(root: Path) -> dict[str, Any]:
+    path = root / MANIFEST
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise XPO1ReviewError(f"{MANIFEST}:{err.lineno}: not valid JSON ({err.msg}); "
+                              "delete it and run `xpo1review notebooks build`") from err
+
+
+def save_entry(root: Path, chapter: str, entry: dict[str, Any]) -> None:
+    manifest = load_manifest(root)
+    manifest[chapter] = entry
+    path = root / MANIFEST
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def _sha_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
+
+
+def _package_dir() -> Path:
+    return Path(xpo1review.__file__).resolve().parent.parent
+
+
+def entry_for(root: Path, chapter: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """The manifest entry of an execution that read ``inputs`` (from ``runtime.collect``)."""
+    return {
+        "code": code_hash(parse_chapter(root, chapter)),
+        "modules": {m: _sha_file(_package_dir() / m) for m in inputs.get("modules", [])},
+        "data": {sid: sha for sid, sha in inputs.get("data", [])},
+        "files": {p: sha for p, sha in inputs.get("files", [])},
+    }
+
+
+def current_data_sha(root: Path, source_id: str) -> str | None:
+    """The sha256 a source would have if read now: its pin, else its cached file's hash."""
+    try:
+        from xpo1review.data import fetch, registry
+    except ImportError:
+        return None
+    sources = registry.load_registry(root / "data" / "sources.yaml")
+    src = sources.get(source_id)
+    if src is None:
+        return "unregistered"
+    if src.sha256:
+        return src.sha256
+    path = fetch.cached_path(src)
+    return fetch.sha256_file(path) if path.is_file() else "not cached"
+
+
+def changes(root: Path, chapter: str, entry: dict[str, Any] | None) -> list[str]:
+    """Why ``chapter``'s recorded execution is out of date (empty: it is current)."""
+    if not entry:
+        return [f"no record in {MANIFEST}"]
+    reasons = []
+    if entry.get("code") != code_hash(parse_chapter(root, chapter)):
+        reasons.append("its code changed")
+    reasons += [f"package module {m} changed" for m, sha in entry.get("modules", {}).items()
+                if _sha_file(_package_dir() / m) != sha]
+    reasons += [f"data source {sid} changed" for sid, sha in entry.get("data", {}).items()
+                if current_data_sha(root, sid) != sha]
+    reasons += [f"{p} changed" for p, sha in entry.get("files", {}).items()
+                if _sha_file(root / p) != sha]
+    return reasons
+
+
+def stale_chapters(root: Path) -> list[str]:
+    """Python chapters whose golden notebook is missing or whose inputs changed."""
+    manifest = load_manifest(root)
+    return [c for c in python_chapters(root)
+            if not golden_path(root, c).is_file() or changes(root, c, manifest.get(c))]
+
+
+def freeze_dir(root: Path, chapter: str) -> Path:
+    """Where Quarto keeps a chapter's frozen results: ``_freeze/<chapter without .qmd>``."""
+    return root / "_freeze" / Path(chapter).with_suffix("")
+
+
+def check(root: Path, ci: bool) -> list[str]:
+    """Pre-render gate: refuse (CI) or invalidate (locally) frozen chapters whose inputs changed."""
+    problems: list[str] = []
+    try:
+        chapters = python_chapters(root)
+        manifest = load_manifest(root)
+    except XPO1ReviewError as err:
+        return [str(err)]
+    for chapter in chapters:
+        frozen = freeze_dir(root, chapter)
+        if not frozen.exists():
+            continue
+        try:
+            reasons = changes(root, chapter, manifest.get(chapter))
+        except XPO1ReviewError as err:
+            problems.append(f"{chapter}:1: {err}")
+            continue
+        if not reasons:
+            continue
+        why = "; ".join(reasons)
+        if ci:
+            problems.append(
+                f"{chapter}:1: its frozen output is stale ({why}); run `xpo1review notebooks "
+                f"build`, re-render it (`quarto render {chapter}`) and commit _freeze/ and "
+                "tests/notebooks/")
+        else:
+            shutil.rmtree(frozen)
+            print(f"xpo1review: {chapter}: {why}; removed {frozen.relative_to(root)} so "
+                  "Quarto re-executes it", file=sys.stderr)
+    return problems

@@ -1,0 +1,118 @@
+"""Kernel-side helpers for the notebooks built from chapters (not used by chapters themselves).
+
+``enter_chapter`` is the first cell of every generated notebook: it moves to the chapter's
+directory (as Quarto runs a chapter there, also when nbval starts the kernel in
+``tests/notebooks``) and makes every matplotlib figure print a fingerprint of the data it
+shows, which nbval compares instead of PNG bytes. ``collect`` reports what the execution read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from xpo1review.paths import project_root
+
+_installed = False
+
+
+def enter_chapter(chapter: str, warnings: bool = True) -> None:
+    """Change to the directory of ``chapter`` (path relative to the book's root).
+
+    ``warnings=False`` hides Python warnings, as Quarto's ``execute: warning: false``.
+    """
+    os.chdir(project_root() / Path(chapter).parent)
+    if not warnings:
+        import warnings as _warnings
+
+        _warnings.filterwarnings("ignore")
+    _install_figure_fingerprints()
+
+
+def _install_figure_fingerprints() -> None:
+    global _installed
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None or _installed:
+        return
+    # First in line, so it sees the figures before the inline backend shows and closes them.
+    shell.events.callbacks["post_execute"].insert(0, _show_fingerprints)
+    _installed = True
+
+
+def _show_fingerprints() -> None:
+    if "matplotlib.pyplot" not in sys.modules:
+        return
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    for num in plt.get_fignums():
+        text = figure_fingerprint(plt.figure(num))
+        display({"text/plain": text}, raw=True)
+
+
+def _digits(values: Any) -> str:
+    import numpy as np
+
+    arr = np.ma.filled(np.ma.asarray(values, dtype=float), np.nan).ravel()
+    return ";".join(f"{v:.6g}" for v in arr)
+
+
+def _axes_data(ax: Any) -> tuple[str, str]:
+    parts = [f"L{_digits(line.get_xydata())}" for line in ax.get_lines()]
+    for coll in ax.collections:
+        parts.append(f"C{_digits(coll.get_offsets())}")
+        parts += [f"P{_digits(p.vertices)}" for p in coll.get_paths()]
+    for patch in ax.patches:
+        bbox = patch.get_bbox() if hasattr(patch, "get_bbox") else None
+        parts.append(f"R{_digits([bbox.x0, bbox.y0, bbox.x1, bbox.y1])}" if bbox else "R")
+    parts += [f"T{t.get_text()}" for t in ax.texts]
+    parts += [f"I{_digits(im.get_array())}" for im in ax.images]
+    shape = (f"{len(ax.get_lines())} lines, {len(ax.collections)} collections, "
+             f"{len(ax.patches)} patches, {len(ax.texts)} texts")
+    return "|".join(parts), shape
+
+
+def figure_fingerprint(fig: Any) -> str:
+    """Titles, labels and a sha256 of the plotted data, rounded to 6 significant digits."""
+    lines = []
+    digest = hashlib.sha256()
+    for i, ax in enumerate(fig.get_axes(), 1):
+        data, shape = _axes_data(ax)
+        digest.update(data.encode())
+        lines.append(f"  axes {i}: title={ax.get_title()!r} x={ax.get_xlabel()!r} "
+                     f"y={ax.get_ylabel()!r}; {shape}")
+    title = fig._suptitle.get_text() if getattr(fig, "_suptitle", None) else ""
+    head = (f"[figure {title!r}: {len(fig.get_axes())} axes; "
+            f"data sha256 {digest.hexdigest()[:16]}]")
+    return "\n".join([head, *lines])
+
+
+def collect() -> None:
+    """Print (JSON) what this execution read: data sources, golden notebooks, package files."""
+    reads: list[Any] = []
+    try:
+        from xpo1review.data import provenance
+
+        reads = [list(r) for r in provenance.reads()]
+    except ImportError:
+        pass
+    from xpo1review import claims
+
+    package = Path(__file__).resolve().parents[1]
+    modules = sorted({
+        Path(m.__file__).resolve().relative_to(package.parent).as_posix()
+        for name, m in list(sys.modules.items())
+        if name.startswith("xpo1review") and getattr(m, "__file__", None)
+        and Path(m.__file__).resolve().is_relative_to(package)
+        and not name.startswith("xpo1review.notebooks")  # tooling, not the chapter's inputs
+    })
+    print(json.dumps({"data": reads, "files": [list(f) for f in claims.files_read()],
+                      "modules": modules}))

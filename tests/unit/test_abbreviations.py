@@ -1,0 +1,64 @@
+"""Every abbreviation defined is used, and every one used is defined."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from xpo1review import abbreviations
+from xpo1review.exceptions import CuratedDataError
+from xpo1review.paths import project_root
+
+
+def _project(tmp_path: Path, chapter: str, table: str) -> Path:
+    (tmp_path / "_quarto.yml").write_text(yaml.safe_dump({"book": {"chapters": ["a.qmd"]}}))
+    (tmp_path / "a.qmd").write_text(chapter)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "abbreviations.csv").write_text(table)
+    return tmp_path
+
+
+def test_the_books_abbreviations_are_consistent() -> None:
+    assert abbreviations.check(project_root()) == []
+
+
+def test_undefined_and_unused_are_reported(tmp_path: Path) -> None:
+    root = _project(
+        tmp_path,
+        "# T\n\nHepatocellular carcinoma (HCC) and CRC [@key2020] `NOTME` NCT01607905.\n",
+        "term,expansion,kind\nHCC,Hepatocellular carcinoma,abbreviation\n"
+        "GIST,Gastrointestinal stromal tumor,abbreviation\n",
+    )
+    problems = abbreviations.check(root)
+    assert any("a.qmd:3: 'CRC' looks like an abbreviation" in p for p in problems)
+    assert any("abbreviations.csv:3: 'GIST' is defined but never used" in p for p in problems)
+    assert not any("NOTME" in p or "NCT" in p or "HCC" in p for p in problems), problems
+
+
+def test_plurals_and_hyphenated_compounds_count(tmp_path: Path) -> None:
+    root = _project(tmp_path, "# T\n\nTSPs and Ran-GTP and KPT-330.\n",
+                    "term,expansion,kind\nTSP,Tumor suppressor protein,abbreviation\n"
+                    "GTP,Guanosine triphosphate,abbreviation\nKPT,Karyopharm code,symbol\n"
+                    "Ran,Ras-related nuclear protein,abbreviation\n")
+    assert abbreviations.check(root) == []
+
+
+@pytest.mark.parametrize("table, message", [
+    ("term,meaning\nA,b\n", "columns must be"),
+    ("term,expansion,kind\nHCC,,abbreviation\n", ":2: empty term or expansion"),
+    ("term,expansion,kind\nHCC,x,acronym\n", ":2: kind 'acronym'"),
+    ("term,expansion,kind\nHCC,x,symbol\nHCC,y,symbol\n", ":3: term 'HCC' is defined twice"),
+])
+def test_malformed_table_names_file_and_line(tmp_path: Path, table: str, message: str) -> None:
+    root = _project(tmp_path, "# T\n", table)
+    with pytest.raises(CuratedDataError, match=message):
+        abbreviations.load(root)
+
+
+def test_appendix_lists_abbreviations_not_symbols() -> None:
+    table = abbreviations.appendix_table(project_root())
+    full = abbreviations.load(project_root())
+    assert set(table.term) == set(full.term[full.kind == "abbreviation"])
+    assert "XPO1" in set(full.term)

@@ -1,0 +1,124 @@
+"""Survival statistics cross-checked against their formulas and statsmodels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from statsmodels.duration.hazard_regression import PHReg
+from statsmodels.duration.survfunc import SurvfuncRight
+
+from xpo1review.analysis import survival as sv
+from xpo1review.exceptions import SchemaError
+
+# A small table: time, event, group (0 = low, 1 = high); includes tied times and censoring.
+SMALL = pd.DataFrame(
+    {
+        "time": [6, 6, 6, 7, 10, 13, 16, 22, 23, 6, 9, 10, 11, 17, 19, 20, 25, 32],
+        "event": [1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 0, 1, 0, 0, 0, 1, 0, 0],
+        "high": [1] * 9 + [0] * 9,
+    }
+)
+
+
+def _frame(df: pd.DataFrame) -> pd.DataFrame:
+    return df.assign(xpo1=df["high"].astype(float))
+
+
+def logrank_by_formula(df: pd.DataFrame) -> float:
+    """Mantel-Haenszel log-rank chi-square, from the textbook formula."""
+    o_minus_e, var = 0.0, 0.0
+    for t in np.unique(df.loc[df["event"] == 1, "time"]):
+        at_risk = df[df["time"] >= t]
+        n, n1 = len(at_risk), int((at_risk["high"] == 1).sum())
+        d = int(((df["time"] == t) & (df["event"] == 1)).sum())
+        d1 = int(((df["time"] == t) & (df["event"] == 1) & (df["high"] == 1)).sum())
+        o_minus_e += d1 - d * n1 / n
+        if n > 1:
+            var += d * (n1 / n) * (1 - n1 / n) * (n - d) / (n - 1)
+    return o_minus_e**2 / var
+
+
+def simulated(n: int = 200, effect: float = 0.7, seed: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    t = rng.exponential(np.exp(-effect * (x > 0)), n) * 365
+    c = rng.uniform(0, 3 * 365, n)
+    return pd.DataFrame(
+        {"time": np.ceil(np.minimum(t, c)), "event": (t <= c).astype(int), "xpo1": x}
+    )
+
+
+def test_logrank_matches_textbook_formula():
+    frame = _frame(SMALL)
+    groups = sv.assign_groups(frame["xpo1"], 0.5)
+    chi2, p = sv.logrank(frame, groups)
+    expected = logrank_by_formula(SMALL)
+    assert chi2 == pytest.approx(expected, rel=1e-10)
+    assert p == pytest.approx(stats.chi2.sf(expected, 1), rel=1e-10)
+
+
+def test_kaplan_meier_matches_statsmodels():
+    df = simulated()
+    kmf = sv.kaplan_meier(df)
+    sm = SurvfuncRight(df["time"], df["event"])
+    ours = kmf.survival_function_at_times(sm.surv_times).to_numpy()
+    np.testing.assert_allclose(ours, sm.surv_prob, rtol=1e-12)
+    assert kmf.median_survival_time_ == pytest.approx(sm.quantile(0.5))
+
+
+def test_cox_hr_matches_statsmodels_phreg():
+    df = simulated(seed=3)
+    groups = sv.assign_groups(df["xpo1"], 0.0)
+    hr, lo, hi, p = sv.cox_hr(df, groups)
+    high = (groups == sv.HIGH).astype(float).to_numpy()[:, None]
+    res = PHReg(df["time"], high, status=df["event"], ties="efron").fit()
+    assert hr == pytest.approx(float(np.exp(res.params[0])), rel=1e-4)
+    ci = np.exp(res.conf_int()[0])
+    assert (lo, hi) == pytest.approx(tuple(ci), rel=1e-3)
+    assert p == pytest.approx(float(res.pvalues[0]), rel=1e-3)
+    assert hr > 1  # simulated: XPO1-high has the higher hazard
+
+
+def test_compare_counts_and_direction():
+    df = simulated(seed=4)
+    c = sv.compare(df, 0.0, "median")
+    assert c.n == len(df) and c.events == int(df["event"].sum())
+    assert c.high.n == int((df["xpo1"] > 0).sum())
+    assert c.high_worse and c.logrank_p < 0.05
+    assert set(c.as_frame()["group"]) == {sv.LOW, sv.HIGH}
+
+
+def test_no_effect_is_not_significant_on_average():
+    ps = [sv.compare(simulated(effect=0.0, seed=s), 0.0, "m").logrank_p for s in range(40)]
+    assert 0.0 <= np.mean(np.array(ps) < 0.05) <= 0.2
+
+
+def test_ties_at_threshold_go_low():
+    g = sv.assign_groups(pd.Series([1.0, 2.0, 3.0]), 2.0)
+    assert g.tolist() == [sv.LOW, sv.LOW, sv.HIGH]
+
+
+def test_threshold_outside_range_is_an_error():
+    with pytest.raises(ValueError, match="one group"):
+        sv.compare(simulated(), 99.0, "median")
+
+
+def test_bad_input_is_named():
+    with pytest.raises(SchemaError, match="xpo1"):
+        sv.validate(pd.DataFrame({"time": [1.0], "event": [1]}))
+    with pytest.raises(SchemaError, match="negative"):
+        sv.validate(pd.DataFrame({"time": [-1.0], "event": [1], "xpo1": [1.0]}))
+
+
+def test_analyse_and_km_table():
+    df = simulated(seed=5)
+    a = sv.analyse(df, "SIM", n_permutations=200)
+    assert a.median.cutpoint == "median" and a.optimal.cutpoint == "optimal"
+    assert a.optimal.logrank_p <= a.median.logrank_p + 1e-12 or a.maxstat.n_candidates > 0
+    tab = sv.km_table(df, a.median.threshold, "median")
+    first = tab.groupby("group")["at_risk"].first()
+    assert first.sum() == len(df)
+    summary = a.summary()
+    assert summary["p_corrected_permutation"].notna().sum() == 2
