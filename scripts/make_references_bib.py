@@ -38,7 +38,10 @@ FIXES: dict[int, tuple[dict[str, str], str]] = {
         {"number": "6", "pages": "1041--1050", "doi": "10.1016/S0092-8674(00)80370-0"},
         "source gives page count '10'; issue, pages and DOI from PubMed 9323132",
     ),
-    14: ({"pages": "S178--S190"}, "source page range S178–S170 ends before it starts; end page S190 not verified online"),
+    14: (
+        {"pages": "S178"},
+        "source page range S178–S170 ends before it starts: first page kept",
+    ),
     17: (
         {"pages": "82144--82155", "doi": "10.18632/oncotarget.19285"},
         "source gives page count '12'; pages and DOI from the publisher's page",
@@ -54,8 +57,8 @@ FIXES: dict[int, tuple[dict[str, str], str]] = {
             "pages": "996--1006",
             "doi": "10.1101/gr.229102",
         },
-        "source lists title, year and journal only; authors from the article, volume/pages/DOI "
-        "added (check with `xpo1review refs verify --online`)",
+        "source lists title, year and journal only; authors, volume, pages and DOI as "
+        "published (PubMed 12045153)",
     ),
     19: ({"pages": "1.30.1--1.30.33"}, "source's pages '30-31' are the unit number 1.30"),
     21: (
@@ -63,8 +66,10 @@ FIXES: dict[int, tuple[dict[str, str], str]] = {
         "source gives page count '6'; issue, pages and DOI from the publisher's page",
     ),
     29: (
-        {"title": "{Inhibition of the CRM1-mediated nucleocytoplasmic transport by "
-         "N-azolylacrylates: structure-activity relationship and mechanism of action}"},
+        {
+            "title": "{Inhibition of the CRM1-mediated nucleocytoplasmic transport by "
+            "N-azolylacrylates: structure-activity relationship and mechanism of action}"
+        },
         "source lost the 'N' of 'N-azolylacrylates'",
     ),
     30: ({"pages": "138"}, "article number 138"),
@@ -75,27 +80,57 @@ FIXES: dict[int, tuple[dict[str, str], str]] = {
     34: ({"pages": ""}, "source gives a page count ('8'), not pages"),
     36: ({"doi": "10.1042/BJ20150368"}, "DOI case as registered"),
     49: (
-        {"title": "{EBV-positive primary large B-cell lymphoma: the role of "
-         "immunohistochemistry and XPO1 in the diagnosis of mediastinal lymphomas}"},
+        {
+            "title": "{EBV-positive primary large B-cell lymphoma: the role of "
+            "immunohistochemistry and XPO1 in the diagnosis of mediastinal lymphomas}"
+        },
         "'b-cell' -> 'B-cell'",
     ),
     51: ({"number": "", "pages": "78"}, "source '7(78):8' = article number 78 (8 pages)"),
+    56: (
+        {
+            "title": "{Association of XPO1 overexpression with NF-\u03baB and Ki67 in "
+            "colorectal cancer}"
+        },
+        "'NF-kappaB' -> 'NF-\u03baB'",
+    ),
     63: (
-        {"title": "{XPO1 inhibition using selinexor synergizes with chemotherapy in acute "
-         "myeloid leukemia by targeting DNA repair and restoring topoisomerase II\u03b1 to "
-         "the nucleus}"},
+        {
+            "title": "{XPO1 inhibition using selinexor synergizes with chemotherapy in acute "
+            "myeloid leukemia by targeting DNA repair and restoring topoisomerase II\u03b1 to "
+            "the nucleus}"
+        },
         "'iialpha' -> 'II\u03b1'",
     ),
     73: ({"pages": "656"}, "source '656-+' (first page only)"),
     76: (
-        {"title": "{XPO1 inhibitor approved for multiple myeloma}", "journal": "Cancer Discov",
-         "doi": "10.1158/2159-8290.CD-NB2019-085"},
+        {
+            "title": "{XPO1 inhibitor approved for multiple myeloma}",
+            "journal": "Cancer Discov",
+            "doi": "10.1158/2159-8290.CD-NB2019-085",
+        },
         "unsigned news item (no author); DOI case as registered",
     ),
-    79: ({"pages": "859", "doi": "10.1200/JCO.2017.75.5207"},
-         "source '859-+' (first page only); DOI case as registered"),
+    79: (
+        {"pages": "859", "doi": "10.1200/JCO.2017.75.5207"},
+        "source '859-+' (first page only); DOI case as registered",
+    ),
+    83: (
+        {
+            "title": "{The cytoplasmic trafficking of DNA topoisomerase II\u03b1 correlates "
+            "with etoposide resistance in human myeloma cells}"
+        },
+        "'IIalpha' -> 'II\u03b1'",
+    ),
     89: ({"journal": "Biomed Pharmacother", "pages": "114402"}, "article number 114402"),
-    90: ({"pages": ""}, "source gives a page count ('12'), not pages"),
+    90: (
+        {"pages": "16581--16592", "doi": "10.18632/oncotarget.7667"},
+        "source gives page count '12'; pages and DOI from the publisher's page",
+    ),
+    92: (
+        {"doi": "10.18632/oncotarget.3761"},
+        "DOI (not in the source) from the publisher's page",
+    ),
     93: ({"pages": "148"}, "article number 148"),
     94: ({"pages": "93"}, "article number 93"),
     96: ({"pages": "1807736"}, "article number 1807736"),
@@ -104,8 +139,10 @@ FIXES: dict[int, tuple[dict[str, str], str]] = {
     106: ({"pages": "BSR20190827"}, "article number (from the DOI)"),
     109: ({"journal": "Nat Commun", "pages": "963"}, "article number 963"),
     111: (
-        {"title": "{Selinexor decreases HIF-1\u03b1 via inhibition of CRM1 in human osteosarcoma "
-         "and hepatoma cells associated with an increased radiosensitivity}"},
+        {
+            "title": "{Selinexor decreases HIF-1\u03b1 via inhibition of CRM1 in human "
+            "osteosarcoma and hepatoma cells associated with an increased radiosensitivity}"
+        },
         "'HIF-1alpha' -> 'HIF-1\u03b1'",
     ),
     117: ({"pages": "596"}, "article number 596"),
@@ -116,7 +153,6 @@ FIXES: dict[int, tuple[dict[str, str], str]] = {
         "source's last author 'P' is Suwannalert P (as in ref. 56)",
     ),
     127: ({"journal": "Int J Clin Exp Pathol"}, "source's 'Int J Clin Pathol'"),
-    132: ({"volume": "27", "number": "suppl 6"}, "meeting abstract (ESMO 2016)"),
     136: ({"doi": "10.1158/1535-7163.MCT-12-1171"}, "DOI case as registered"),
 }
 
@@ -126,79 +162,181 @@ PAGE_COUNT_ONLY = {116}
 JOURNAL_FIXES = {"Nature Commun": "Nat Commun", "Cancer Discovery": "Cancer Discov"}
 
 EXTRA: list[tuple[str, str, dict[str, str]]] = [
-    ("article", "sokolova2025prognostic", {
-        "author": "Sokolova, V. and Gruber, R. and Pammer, L. M. and others",
-        "title": "{Prognostic and functional role of the nuclear export receptor 1 (XPO1) in "
-                 "gastrointestinal cancers: a potential novel target?}",
-        "journal": "Mol Biol Rep", "year": "2025", "volume": "52", "pages": "87",
-        "doi": "10.1007/s11033-024-10169-5"}),
-    ("article", "liu2018cdr", {
-        "author": "Liu, Jianfang and others",
-        "title": "{An integrated TCGA pan-cancer clinical data resource to drive high-quality "
-                 "survival outcome analytics}",
-        "journal": "Cell", "year": "2018", "volume": "173", "number": "2",
-        "pages": "400--416.e11", "doi": "10.1016/j.cell.2018.02.052"}),
-    ("article", "tang2022oncodb", {
-        "author": "Tang, Gongyu and Cho, Minsu and Wang, Xiaowei",
-        "title": "{OncoDB: an interactive online database for analysis of gene expression and "
-                 "viral infection in cancer}",
-        "journal": "Nucleic Acids Res", "year": "2022", "volume": "50", "number": "D1",
-        "pages": "D1334--D1339", "doi": "10.1093/nar/gkab970"}),
-    ("article", "tang2019gepia2", {
-        "author": "Tang, Zefang and Kang, Boxi and Li, Chenwei and Chen, Tianxiang and "
-                  "Zhang, Zemin",
-        "title": "{GEPIA2: an enhanced web server for large-scale expression profiling and "
-                 "interactive analysis}",
-        "journal": "Nucleic Acids Res", "year": "2019", "volume": "47", "number": "W1",
-        "pages": "W556--W560", "doi": "10.1093/nar/gkz430"}),
-    ("article", "lausen1992maximally", {
-        "author": "Lausen, Berthold and Schumacher, Martin",
-        "title": "{Maximally selected rank statistics}",
-        "journal": "Biometrics", "year": "1992", "volume": "48", "number": "1",
-        "pages": "73--85", "doi": "10.2307/2532740"}),
-    ("article", "raphael2017pdac", {
-        "author": "{Cancer Genome Atlas Research Network}",
-        "title": "{Integrated genomic characterization of pancreatic ductal adenocarcinoma}",
-        "journal": "Cancer Cell", "year": "2017", "volume": "32", "number": "2",
-        "pages": "185--203.e13", "doi": "10.1016/j.ccell.2017.07.007"}),
-    ("article", "torrehealy2023pdacr", {
-        "author": "Torre-Healy, Luke A. and others",
-        "title": "{Open-source curation of a pancreatic ductal adenocarcinoma gene expression "
-                 "analysis platform (pdacR) supports a two-subtype model}",
-        "journal": "Commun Biol", "year": "2023", "volume": "6", "pages": "163",
-        "doi": "10.1038/s42003-023-04461-6"}),
-    ("misc", "firehose2016", {
-        "author": "{Broad Institute TCGA Genome Data Analysis Center}",
-        "title": "{Analysis-ready standardized TCGA data from Broad GDAC Firehose "
-                 "stddata\\_\\_2016\\_01\\_28 run}",
-        "publisher": "Broad Institute of MIT and Harvard", "year": "2016",
-        "doi": "10.7908/C11G0KM9"}),
-    ("article", "metagsca", {
-        "author": "Guo, Yan and Yu, Hui and Song, Haocan and He, Jiapeng and Oyebamiji, "
-                  "Olufunmilola and Kang, Huining and others",
-        "title": "{MetaGSCA: a tool for meta-analysis of gene set differential coexpression}",
-        "journal": "PLoS Comput Biol", "year": "2021", "volume": "17", "number": "5",
-        "pages": "e1008976", "doi": "10.1371/journal.pcbi.1008976",
-        "url": "https://github.com/hui-sheen/MetaGSCA"}),
-    ("article", "ritchie2015limma", {
-        "author": "Ritchie, Matthew E. and Phipson, Belinda and Wu, Di and Hu, Yifang and "
-                  "Law, Charity W. and Shi, Wei and Smyth, Gordon K.",
-        "title": "{limma powers differential expression analyses for RNA-sequencing and "
-                 "microarray studies}",
-        "journal": "Nucleic Acids Res", "year": "2015", "volume": "43", "number": "7",
-        "pages": "e47", "doi": "10.1093/nar/gkv007"}),
-    ("article", "davidson2019lifelines", {
-        "author": "Davidson-Pilon, Cameron",
-        "title": "{lifelines: survival analysis in Python}",
-        "journal": "J Open Source Softw", "year": "2019", "volume": "4", "number": "40",
-        "pages": "1317", "doi": "10.21105/joss.01317"}),
-    ("article", "colange2025inmoose", {
-        "author": "Colange, Maximilien and Appé, Guillaume and Meunier, Léa and Weill, "
-                  "Solène and Johnson, W. Evan and Nordor, Akpéli and Behdenna, Abdelkader",
-        "title": "{Bridging the gap between R and Python in bulk transcriptomic data analysis "
-                 "with InMoose}",
-        "journal": "Sci Rep", "year": "2025", "volume": "15", "pages": "18104",
-        "doi": "10.1038/s41598-025-03376-y"}),
+    (
+        "article",
+        "sokolova2025prognostic",
+        {
+            "author": "Sokolova, V. and Gruber, R. and Pammer, L. M. and others",
+            "title": "{Prognostic and functional role of the nuclear export receptor 1 (XPO1) in "
+            "gastrointestinal cancers: a potential novel target?}",
+            "journal": "Mol Biol Rep",
+            "year": "2025",
+            "volume": "52",
+            "pages": "87",
+            "doi": "10.1007/s11033-024-10169-5",
+        },
+    ),
+    (
+        "article",
+        "liu2018cdr",
+        {
+            "author": "Liu, Jianfang and others",
+            "title": "{An integrated TCGA pan-cancer clinical data resource to drive high-quality "
+            "survival outcome analytics}",
+            "journal": "Cell",
+            "year": "2018",
+            "volume": "173",
+            "number": "2",
+            "pages": "400--416.e11",
+            "doi": "10.1016/j.cell.2018.02.052",
+        },
+    ),
+    (
+        "article",
+        "tang2022oncodb",
+        {
+            "author": "Tang, Gongyu and Cho, Minsu and Wang, Xiaowei",
+            "title": "{OncoDB: an interactive online database for analysis of gene expression and "
+            "viral infection in cancer}",
+            "journal": "Nucleic Acids Res",
+            "year": "2022",
+            "volume": "50",
+            "number": "D1",
+            "pages": "D1334--D1339",
+            "doi": "10.1093/nar/gkab970",
+        },
+    ),
+    (
+        "article",
+        "tang2019gepia2",
+        {
+            "author": "Tang, Zefang and Kang, Boxi and Li, Chenwei and Chen, Tianxiang and "
+            "Zhang, Zemin",
+            "title": "{GEPIA2: an enhanced web server for large-scale expression profiling and "
+            "interactive analysis}",
+            "journal": "Nucleic Acids Res",
+            "year": "2019",
+            "volume": "47",
+            "number": "W1",
+            "pages": "W556--W560",
+            "doi": "10.1093/nar/gkz430",
+        },
+    ),
+    (
+        "article",
+        "lausen1992maximally",
+        {
+            "author": "Lausen, Berthold and Schumacher, Martin",
+            "title": "{Maximally selected rank statistics}",
+            "journal": "Biometrics",
+            "year": "1992",
+            "volume": "48",
+            "number": "1",
+            "pages": "73--85",
+            "doi": "10.2307/2532740",
+        },
+    ),
+    (
+        "article",
+        "raphael2017pdac",
+        {
+            "author": "{Cancer Genome Atlas Research Network}",
+            "title": "{Integrated genomic characterization of pancreatic ductal adenocarcinoma}",
+            "journal": "Cancer Cell",
+            "year": "2017",
+            "volume": "32",
+            "number": "2",
+            "pages": "185--203.e13",
+            "doi": "10.1016/j.ccell.2017.07.007",
+        },
+    ),
+    (
+        "article",
+        "torrehealy2023pdacr",
+        {
+            "author": "Torre-Healy, Luke A. and others",
+            "title": "{Open-source curation of a pancreatic ductal adenocarcinoma gene expression "
+            "analysis platform (pdacR) supports a two-subtype model}",
+            "journal": "Commun Biol",
+            "year": "2023",
+            "volume": "6",
+            "pages": "163",
+            "doi": "10.1038/s42003-023-04461-6",
+        },
+    ),
+    (
+        "misc",
+        "firehose2016",
+        {
+            "author": "{Broad Institute TCGA Genome Data Analysis Center}",
+            "title": "{Analysis-ready standardized TCGA data from Broad GDAC Firehose "
+            "stddata\\_\\_2016\\_01\\_28 run}",
+            "publisher": "Broad Institute of MIT and Harvard",
+            "year": "2016",
+            "doi": "10.7908/C11G0KM9",
+        },
+    ),
+    (
+        "article",
+        "metagsca",
+        {
+            "author": "Guo, Yan and Yu, Hui and Song, Haocan and He, Jiapeng and Oyebamiji, "
+            "Olufunmilola and Kang, Huining and others",
+            "title": "{MetaGSCA: a tool for meta-analysis of gene set differential coexpression}",
+            "journal": "PLoS Comput Biol",
+            "year": "2021",
+            "volume": "17",
+            "number": "5",
+            "pages": "e1008976",
+            "doi": "10.1371/journal.pcbi.1008976",
+            "url": "https://github.com/hui-sheen/MetaGSCA",
+        },
+    ),
+    (
+        "article",
+        "ritchie2015limma",
+        {
+            "author": "Ritchie, Matthew E. and Phipson, Belinda and Wu, Di and Hu, Yifang and "
+            "Law, Charity W. and Shi, Wei and Smyth, Gordon K.",
+            "title": "{limma powers differential expression analyses for RNA-sequencing and "
+            "microarray studies}",
+            "journal": "Nucleic Acids Res",
+            "year": "2015",
+            "volume": "43",
+            "number": "7",
+            "pages": "e47",
+            "doi": "10.1093/nar/gkv007",
+        },
+    ),
+    (
+        "article",
+        "davidson2019lifelines",
+        {
+            "author": "Davidson-Pilon, Cameron",
+            "title": "{lifelines: survival analysis in Python}",
+            "journal": "J Open Source Softw",
+            "year": "2019",
+            "volume": "4",
+            "number": "40",
+            "pages": "1317",
+            "doi": "10.21105/joss.01317",
+        },
+    ),
+    (
+        "article",
+        "colange2025inmoose",
+        {
+            "author": "Colange, Maximilien and Appé, Guillaume and Meunier, Léa and Weill, "
+            "Solène and Johnson, W. Evan and Nordor, Akpéli and Behdenna, Abdelkader",
+            "title": "{Bridging the gap between R and Python in bulk transcriptomic data analysis "
+            "with InMoose}",
+            "journal": "Sci Rep",
+            "year": "2025",
+            "volume": "15",
+            "pages": "18104",
+            "doi": "10.1038/s41598-025-03376-y",
+        },
+    ),
 ]
 
 LINE_RE = re.compile(r"^(?P<authors>.*?)\s*\((?P<year>\d{4})\)\.?\s+(?P<rest>.*)$")
@@ -302,6 +440,21 @@ def review_entries(seed: Path, mapping: Path) -> list[tuple[int, str, dict[str, 
     return out
 
 
+def record_changes(mapping: Path) -> None:
+    """Write each hand correction's reason into the ``bib_changes`` column of the mapping."""
+    with mapping.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        rows, names = list(reader), list(reader.fieldnames or [])
+    if "bib_changes" not in names:
+        names.append("bib_changes")
+    for row in rows:
+        row["bib_changes"] = FIXES.get(int(row["number"]), ({}, ""))[1]
+    with mapping.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=names, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("seed", type=Path)
@@ -318,7 +471,8 @@ def main(argv: list[str] | None = None) -> int:
     for entry_type, key, fields in EXTRA:
         blocks.append(format_entry(entry_type, key, fields))
     args.out.write_text("\n\n".join(blocks) + "\n", encoding="utf-8")
-    print(f"wrote {args.out}")
+    record_changes(ROOT / "data" / "references.csv")
+    print(f"wrote {args.out} and the bib_changes column of data/references.csv")
     return 0
 
 

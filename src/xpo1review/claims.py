@@ -157,7 +157,7 @@ def load_all(root: Path | None = None) -> list[dict[str, Any]]:
     from xpo1review.notebooks import cache, convert  # lazy: keeps chapter imports light
 
     root = root or _root()
-    stale = set(cache.stale_chapters(root))
+    stale = set(cache.stale_chapters(root, modules=False))  # code or data changed
     out: list[dict[str, Any]] = []
     for chapter in cache.python_chapters(root):
         golden = convert.golden_path(root, chapter)

@@ -163,7 +163,8 @@ def parse_bib_string(text: str, path: Path | str = "references.bib") -> Bibliogr
         elif isinstance(block, ParsingFailedBlock):
             bib.problems.append(BibProblem(line, f"unparsable BibTeX block: {_reason(block)}"))
         else:  # pragma: no cover - other failed block kinds of bibtexparser
-            bib.problems.append(BibProblem(line, f"unparsable BibTeX block ({type(block).__name__})"))
+            kind = type(block).__name__
+            bib.problems.append(BibProblem(line, f"unparsable BibTeX block ({kind})"))
     return bib
 
 

@@ -19,8 +19,23 @@ from markdown_it.token import Token
 
 #: Quarto cross-reference prefixes: ``@fig-x`` is a reference to a figure, not a citation.
 CROSSREF_PREFIXES = (
-    "fig", "tbl", "sec", "eq", "lst", "thm", "lem", "cor", "prp", "cnj", "def",
-    "exm", "exr", "sol", "rem", "alg", "apx",
+    "fig",
+    "tbl",
+    "sec",
+    "eq",
+    "lst",
+    "thm",
+    "lem",
+    "cor",
+    "prp",
+    "cnj",
+    "def",
+    "exm",
+    "exr",
+    "sol",
+    "rem",
+    "alg",
+    "apx",
 )
 
 # pandoc: a key starts with a letter, digit or _, and may contain internal punctuation

@@ -11,7 +11,8 @@ Checks (each one fails the build):
 * an entry is never cited, unless its key is in ``nocite`` (``data/citations.yaml`` or the
   ``nocite`` field of ``_quarto.yml``);
 * ``data/references.csv`` (review number -> key) names a key that is not in the bib, skips
-  a number, or maps two numbers to one key without saying so in its ``note``.
+  a number, or maps two numbers to one key without saying so in its ``note``;
+* a data source in ``data/sources.yaml`` cites (``cite:``) a key that is not in the bib.
 
 Settings live in ``data/citations.yaml``: ``nocite`` (keys allowed to stay uncited) and
 ``unsigned`` (articles published without an author; the ``author`` field is waived).
@@ -36,6 +37,8 @@ from xpo1review.citations.chapters import Citation, scan
 
 SETTINGS = Path("data") / "citations.yaml"
 MAPPING = Path("data") / "references.csv"
+SOURCES = Path("data") / "sources.yaml"
+_CITE_LINE = re.compile(r"^\s*cite:\s*(?P<value>.*?)\s*(?:#.*)?$")
 _NOCITE_KEY = re.compile(r"@([\w:.#$%&\-+?<>~/*]+)")
 
 
@@ -147,8 +150,9 @@ def check_mapping(root: Path, keys: set[str]) -> list[str]:
         for line, row in enumerate(csv.DictReader(fh), start=2):
             number, key = row.get("number", ""), row.get("key", "")
             if number != str(line - 1):
-                problems.append(f"{where}:{line}: expected reference number {line - 1}, "
-                                f"found {number!r}")
+                problems.append(
+                    f"{where}:{line}: expected reference number {line - 1}, found {number!r}"
+                )
             if key not in keys:
                 problems.append(f"{where}:{line}: key '{key}' is not in the bibliography")
             if key in first and str(first[key]) not in (row.get("note") or ""):
@@ -157,6 +161,25 @@ def check_mapping(root: Path, keys: set[str]) -> list[str]:
                     f"{first[key]} without a note saying they are the same article"
                 )
             first.setdefault(key, int(number) if number.isdigit() else -1)
+    return problems
+
+
+def check_sources(root: Path, keys: set[str]) -> list[str]:
+    """``cite:`` keys of ``data/sources.yaml`` must be bibliography keys."""
+    path = root / SOURCES
+    if not path.is_file():
+        return []
+    problems = []
+    for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        match = _CITE_LINE.match(text)
+        if not match:
+            continue
+        value = yaml.safe_load(match["value"] or "[]") or []
+        for key in [value] if isinstance(value, str) else value:
+            if str(key) not in keys:
+                problems.append(
+                    f"{_rel(path, root)}:{number}: cite key '{key}' is not in the bibliography"
+                )
     return problems
 
 
@@ -175,5 +198,7 @@ def check(root: Path | None = None) -> list[str]:
     bib = parse_bib(path)
     problems = check_bib(bib, where, settings["unsigned"])
     problems += check_usage(bib, scan(root), root, settings["nocite"] | quarto_nocite(root))
-    problems += check_mapping(root, {e.key for e in bib.entries})
+    keys = {e.key for e in bib.entries}
+    problems += check_mapping(root, keys)
+    problems += check_sources(root, keys)
     return problems

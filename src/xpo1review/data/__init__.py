@@ -3,31 +3,35 @@
 Typical use in a chapter::
 
     from xpo1review.data import loaders
-    expr = loaders.xpo1_expression("CHOL")      # Dataset or Unavailable
+    expr = loaders.xpo1_expression("CHOL")      # Dataset or Unavailable (falsy)
     surv = loaders.survival(["CHOL"])
     joined, report = loaders.join_expression_survival(expr, surv)
 """
 
-from xpo1review.data import provenance
-from xpo1review.data.fetch import cache_dir, fetch, mirror_dir, verify
-from xpo1review.data.loaders import (
-    Dataset,
-    DropReport,
-    Unavailable,
-    expression_matrix,
-    join_expression_survival,
-    pdac_curated,
-    select_source,
-    survival,
-    tumour_normal_summary,
-    xpo1_expression,
-)
-from xpo1review.data.provenance import Provenance
-from xpo1review.data.registry import COHORTS, Source, get_source, load_registry
+from __future__ import annotations
 
-__all__ = [
-    "COHORTS", "Dataset", "DropReport", "Provenance", "Source", "Unavailable", "cache_dir",
-    "expression_matrix", "fetch", "get_source", "join_expression_survival", "load_registry",
-    "mirror_dir", "pdac_curated", "provenance", "select_source", "survival",
-    "tumour_normal_summary", "verify", "xpo1_expression",
-]
+import importlib
+from typing import Any
+
+# Names are resolved lazily (PEP 562) so that `xpo1review data verify` does not import
+# pandas/pandera; submodules: registry, fetch, loaders, provenance, commands, rstream.
+_EXPORTS = {
+    "COHORTS": "registry", "Source": "registry", "get_source": "registry",
+    "load_registry": "registry",
+    "cache_dir": "fetch", "mirror_dir": "fetch", "verify": "fetch",
+    "Provenance": "provenance",
+    "Dataset": "loaders", "DropReport": "loaders", "Unavailable": "loaders",
+    "expression_matrix": "loaders", "join_expression_survival": "loaders",
+    "pdac_curated": "loaders", "select_source": "loaders", "survival": "loaders",
+    "tumour_normal_summary": "loaders", "xpo1_expression": "loaders",
+}
+_SUBMODULES = {"registry", "fetch", "loaders", "provenance", "commands", "rstream"}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"xpo1review.data.{name}")
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"xpo1review.data.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module 'xpo1review.data' has no attribute {name!r}")

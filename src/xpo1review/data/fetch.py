@@ -18,9 +18,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import pooch
-import requests
-
 from xpo1review.data.registry import Source, get_source, load_registry
 from xpo1review.exceptions import ChecksumMismatch, SourceUnavailable
 
@@ -32,7 +29,11 @@ _MEMO: dict[tuple[str, int, int], str] = {}
 def cache_dir() -> Path:
     """Where fetched files live (``XPO1REVIEW_CACHE`` or the OS cache)."""
     env = os.environ.get("XPO1REVIEW_CACHE")
-    return Path(env) if env else Path(pooch.os_cache("xpo1review"))
+    if env:
+        return Path(env)
+    import pooch
+
+    return Path(pooch.os_cache("xpo1review"))
 
 
 def mirror_dir() -> Path | None:
@@ -63,7 +64,8 @@ def sha256_file(path: Path, *, memo: bool = True) -> str:
     return _MEMO[key]
 
 
-def mismatch(label: str, path: Path | str, expected: str, actual: str, source_id: str) -> ChecksumMismatch:
+def mismatch(label: str, path: Path | str, expected: str, actual: str,
+             source_id: str) -> ChecksumMismatch:
     """A ChecksumMismatch whose message says what to do."""
     err = ChecksumMismatch(
         f"{label}: sha256 mismatch for {path}\n"
@@ -143,9 +145,13 @@ def _copy_from_mirror(src: Source, mirror: Path, target: Path, progress: bool) -
 
 
 def _download(src: Source, target: Path, progress: bool) -> None:
+    import pooch
+    import requests
+
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".staging-"))
     try:
-        downloader = pooch.HTTPDownloader(progressbar=progress, timeout=timeout())
+        downloader = pooch.HTTPDownloader(progressbar=progress and _has_tqdm(),
+                                          timeout=timeout())
         if progress:
             print(f"downloading {src.id} from {src.url}", file=sys.stderr)
         try:
@@ -160,6 +166,15 @@ def _download(src: Source, target: Path, progress: bool) -> None:
         _install(Path(got), target, src, src.url)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _has_tqdm() -> bool:
+    """pooch draws progress bars with tqdm; without it, only the stderr lines are shown."""
+    try:
+        import tqdm  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -180,10 +195,9 @@ def check(source: Source, root: Path | None = None) -> Check:
     if not path.is_file():
         return Check(source.id, path, "missing", source.sha256, None, None)
     actual = sha256_file(path, memo=False)
+    state = "ok" if actual == source.sha256 else "mismatch"
     if source.sha256 is None:
         state = "unpinned"
-    else:
-        state = "ok" if actual == source.sha256 else "mismatch"
     return Check(source.id, path, state, source.sha256, actual, path.stat().st_size)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import pickle
 import tempfile
+import warnings
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ import pandera.pandas as pa
 import pyreadr
 
 from xpo1review.data import provenance as _prov
+from xpo1review.data import rstream
 from xpo1review.data.fetch import cache_dir, fetch, sha256_file
 from xpo1review.data.provenance import Provenance
 from xpo1review.data.registry import COHORTS, Source, get_source, load_registry
@@ -160,7 +162,9 @@ def read_rdata(src: Source, path: Path, obj: str | None = None) -> pd.DataFrame:
     """The data frame ``obj`` (default: the file's stem) from an .rda/.RData file."""
     obj = obj or Path(src.filename).stem
     try:
-        result = pyreadr.read_r(str(path), use_objects=[obj])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "no readable objects": reported below
+            result = pyreadr.read_r(str(path), use_objects=[obj])
     except Exception as err:  # pyreadr/librdata raise several unrelated types
         raise _fail(src, path, f"cannot be read as R data ({type(err).__name__}: {err})") from None
     if obj not in result:
@@ -275,7 +279,8 @@ def _parse_cdr(src: Source, path: Path) -> pd.DataFrame:
     try:
         raw = pd.read_excel(path, sheet_name=CDR_SHEET, na_values=["#N/A", "[Not Available]"])
     except (zipfile.BadZipFile, ValueError, KeyError, OSError) as err:
-        raise _fail(src, path, f"cannot read sheet {CDR_SHEET!r} ({type(err).__name__}: {err})")
+        raise _fail(src, path,
+                    f"cannot read sheet {CDR_SHEET!r} ({type(err).__name__}: {err})") from None
     need = ["bcr_patient_barcode", "type", "Redaction", "age_at_initial_pathologic_diagnosis",
             "gender", "ajcc_pathologic_tumor_stage"]
     need += [c for e in ENDPOINTS for c in (e, f"{e}.time")]
@@ -372,6 +377,15 @@ def _firehose_frame(src: Source, path: Path) -> pd.DataFrame:
 
 
 def _firehose_gene(src: Source, path: Path, gene_col: str) -> pd.DataFrame:
+    """Barcodes and one gene column: streamed (only that column is materialised), falling
+    back to reading the whole frame with pyreadr when streaming is not possible."""
+    try:
+        cols = rstream.read_columns(path, Path(src.filename).stem,
+                                    ["bcr_patient_barcode", gene_col])
+        return pd.DataFrame({"barcode": [str(b) for b in cols["bcr_patient_barcode"]],
+                             "value": np.asarray(cols[gene_col], dtype=float)})
+    except rstream.UnsupportedRData:
+        pass
     frame = _firehose_frame(src, path)
     if gene_col not in frame.columns:
         raise _fail(src, path, f"has no gene column {gene_col!r}")
@@ -387,17 +401,26 @@ def _metagsca_gene(src: Source, path: Path, gene: str) -> pd.DataFrame:
     return pd.DataFrame({"barcode": row.index.astype(str), "value": row.to_numpy(dtype=float)})
 
 
+def _units(src: Source) -> str:
+    return FIREHOSE_UNITS if src.role == "expression" else METAGSCA_UNITS
+
+
+def _source_note(src: Source, cohort: str) -> str:
+    """First clause of provenance.note: which kind of source this is."""
+    if src.role == "expression":
+        return "full Firehose cohort"
+    note = "tumour-normal paired subset (MetaGSCA)"
+    return note + ", colon (COAD) only" if cohort == "COADREAD" else note
+
+
 def _gene_vector(cohort: str, src: Source, gene: str, gene_col: str) -> Dataset:
     _, path, sha = _open(src.id)
     if src.role == "expression":
         raw = _derived(src, sha, gene_col.replace("|", "_"),
                        lambda: _firehose_gene(src, path, gene_col))
-        units, note = FIREHOSE_UNITS, "full Firehose cohort"
     else:
         raw = _derived(src, sha, gene, lambda: _metagsca_gene(src, path, gene))
-        units, note = METAGSCA_UNITS, "tumour-normal paired subset (MetaGSCA)"
-        if cohort == "COADREAD":
-            note += ", colon (COAD) only"
+    units, note = _units(src), _source_note(src, cohort)
     ann, n_dup = _annotate(cohort, raw["barcode"], src)
     frame = ann.assign(**{gene.lower(): raw["value"].to_numpy()[ann.index]})
     first = [*ANNOTATION_COLUMNS, gene.lower()]
@@ -406,6 +429,8 @@ def _gene_vector(cohort: str, src: Source, gene: str, gene_col: str) -> Dataset:
         frame = _validate(frame, _expression_schema(src.role == "expression"), src, path)
     if n_dup:
         note += f"; {n_dup} extra aliquot(s) dropped (one aliquot per sample)"
+    if not src.pinned:
+        note += "; UNPINNED source: sha256 is that of the cached file"
     counts = frame["tissue"].value_counts().to_dict()
     note += "; " + ", ".join(f"{n} {t}" for t, n in sorted(counts.items()))
     prov = Provenance((src.id,), (sha,), units, len(frame), frame["patient"].nunique(), note)
@@ -470,7 +495,10 @@ def expression_matrix(cohort: str, analysis: str = "tumour-normal") -> Dataset |
     frame = pd.concat([ann[list(ANNOTATION_COLUMNS)].reset_index(drop=True),
                        genes.reset_index(drop=True).astype(float)], axis=1)
     n_na = int(genes.isna().to_numpy().sum())
-    note = f"{genes.shape[1]} genes; {n_dup} extra aliquot(s) dropped; {n_na} missing values"
+    note = (f"{_source_note(src, cohort)}; {genes.shape[1]} genes; {n_dup} extra aliquot(s) "
+            f"dropped; {n_na} missing values")
+    if not src.pinned:
+        note += "; UNPINNED source: sha256 is that of the cached file"
     prov = Provenance((src.id,), (sha,), units, len(frame), frame["patient"].nunique(), note)
     return Dataset(frame, prov)
 
@@ -522,7 +550,7 @@ def _oncodb(gene: str) -> tuple[list[pd.DataFrame], list[tuple[str, str]]]:
         missing = [c for c in ONCODB_COLUMNS if c not in raw.columns]
         if missing:
             raise _fail(src, path, f"lacks column(s) {', '.join(missing)}")
-        rows = raw.rename(columns=ONCODB_COLUMNS).loc[lambda d, g=gene: d["gene"] == g]
+        rows = raw.rename(columns=ONCODB_COLUMNS).loc[lambda d, g=gene: d["gene"] == g].head(1)
         frames.append(rows.assign(resource="OncoDB", source_id=src.id))
         used.append((src.id, sha))
     return frames, used
@@ -537,7 +565,7 @@ def _gepia2(gene: str) -> tuple[pd.DataFrame, tuple[str, str]]:
     if "Gene.Symbol" not in raw.columns or "COAD" not in raw.columns:
         raise _fail(src, path, "lacks the Gene.Symbol column or the cohort columns")
     types = [c for c in raw.columns if c.isupper() and c.isalpha() and 2 <= len(c) <= 4]
-    rows = raw.loc[raw["Gene.Symbol"] == gene, types]
+    rows = raw.loc[raw["Gene.Symbol"] == gene, types].head(1)  # symbol duplicates: first
     long = rows.melt(var_name="tcga_type", value_name="log2fc")
     long = long.assign(gene=gene, resource="GEPIA2", source_id=src.id)
     return long, (src.id, sha)
@@ -586,7 +614,7 @@ def join_expression_survival(expr: Dataset, surv: Dataset,
     rules = [
         (merged["sample_type_code"] != "01", "not a primary tumour sample"),
         (merged["_merge"] == "left_only", "no TCGA-CDR record for the patient"),
-        (merged["redacted"].fillna(False).astype(bool), "redacted in TCGA-CDR"),
+        (merged["redacted"].eq(True), "redacted in TCGA-CDR"),
         (merged[endpoint].isna() | merged[f"{endpoint}_time_days"].isna(),
          f"{endpoint} event or time missing"),
     ]

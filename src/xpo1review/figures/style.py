@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -78,11 +78,6 @@ def new_figure(nrows: int = 1, ncols: int = 1, **kwargs) -> tuple[Figure, object
 
 def short_sha(sha256: str | None) -> str:
     return (sha256 or "unpinned")[:8]
-
-
-def source_label(source_ids: Sequence[str], sha256s: Sequence[str | None]) -> str:
-    """``tcga-cdr (sha256 f9324865)`` for each source, joined by ``; ``."""
-    return "; ".join(f"{s} (sha256 {short_sha(h)})" for s, h in zip(source_ids, sha256s, strict=False))
 
 
 def provenance_caption(

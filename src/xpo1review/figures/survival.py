@@ -40,7 +40,8 @@ def _median_text(m: float) -> str:
 
 def annotation(analysis: SurvivalAnalysis, c: SurvivalComparison) -> str:
     """The statistics printed in a panel."""
-    lines = [f"log-rank {fmt_p(c.logrank_p)}" + (" (unadjusted)" if c.cutpoint == "optimal" else "")]
+    unadjusted = " (unadjusted)" if c.cutpoint == "optimal" else ""
+    lines = [f"log-rank {fmt_p(c.logrank_p)}{unadjusted}"]
     if c.cutpoint == "optimal":
         ms = analysis.maxstat
         lines.append(
@@ -89,9 +90,9 @@ def _panel(ax, analysis: SurvivalAnalysis, c: SurvivalComparison) -> pd.DataFram
     ax.set_xlabel(f"Overall survival ({analysis.time_unit})")
     ax.set_ylabel("Survival probability")
     ax.set_title(f"{TITLES[c.cutpoint]}: high = XPO1 > {c.threshold:.3g}", loc="left")
-    ax.legend(loc="lower left", fontsize=7)
-    ax.text(0.99, 0.99, annotation(analysis, c), transform=ax.transAxes, ha="right", va="top",
-            fontsize=6.5, bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"})
+    ax.legend(loc="upper right", fontsize=7)
+    ax.text(0.0, -0.50, annotation(analysis, c), transform=ax.transAxes, ha="left", va="top",
+            fontsize=7)
     for i, g in enumerate(GROUPS):
         y = -0.30 - 0.08 * i
         ax.text(-0.02, y, g, transform=ax.transAxes, ha="right", va="center", fontsize=7,
@@ -107,13 +108,13 @@ def _panel(ax, analysis: SurvivalAnalysis, c: SurvivalComparison) -> pd.DataFram
 def km_figure(analysis: SurvivalAnalysis) -> DataFigure:
     """Two Kaplan-Meier panels (median and optimal cut-point) with numbers at risk."""
     with house_style():
-        fig, axes = new_figure(1, 2, figsize=(10, 4.4), sharey=True)
+        fig, axes = new_figure(1, 2, figsize=(10, 5.6), sharey=True)
         risks = []
         for ax, c in zip(axes, analysis.comparisons(), strict=True):
             risks.append(_panel(ax, analysis, c).assign(cutpoint=c.cutpoint))
         fig.suptitle(f"{analysis.cohort}: {analysis.description}", x=0.01, ha="left",
                      fontsize=10)
-        fig.subplots_adjust(bottom=0.33, wspace=0.25, left=0.1, right=0.98, top=0.86)
+        fig.subplots_adjust(bottom=0.42, wspace=0.25, left=0.1, right=0.98, top=0.88)
         caption = provenance_caption("survival.km_figure", analysis.sources,
                                      f"{analysis.n} patients, {analysis.events} deaths")
         footnote(fig, caption)

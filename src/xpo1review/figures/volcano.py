@@ -7,6 +7,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from xpo1review.analysis.differential import DEResult
+from xpo1review.analysis.entity import DEPart
 from xpo1review.figures.style import (
     MUTED,
     OKABE_ITO,
@@ -21,13 +22,18 @@ FDR = 0.05
 
 
 def volcano_figure(
-    de: DEResult,
+    de: DEResult | DEPart,
     cohort: str,
     sources: Iterable[tuple[str, str | None]] = (),
     n_label: int = 10,
     description: str = "",
 ) -> DataFigure:
-    """log2 fold change vs -log10 p; FDR < 5% in colour; XPO1 and the top genes labelled."""
+    """log2 fold change vs -log10 p; FDR < 5% in colour; XPO1 and the top genes labelled.
+
+    ``de``: a bare result (pass ``sources``) or an entity's DE part (carries its sources).
+    """
+    if isinstance(de, DEPart):
+        sources, description, de = de.sources, description or de.description, de.result
     data = de.table.reset_index()
     data["neg_log10_p"] = -np.log10(data["p"].clip(lower=1e-300))
     data["significant"] = data["p_adj"] < FDR

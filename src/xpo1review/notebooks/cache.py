@@ -25,7 +25,13 @@ from typing import Any
 
 import xpo1review
 from xpo1review.exceptions import XPO1ReviewError
-from xpo1review.notebooks.convert import code_hash, golden_path, has_python, parse_chapter
+from xpo1review.notebooks.convert import (
+    GOLDEN_DIR,
+    code_hash,
+    golden_path,
+    has_python,
+    parse_chapter,
+)
 
 MANIFEST = "tests/notebooks/manifest.json"
 
@@ -93,27 +99,44 @@ def current_data_sha(root: Path, source_id: str) -> str | None:
     return fetch.sha256_file(path) if path.is_file() else "not cached"
 
 
-def changes(root: Path, chapter: str, entry: dict[str, Any] | None) -> list[str]:
-    """Why ``chapter``'s recorded execution is out of date (empty: it is current)."""
+def change_list(root: Path, chapter: str, entry: dict[str, Any] | None,
+                modules: bool = True) -> list[tuple[str, str]]:
+    """(kind, message) for each input of ``chapter`` that changed since it was recorded.
+
+    Kinds: ``record`` (nothing recorded), ``code``, ``module``, ``data``, ``file`` (a project
+    file such as data/trials.csv) and ``golden`` (a golden notebook a report chapter reads).
+    """
     if not entry:
-        return [f"no record in {MANIFEST}"]
-    reasons = []
+        return [("record", f"no record in {MANIFEST}")]
+    out = []
     if entry.get("code") != code_hash(parse_chapter(root, chapter)):
-        reasons.append("its code changed")
-    reasons += [f"package module {m} changed" for m, sha in entry.get("modules", {}).items()
+        out.append(("code", "its code changed"))
+    if modules:
+        out += [("module", f"package module {m} changed")
+                for m, sha in entry.get("modules", {}).items()
                 if _sha_file(_package_dir() / m) != sha]
-    reasons += [f"data source {sid} changed" for sid, sha in entry.get("data", {}).items()
-                if current_data_sha(root, sid) != sha]
-    reasons += [f"{p} changed" for p, sha in entry.get("files", {}).items()
-                if _sha_file(root / p) != sha]
-    return reasons
+    out += [("data", f"data source {sid} changed") for sid, sha in entry.get("data", {}).items()
+            if current_data_sha(root, sid) != sha]
+    out += [("golden" if p.startswith(GOLDEN_DIR + "/") else "file", f"{p} changed")
+            for p, sha in entry.get("files", {}).items() if _sha_file(root / p) != sha]
+    return out
 
 
-def stale_chapters(root: Path) -> list[str]:
+def changes(root: Path, chapter: str, entry: dict[str, Any] | None,
+            modules: bool = True) -> list[str]:
+    """Why ``chapter``'s recorded execution is out of date (empty: it is current).
+
+    ``modules=False`` ignores package changes (nbval re-executes and compares those).
+    """
+    return [message for _, message in change_list(root, chapter, entry, modules)]
+
+
+def stale_chapters(root: Path, modules: bool = True) -> list[str]:
     """Python chapters whose golden notebook is missing or whose inputs changed."""
     manifest = load_manifest(root)
     return [c for c in python_chapters(root)
-            if not golden_path(root, c).is_file() or changes(root, c, manifest.get(c))]
+            if not golden_path(root, c).is_file()
+            or changes(root, c, manifest.get(c), modules=modules)]
 
 
 def freeze_dir(root: Path, chapter: str) -> Path:

@@ -4,7 +4,9 @@ The notebook has: a note saying it is generated; a setup cell (``enter_chapter``
 ``{python}`` cell in order (``eval: false`` cells become raw cells, ``error: true`` cells are
 tagged ``raises-exception`` as Quarto does); one code cell per inline `` `{python} expr` ``
 at its place in the text, so nbval compares every number of the prose; and a last cell
-printing the chapter's claims (:func:`xpo1review.claims.summary`).
+printing the chapter's claims (:func:`xpo1review.claims.summary`). A cell's ``#| tags:``
+are kept: ``#| tags: [nbval-ignore-output]`` marks output that legitimately varies
+between machines (software versions, dates), which nbval then does not compare.
 Cell sources leave out the ``#|`` option lines (they go to the cell metadata), so editing
 a caption or other prose never makes a golden notebook stale.
 """
@@ -38,9 +40,10 @@ def parse_chapter(root: Path, chapter: str) -> Qmd:
 
 
 def code_hash(doc: Qmd) -> str:
-    """sha256 of what executes: the code of each python cell/inline expression, eval, error."""
+    """sha256 of what executes: each python cell/inline expression, eval, error, tags."""
     items = [
-        ["cell", i.code, i.evaluated, bool(i.options.get("error", False))]
+        ["cell", i.code, i.evaluated, bool(i.options.get("error", False)),
+         i.options.get("tags") or []]
         if isinstance(i, CodeCell) else ["inline", i.expr]
         for i in doc.python_items()
     ]
@@ -68,7 +71,7 @@ def notebook_from_qmd(doc: Qmd, chapter: str, warnings: bool = True) -> Notebook
         f"Golden notebook generated from `{chapter}` by `xpo1review notebooks build`. "
         "Do not edit: after an intentional change run `xpo1review notebooks accept`.",
         id="cell-000"))
-    setup = ("from xpo1review.notebooks.runtime import enter_chapter\n"
+    setup = ("from xpo1review.notebooks.runtime import enter_chapter\n\n"
              f"enter_chapter({chapter!r}{'' if warnings else ', warnings=False'})")
     nb.cells.append(_code_cell(setup, 1, [SETUP_TAG], {"kind": "setup"}))
     for item in doc.python_items():
@@ -83,9 +86,10 @@ def notebook_from_qmd(doc: Qmd, chapter: str, warnings: bool = True) -> Notebook
             raw.metadata["xpo1review"] = meta
             nb.cells.append(raw)
             continue
-        tags = ["raises-exception"] if item.options.get("error") else []
+        tags = [str(t) for t in item.options.get("tags") or []]  # e.g. nbval-ignore-output
+        tags += ["raises-exception"] if item.options.get("error") else []
         nb.cells.append(_code_cell(item.code, n, tags, meta))
-    summary = "from xpo1review.claims import summary\nsummary()"
+    summary = "from xpo1review.claims import summary\n\nsummary()"
     nb.cells.append(_code_cell(summary, len(nb.cells), [SUMMARY_TAG], {"kind": "claims"}))
     return nb
 

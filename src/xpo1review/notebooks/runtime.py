@@ -2,7 +2,8 @@
 
 ``enter_chapter`` is the first cell of every generated notebook: it moves to the chapter's
 directory (as Quarto runs a chapter there, also when nbval starts the kernel in
-``tests/notebooks``) and makes every matplotlib figure print a fingerprint of the data it
+``tests/notebooks``), records which project files the chapter opens (curated tables such as
+``data/trials.csv``), and makes every matplotlib figure print a fingerprint of the data it
 shows, which nbval compares instead of PNG bytes. ``collect`` reports what the execution read.
 """
 
@@ -18,6 +19,10 @@ from typing import Any
 from xpo1review.paths import project_root
 
 _installed = False
+_root: Path | None = None
+_opened: set[str] = set()
+#: Top-level folders of the book whose files are not inputs of a chapter's results.
+_NOT_INPUTS = {"src", ".venv", ".git", "_freeze", ".quarto", "_book", ".cache", "chapters"}
 
 
 def enter_chapter(chapter: str, warnings: bool = True) -> None:
@@ -25,12 +30,37 @@ def enter_chapter(chapter: str, warnings: bool = True) -> None:
 
     ``warnings=False`` hides Python warnings, as Quarto's ``execute: warning: false``.
     """
-    os.chdir(project_root() / Path(chapter).parent)
+    global _root
+    _root = project_root()
+    os.chdir(_root / Path(chapter).parent)
+    _watch_project_files()
     if not warnings:
         import warnings as _warnings
 
         _warnings.filterwarnings("ignore")
     _install_figure_fingerprints()
+
+
+def _watch_project_files() -> None:
+    """Record every project file the chapter reads (e.g. data/trials.csv) via an audit hook."""
+    if getattr(_watch_project_files, "done", False):
+        return
+
+    def hook(event: str, args: tuple) -> None:
+        if event != "open" or _root is None or not isinstance(args[0], str | Path):
+            return
+        mode = args[1] if len(args) > 1 else None
+        if isinstance(mode, str) and any(m in mode for m in "wax+"):
+            return
+        try:
+            rel = Path(os.path.abspath(args[0])).relative_to(_root)
+        except ValueError:
+            return
+        if rel.parts and rel.parts[0] not in _NOT_INPUTS and rel.suffix != ".pyc":
+            _opened.add(rel.as_posix())
+
+    sys.addaudithook(hook)
+    _watch_project_files.done = True  # type: ignore[attr-defined]
 
 
 def _install_figure_fingerprints() -> None:
@@ -114,5 +144,10 @@ def collect() -> None:
         and Path(m.__file__).resolve().is_relative_to(package)
         and not name.startswith("xpo1review.notebooks")  # tooling, not the chapter's inputs
     })
-    print(json.dumps({"data": reads, "files": [list(f) for f in claims.files_read()],
+    files = dict(claims.files_read())
+    for rel in sorted(_opened):
+        path = (_root or project_root()) / rel
+        if path.is_file() and rel not in files:
+            files[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    print(json.dumps({"data": reads, "files": sorted([p, sha] for p, sha in files.items()),
                       "modules": modules}))

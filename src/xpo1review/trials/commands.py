@@ -34,7 +34,7 @@ def show(args: argparse.Namespace) -> int:
     frame = curated.trials_for(args.entity) if args.entity else curated.load(args.what)
     columns = frame.columns if args.all else SHOW_COLUMNS[args.what]
     with pd.option_context("display.max_colwidth", 60, "display.width", 200):
-        print(frame[list(columns)].to_string(index=False))
+        print(frame[list(columns)].astype("string").fillna("").to_string(index=False))
     return 0
 
 

@@ -96,11 +96,13 @@ def _page(session: requests.Session, params: dict[str, str], timeout: float,
     try:
         response = session.get(API_URL, params=params, timeout=timeout)
     except requests.RequestException as err:
-        raise RemoteAPIError(f"ClinicalTrials.gov: page {number} failed ({err.__class__.__name__}: "
-                             f"{err}); check the connection and retry - no snapshot written") from err
+        kind = err.__class__.__name__
+        raise RemoteAPIError(f"ClinicalTrials.gov: page {number} failed ({kind}: {err}); "
+                             "check the connection and retry - no snapshot written") from err
     if response.status_code != 200:
         raise RemoteAPIError(f"ClinicalTrials.gov: page {number} answered HTTP "
-                             f"{response.status_code}: {response.text[:200]!r}; no snapshot written")
+                             f"{response.status_code}: {response.text[:200]!r}; "
+                             "no snapshot written")
     try:
         body = response.json()
     except ValueError as err:

@@ -52,6 +52,13 @@ def _entities_ok(series: pd.Series) -> pd.Series:
     return series.map(lambda v: all(e in ENTITIES for e in str(v).split(";")))
 
 
+def _entity_fields_agree(frame: pd.DataFrame) -> pd.Series:
+    parts = frame["entities"].astype(str).str.split(";")
+    many = parts.map(len) > 1
+    single = parts.map(lambda p: p[0])
+    return (many & (frame["gi_entity"] == "multiple")) | (~many & (frame["gi_entity"] == single))
+
+
 SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "trials": pa.DataFrameSchema(
         {
@@ -73,6 +80,9 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
             "source_lines": _lines(),
             "note": _text(),
         },
+        checks=pa.Check(_entity_fields_agree, element_wise=False,
+                        error="gi_entity must be 'multiple' for several entities, else equal "
+                              "to entities"),
         strict=True, ordered=True, coerce=True,
     ),
     "compounds": pa.DataFrameSchema(

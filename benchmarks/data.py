@@ -1,0 +1,96 @@
+"""Time the data layer: `data verify` over the mirror, and loading one cohort's XPO1 vector.
+
+    XPO1REVIEW_MIRROR=../shared/data python benchmarks/data.py [--cohort CHOL] [--repeat 5]
+
+Each XPO1 measurement runs in a fresh interpreter (peak RSS is per process) with a fresh
+cache: "cold" = copy from the mirror + parse, "warm" = parsed cache present. The whole-
+frame pyreadr read is timed for comparison with the streamed single-column read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+PROBE = r"""
+import json, resource, sys, time
+mode, cohort = sys.argv[1], sys.argv[2]
+from xpo1review.data import loaders, fetch
+import pyreadr
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t0 = time.perf_counter()
+if mode == "whole-frame (pyreadr)":
+    src = loaders.get_source(f"firehose-{cohort}")
+    frame = pyreadr.read_r(str(fetch.fetch(src.id)))[src.filename.rsplit(".", 1)[0]]
+    n = len(frame["XPO1|7514"])
+else:
+    n = len(loaders.xpo1_expression(cohort).frame)
+dt = time.perf_counter() - t0
+rss = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024
+print(json.dumps({"seconds": dt, "rss_mb": rss, "n": n}))
+"""
+
+
+def probe(mode: str, cohort: str, cache: str) -> dict:
+    env = {**os.environ, "XPO1REVIEW_CACHE": cache}
+    out = subprocess.run([sys.executable, "-c", PROBE, mode, cohort], env=env, cwd=ROOT,
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cohort", default="CHOL")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args(argv)
+    default_mirror = ROOT.parent / "shared" / "data"
+    if "XPO1REVIEW_MIRROR" not in os.environ and default_mirror.is_dir():
+        os.environ["XPO1REVIEW_MIRROR"] = str(default_mirror)
+    os.environ["XPO1REVIEW_CACHE"] = tempfile.mkdtemp(prefix="xpo1review-bench-")
+    from xpo1review.data import fetch, mirror_dir, registry
+
+    mirror = mirror_dir()
+    if mirror is None or not mirror.is_dir():
+        print("no mirror: set XPO1REVIEW_MIRROR=DIR", file=sys.stderr)
+        return 1
+    present = [s for s in registry.load_registry().values()
+               if (mirror / s.mirror_path).is_file()]
+    size = sum((mirror / s.mirror_path).stat().st_size for s in present)
+    times = []
+    for _ in range(args.repeat):
+        t0 = time.perf_counter()
+        checks = fetch.verify(root=mirror)
+        times.append(time.perf_counter() - t0)
+    assert all(c.state in ("ok", "missing") for c in checks), "mirror fails verification"
+    print(f"data verify --mirror (in-process): {len(present)} files, {size / 1e6:.1f} MB: "
+          f"median {statistics.median(times) * 1e3:.0f} ms, min {min(times) * 1e3:.0f} ms "
+          f"over {args.repeat} runs")
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "xpo1review", "data", "verify", "--mirror"],
+                   cwd=ROOT, check=True, capture_output=True)
+    print(f"xpo1review data verify --mirror (whole command incl. start-up): "
+          f"{(time.perf_counter() - t0) * 1e3:.0f} ms")
+
+    print(f"\nXPO1 vector for {args.cohort} (fresh process each):")
+    for mode, warm in (("whole-frame (pyreadr)", False), ("xpo1_expression cold", False),
+                       ("xpo1_expression warm", True)):
+        cache = tempfile.mkdtemp(prefix="xpo1review-bench-")
+        if warm:
+            probe(mode, args.cohort, cache)
+        r = probe(mode, args.cohort, cache)
+        print(f"  {mode:24} {r['seconds'] * 1e3:7.0f} ms  peak RSS +{r['rss_mb']:6.1f} MB  "
+              f"({r['n']} samples)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

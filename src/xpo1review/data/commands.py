@@ -1,0 +1,123 @@
+"""``xpo1review data fetch | verify | status``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from xpo1review.data.fetch import Check, cache_dir, check, fetch, mirror_dir, verify
+from xpo1review.data.registry import COHORTS, get_source, load_registry, sources_for_cohort
+from xpo1review.exceptions import ChecksumMismatch, SourceUnavailable
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    data = subparsers.add_parser("data", help="fetch, verify and list the registered data files")
+    sub = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
+    p = sub.add_parser("fetch", help="fetch sources into the cache (all pinned ones by default)")
+    p.add_argument("ids", nargs="*", help="source ids or cohorts (e.g. tcga-cdr, STAD)")
+    p.set_defaults(handler=cmd_fetch)
+    p = sub.add_parser("verify", help="re-hash every cached file against data/sources.yaml")
+    p.add_argument("ids", nargs="*", help="only these source ids")
+    p.add_argument("--mirror", nargs="?", const="", metavar="DIR",
+                   help="verify a mirror directory instead (default: $XPO1REVIEW_MIRROR)")
+    p.set_defaults(handler=cmd_verify)
+    p = sub.add_parser("status", help="table: source, pinned?, cached?, verified?, size, licence")
+    p.set_defaults(handler=cmd_status)
+
+
+def resolve_ids(names: list[str]) -> list[str]:
+    """Source ids for command-line names: ids as such, cohorts expanded to their sources."""
+    out: list[str] = []
+    for name in names:
+        ids = [s.id for s in sources_for_cohort(name)] if name in COHORTS else [
+            get_source(name).id]
+        out += [i for i in ids if i not in out]
+    return out
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    explicit = bool(args.ids)
+    ids = resolve_ids(args.ids) if explicit else [
+        s.id for s in load_registry().values() if s.pinned]
+    failed = 0
+    for sid in ids:
+        try:
+            path = fetch(sid, allow_unpinned=explicit, progress=True)
+        except (SourceUnavailable, ChecksumMismatch) as err:
+            failed += 1
+            print(f"FAILED  {sid}: {err}", file=sys.stderr)
+            continue
+        print(f"ok      {sid}  {path}")
+    where = f"mirror {mirror_dir()}" if mirror_dir() else "network"
+    print(f"{len(ids) - failed} of {len(ids)} source(s) in {cache_dir()} (from {where})")
+    return 1 if failed else 0
+
+
+def _verify_root(args: argparse.Namespace) -> Path | None:
+    if args.mirror is None:
+        return None
+    root = Path(args.mirror) if args.mirror else mirror_dir()
+    if root is None or not root.is_dir():
+        raise SourceUnavailable(f"mirror directory {root} not found: pass --mirror DIR "
+                                "or set XPO1REVIEW_MIRROR")
+    return root
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    root = _verify_root(args)
+    checks = verify(args.ids or None, root)
+    bad = [c for c in checks if c.state == "mismatch"]
+    for c in checks:
+        print(f"{c.state:9} {c.source_id:18} {c.path}")
+    for c in bad:
+        print(f"\nMISMATCH {c.source_id}: {c.path}\n  expected {c.expected}\n  actual   "
+              f"{c.actual}\n  What to do: delete it and run `xpo1review data fetch "
+              f"{c.source_id}`; if the source changed upstream, review and re-pin it in "
+              "data/sources.yaml.", file=sys.stderr)
+    n_ok = sum(c.state == "ok" for c in checks)
+    print(f"{n_ok} verified, {len(bad)} mismatched, "
+          f"{sum(c.state == 'missing' for c in checks)} not present, "
+          f"{sum(c.state == 'unpinned' for c in checks)} unpinned "
+          f"(in {root or cache_dir()})")
+    return 1 if bad else 0
+
+
+def status_rows(checks: list[Check] | None = None) -> list[dict[str, str]]:
+    """One row per source: source, pinned, cached, verified, size, licence."""
+    reg = load_registry()
+    checks = checks if checks is not None else [check(s) for s in reg.values()]
+    rows = []
+    for c in checks:
+        src = reg[c.source_id]
+        rows.append({
+            "source": c.source_id,
+            "pinned": "yes" if src.pinned else "NO",
+            "cached": "no" if c.state == "missing" else "yes",
+            "verified": {"ok": "yes", "mismatch": "MISMATCH", "unpinned": "unpinned"}.get(
+                c.state, "-"),
+            "size": "-" if c.size is None else _human(c.size),
+            "licence": src.licence,
+        })
+    return rows
+
+
+def _human(size: int) -> str:
+    return f"{size / 1e6:.1f} MB" if size >= 1e5 else f"{size / 1e3:.1f} kB"
+
+
+def format_table(rows: list[dict[str, str]]) -> str:
+    if not rows:
+        return "(no sources)"
+    cols = list(rows[0])
+    width = {c: max(len(c), *(len(r[c]) for r in rows)) for c in cols[:-1]}
+    lines = ["  ".join(c.ljust(width[c]) if c in width else c for c in cols)]
+    lines += ["  ".join(r[c].ljust(width[c]) if c in width else r[c] for c in cols)
+              for r in rows]
+    return "\n".join(lines)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    print(format_table(status_rows()))
+    print(f"cache: {cache_dir()}; mirror: {mirror_dir() or '(none: network)'}")
+    return 0

@@ -1,0 +1,1 @@
+"""Chapters as notebooks: parse .qmd, convert, execute, golden files, data-aware freeze."""

@@ -1,0 +1,124 @@
+"""``xpo1review notebooks build | accept``: the golden notebooks behind nbval.
+
+``build`` re-executes only the chapters whose inputs changed (code, package modules, data;
+see :mod:`xpo1review.notebooks.cache`). When only the chapter's own code changed (or the
+golden notebooks a report chapter summarises), the new golden notebook is written: the
+change is in the diff under review. When data, package modules or curated files changed
+and an output changed with them, the changed outputs are listed and nothing is written for
+that chapter until a person reviews them and runs ``accept``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from xpo1review.exceptions import XPO1ReviewError
+from xpo1review.notebooks import cache, golden
+from xpo1review.notebooks.execute import execute_chapter
+from xpo1review.paths import project_root
+
+#: Input changes whose effect on outputs needs a person's review (``accept``).
+REVIEWED = {"record", "module", "data", "file"}
+
+
+@dataclass
+class BuildResult:
+    executed: list[str] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    up_to_date: list[str] = field(default_factory=list)
+    changed: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _select(root: Path, chapters: list[str] | None) -> list[str]:
+    known = cache.python_chapters(root)
+    if not chapters:
+        return known
+    picked = []
+    for name in chapters:
+        match = [c for c in known if c == name or Path(c).stem == Path(name).stem]
+        if not match:
+            raise XPO1ReviewError(f"{name}: not a chapter with Python cells listed in "
+                                  f"_quarto.yml (known: {', '.join(known)})")
+        picked += match
+    return picked
+
+
+def build(root: Path, chapters: list[str] | None = None, accept: bool = False,
+          force: bool = False) -> BuildResult:
+    """Execute the (selected) chapters whose inputs changed; write their golden notebooks."""
+    result = BuildResult()
+    for chapter in _select(root, chapters):
+        old = golden.read(root, chapter)
+        kinds = {k for k, _ in cache.change_list(root, chapter,
+                                                 cache.load_manifest(root).get(chapter))}
+        if not force and old is not None and not kinds:
+            result.up_to_date.append(chapter)
+            continue
+        run = execute_chapter(root, chapter)
+        result.executed.append(chapter)
+        review = old is not None and not accept and bool(kinds & REVIEWED)
+        diffs = golden.differences(old, run.notebook, golden.sanitizers(root)) if review else []
+        if diffs:
+            result.changed[chapter] = diffs
+            continue
+        golden.write(root, chapter, run.notebook)
+        cache.save_entry(root, chapter, cache.entry_for(root, chapter, run.inputs))
+        result.written.append(chapter)
+    return result
+
+
+def _report(result: BuildResult) -> int:
+    for chapter in result.up_to_date:
+        print(f"{chapter}: up to date (inputs unchanged), not executed")
+    for chapter in result.written:
+        print(f"{chapter}: executed, golden notebook written")
+    for chapter, diffs in result.changed.items():
+        print(f"{chapter}: outputs changed; golden notebook NOT updated:", file=sys.stderr)
+        for d in diffs:
+            print(f"  {d}", file=sys.stderr)
+        print(f"  review these, then run `xpo1review notebooks accept {chapter}`",
+              file=sys.stderr)
+    return 1 if result.changed else 0
+
+
+def handle_build(args: argparse.Namespace) -> int:
+    return _report(build(project_root(), args.chapters, accept=False, force=args.force))
+
+
+def handle_accept(args: argparse.Namespace) -> int:
+    return _report(build(project_root(), args.chapters, accept=True, force=args.force))
+
+
+def handle_status(args: argparse.Namespace) -> int:
+    root = project_root()
+    manifest = cache.load_manifest(root)
+    bad = 0
+    for chapter in cache.python_chapters(root):
+        problem = golden.sync_problem(root, chapter)
+        reasons = cache.changes(root, chapter, manifest.get(chapter))
+        state = (problem.split(": ", 1)[1] if problem else
+                 "; ".join(reasons) if reasons else "up to date")
+        bad += bool(problem or reasons)
+        print(f"{chapter}: {state}")
+    return 1 if bad else 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("notebooks", help="golden notebooks for nbval (build, accept, status)")
+    nsub = p.add_subparsers(dest="notebooks_command", required=True, metavar="ACTION")
+    for name, handler, text in [
+        ("build", handle_build, "execute chapters whose inputs changed; write new golden "
+                                "notebooks, list changed outputs without writing them"),
+        ("accept", handle_accept, "execute chapters whose inputs changed and write their "
+                                  "golden notebooks even if outputs changed (after review)"),
+    ]:
+        q = nsub.add_parser(name, help=text)
+        q.add_argument("chapters", nargs="*", help="chapter files or stems (default: all)")
+        q.add_argument("--force", action="store_true", help="execute even if inputs unchanged")
+        q.set_defaults(handler=handler)
+    s = nsub.add_parser("status", help="which golden notebooks are stale, and why")
+    s.set_defaults(handler=handle_status)
+

@@ -1,0 +1,29 @@
+"""The citation gate on the real book: no missing, uncited, duplicate or malformed entries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from xpo1review.citations import crossref
+from xpo1review.citations.bib import parse_bib
+from xpo1review.citations.gate import check
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.integration
+
+
+def test_gate_passes_on_the_project():
+    problems = check(ROOT)
+    assert problems == [], "\n".join(problems)
+
+
+def test_lock_file_matches_the_bibliography():
+    """references.lock.json is up to date: run `xpo1review refs verify --online` (or
+    `--accept` offline) after editing references.bib."""
+    lock = crossref.read_lock(ROOT / crossref.LOCK_NAME)
+    changes, _flagged = crossref.compare_with_lock(parse_bib(ROOT / "references.bib").entries,
+                                                   lock)
+    assert changes == [], "\n".join(changes)

@@ -1,0 +1,165 @@
+"""The drift proof: change the data under a chapter and the suite fails naming what drifted.
+
+A one-chapter book (tests/fixtures/drift-book) reads TCGA-CDR survival through the data
+layer, states a claim and prints numbers inline. It runs against a temporary copy of the
+data mirror (files symlinked from the shared mirror, which is never modified); the altered
+file replaces one symlink, and the copied data/sources.yaml pins the altered file, as a
+reviewed upstream update would. Then:
+
+- one survival status altered -> ``notebooks build`` refuses to update the golden notebook
+  and names the inline number that changed, and ``pytest --nbval`` fails on that number;
+- the cohort dropped -> the chapter stops with ClaimDrift naming the claim;
+- the freeze gate refuses (CI) or invalidates (locally) the frozen chapter;
+- an edit to prose only re-executes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from xpo1review.exceptions import NotebookError
+from xpo1review.notebooks import cache, commands, golden
+from xpo1review.notebooks.execute import execute_chapter
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURE = ROOT / "tests" / "fixtures" / "drift-book"
+CHAPTER = "chapters/01-drift.qmd"
+CDR = "tcga-cdr/TCGA-CDR-SupplementalTableS1.xlsx"
+pytestmark = pytest.mark.integration
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def altered(tmp_path_factory) -> dict:
+    """Altered copies of TCGA-CDR: one CHOL survival status flipped; CHOL dropped."""
+    env = os.environ.get("XPO1REVIEW_MIRROR")
+    shared = Path(env) if env else ROOT.parent / "shared" / "data"
+    if not (shared / CDR).is_file():
+        pytest.skip(f"DATA MIRROR NOT FOUND ({shared / CDR}): set XPO1REVIEW_MIRROR "
+                    "(SKIPPED, NOT PASSED)")
+    from xpo1review.data.loaders import CDR_SHEET
+
+    raw = pd.read_excel(shared / CDR, sheet_name=CDR_SHEET)
+    out = tmp_path_factory.mktemp("altered")
+    chol = raw.index[(raw["type"] == "CHOL") & (raw["OS"] == 0)]
+    flipped = raw.copy()
+    flipped.loc[chol[0], "OS"] = 1  # one censored CHOL patient now has died
+    flipped.to_excel(out / "flipped.xlsx", sheet_name=CDR_SHEET, index=False)
+    raw[raw["type"] != "CHOL"].to_excel(out / "dropped.xlsx", sheet_name=CDR_SHEET,
+                                        index=False)
+    deaths = int(raw.loc[raw["type"] == "CHOL", "OS"].sum())
+    return {"shared": shared, "flipped": out / "flipped.xlsx", "dropped": out / "dropped.xlsx",
+            "deaths": deaths}
+
+
+@pytest.fixture
+def book(tmp_path, altered, monkeypatch) -> Path:
+    """The fixture book, built once against the unaltered mirror copy."""
+    root = tmp_path / "book"
+    shutil.copytree(FIXTURE, root)
+    (root / "data").mkdir()
+    shutil.copy(ROOT / "data" / "sources.yaml", root / "data" / "sources.yaml")
+    mirror = tmp_path / "mirror"
+    (mirror / "tcga-cdr").mkdir(parents=True)
+    (mirror / CDR).symlink_to(altered["shared"] / CDR)
+    monkeypatch.setenv("XPO1REVIEW_ROOT", str(root))
+    monkeypatch.setenv("XPO1REVIEW_MIRROR", str(mirror))
+    monkeypatch.setenv("XPO1REVIEW_CACHE", str(tmp_path / "cache"))
+    result = commands.build(root)
+    assert result.written == [CHAPTER]
+    return root
+
+
+def _replace_data(root: Path, new_file: Path) -> None:
+    """Put ``new_file`` in the mirror copy and pin it, as a reviewed data update would."""
+    mirror = Path(os.environ["XPO1REVIEW_MIRROR"])
+    target = mirror / CDR
+    old_sha = _sha(target)
+    target.unlink()
+    shutil.copy(new_file, target)
+    registry = root / "data" / "sources.yaml"
+    text = registry.read_text(encoding="utf-8")
+    assert old_sha in text
+    registry.write_text(text.replace(old_sha, _sha(target)), encoding="utf-8")
+    st = registry.stat()
+    os.utime(registry, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+
+
+def test_changed_survival_data_fails_naming_the_number(book, altered):
+    before = golden.read(book, CHAPTER)
+    _replace_data(book, altered["flipped"])
+    assert "data source tcga-cdr changed" in cache.changes(
+        book, CHAPTER, cache.load_manifest(book)[CHAPTER])
+
+    result = commands.build(book)
+    assert result.executed == [CHAPTER] and result.written == []
+    diffs = "\n".join(result.changed[CHAPTER])
+    old, new = altered["deaths"], altered["deaths"] + 1
+    assert "fmt_count(deaths)" in diffs and f"was '{old}' -> now '{new}'" in diffs
+    assert golden.read(book, CHAPTER) == before  # not updated without `accept`
+
+    nbval = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--nbval",
+         "--nbval-current-env", "--nbval-sanitize-with",
+         str(ROOT / "tests" / "notebooks" / "nbval_sanitize.cfg"),
+         str(book / "tests" / "notebooks")],
+        cwd=book, capture_output=True, text=True, env=dict(os.environ), timeout=600)
+    report = nbval.stdout + nbval.stderr
+    assert nbval.returncode != 0, report
+    assert "fmt_count(deaths)" in report and f"'{old}'" in report and f"'{new}'" in report
+
+    commands.build(book, accept=True)
+    assert golden.differences(before, golden.read(book, CHAPTER), []) != []
+    assert cache.changes(book, CHAPTER, cache.load_manifest(book)[CHAPTER]) == []
+
+
+def test_dropped_cohort_fails_naming_the_claim(book, altered):
+    _replace_data(book, altered["dropped"])
+    with pytest.raises(NotebookError) as err:
+        execute_chapter(book, CHAPTER)
+    text = str(err.value)
+    assert "ClaimDrift" in text and "drift-chol-in-cdr" in text
+    assert "chapters/01-drift.qmd" in text and "n=0" in text
+
+
+def test_freeze_gate_refuses_in_ci_and_invalidates_locally(book, altered):
+    frozen = cache.freeze_dir(book, CHAPTER)
+    frozen.mkdir(parents=True)
+    assert cache.check(book, ci=True) == []  # inputs unchanged: the freeze is good
+    _replace_data(book, altered["flipped"])
+    [problem] = cache.check(book, ci=True)
+    assert problem.startswith(f"{CHAPTER}:1: its frozen output is stale")
+    assert "data source tcga-cdr changed" in problem and frozen.is_dir()
+    assert cache.check(book, ci=False) == []
+    assert not frozen.exists()
+
+
+def test_prose_only_edit_reexecutes_nothing(book):
+    qmd = book / CHAPTER
+    text = qmd.read_text(encoding="utf-8")
+    qmd.write_text(text.replace("during follow-up", "before the end of follow-up")
+                       .replace("#| label: drift-survival",
+                                "#| label: drift-survival\n#| fig-cap: A caption"),
+                   encoding="utf-8")
+    result = commands.build(book)
+    assert result.executed == [] and result.up_to_date == [CHAPTER]
+    assert golden.sync_problem(book, CHAPTER) is None
+
+    qmd.write_text(qmd.read_text(encoding="utf-8").replace(
+        "n_chol = len(chol)", "n_chol = len(chol)  # patients"), encoding="utf-8")
+    assert golden.sync_problem(book, CHAPTER) is not None
+    result = commands.build(book)
+    assert result.executed == [CHAPTER] and result.written == [CHAPTER]  # same outputs
+    assert golden.sync_problem(book, CHAPTER) is None
+

@@ -1,0 +1,166 @@
+"""The claim API (expect / cited / not_checked), its registry and the claims report."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+
+from xpo1review import claims
+from xpo1review.claims import begin_chapter, cited, expect, not_checked
+from xpo1review.exceptions import ClaimDrift, ClaimError
+from xpo1review.format import fmt_count, fmt_hr, fmt_n, fmt_p, fmt_pct
+from xpo1review.notebooks import convert
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "drift-book"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_chapter():
+    begin_chapter("09-gastric")
+    yield
+    claims._chapter = None
+    claims._claims.clear()
+
+
+def test_expect_true_registers_a_holding_claim():
+    expect(1.4 > 1, "stad-hr", "High XPO1 goes with shorter survival", hr=np.float64(1.4))
+    [c] = claims.claims()
+    assert (c.id, c.chapter, c.kind, c.status) == ("stad-hr", "09-gastric", "computed", "holds")
+    assert c.values == {"hr": 1.4} and type(c.values["hr"]) is float
+
+
+def test_false_claim_raises_drift_naming_claim_chapter_statement_values():
+    with pytest.raises(ClaimDrift) as err:
+        expect(0.8 > 1, "stad-hr", "High XPO1 goes with shorter survival", hr=0.8, p=0.21)
+    text = str(err.value)
+    for part in ("stad-hr", "09-gastric", "High XPO1 goes with shorter survival",
+                 "hr=0.8", "p=0.21", "chapters/09-gastric.qmd"):
+        assert part in text
+    assert claims.claims()[0].status == "drifted"
+
+
+def test_duplicate_claim_id_is_an_error():
+    expect(True, "same-id", "first statement")
+    with pytest.raises(ClaimError, match="same-id.*used twice"):
+        cited("same-id", "second statement", "liu2018cdr")
+
+
+def test_begin_chapter_starts_a_fresh_registry():
+    expect(True, "a", "statement")
+    begin_chapter("10-hepatocellular")
+    expect(True, "a", "statement")  # a re-execution is not a duplicate
+    assert [c.chapter for c in claims.claims()] == ["10-hepatocellular"]
+
+
+def test_claims_need_begin_chapter():
+    claims._chapter = None
+    with pytest.raises(ClaimError, match="begin_chapter"):
+        expect(True, "x", "statement")
+
+
+def test_condition_must_be_one_truth_value():
+    with pytest.raises(ClaimError, match="single true/false"):
+        expect(pd.Series([True, False]), "series", "ambiguous condition")
+
+
+@pytest.mark.parametrize("bad", ["", "   "])
+def test_claim_needs_id_and_statement(bad):
+    with pytest.raises(ClaimError):
+        expect(True, bad, "statement")
+    with pytest.raises(ClaimError):
+        expect(True, "id", bad)
+
+
+def test_cited_and_not_checked():
+    cited("trials-142", "142 registered trials", "@sokolova2025prognostic", n=142)
+    not_checked("huang-55", "55% of PDACs overexpress XPO1", "no per-patient IHC data")
+    a, b = claims.claims()
+    assert (a.kind, a.status, a.key, a.values) == ("cited", "cited", "sokolova2025prognostic",
+                                                    {"n": 142})
+    assert (b.kind, b.status, b.reason) == ("not checked", "not checked",
+                                            "no per-patient IHC data")
+    with pytest.raises(ClaimError, match="bibliography key"):
+        cited("no-key", "statement", "")
+    with pytest.raises(ClaimError, match="why"):
+        not_checked("no-reason", "statement", "")
+
+
+def test_summary_prints_json(capsys):
+    expect(True, "a", "statement", p=0.0321456789, n=np.int64(130), label="STAD")
+    claims.summary()
+    [record] = json.loads(capsys.readouterr().out)
+    assert record["values"] == {"p": 0.0321457, "n": 130, "label": "STAD"}
+
+
+def _golden_with_claims(root: Path, records: list[dict]) -> None:
+    nb = convert.chapter_notebook(root, "chapters/01-drift.qmd")
+    cell = next(c for c in nb.cells if claims.SUMMARY_TAG in c.metadata.get("tags", []))
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=json.dumps(records))]
+    path = convert.golden_path(root, "chapters/01-drift.qmd")
+    path.parent.mkdir(parents=True)
+    nbformat.write(nb, path)
+
+
+def test_report_reads_claims_from_golden_notebooks(tmp_path):
+    root = tmp_path / "book"
+    shutil.copytree(FIXTURE, root)
+    record = {"id": "x-1", "chapter": "01-drift", "statement": "A | B", "kind": "cited",
+              "status": "cited", "values": {"n": 3}, "key": "liu2018cdr", "reason": None}
+    _golden_with_claims(root, [record])
+    [loaded] = claims.load_all(root)
+    assert loaded["id"] == "x-1"
+    table = claims.report_markdown(root)
+    assert "| x-1 | 01-drift | A \\| B | cited | n = 3 | cited ([@liu2018cdr]) |" in table
+    assert claims.files_read()[-1][0] == "tests/notebooks/01-drift.ipynb"
+
+
+def test_report_marks_computed_claims_of_changed_chapters_stale(tmp_path):
+    root = tmp_path / "book"
+    shutil.copytree(FIXTURE, root)
+    record = {"id": "x-2", "chapter": "01-drift", "statement": "s", "kind": "computed",
+              "status": "holds", "values": {}, "key": None, "reason": None}
+    _golden_with_claims(root, [record])  # no manifest entry: its inputs are unknown
+    assert claims.load_all(root)[0]["status"].startswith("stale")
+
+
+def test_duplicates_across_chapters():
+    records = [{"id": "a", "chapter": "08-esophageal"}, {"id": "a", "chapter": "09-gastric"}]
+    assert claims.duplicates(records) == ["claim id 'a' is used in 08-esophageal and 09-gastric"]
+
+
+# --- format -------------------------------------------------------------------------
+@pytest.mark.parametrize(("p", "text"), [
+    (0.0321, "p = 0.032"), (0.41, "p = 0.41"), (0.0004, "p < 0.001"), (0.004, "p = 0.004"),
+    (0.999, "p > 0.99"), (np.float64(0.05), "p = 0.050"),
+])
+def test_fmt_p(p, text):
+    assert fmt_p(p) == text
+
+
+@pytest.mark.parametrize("bad", [float("nan"), None, -0.1, 1.5, "0.03"])
+def test_fmt_p_refuses_missing_or_impossible_values(bad):
+    with pytest.raises(ValueError):
+        fmt_p(bad)
+
+
+def test_fmt_pct_count_n_hr():
+    assert fmt_pct(0.553) == "55%"
+    assert fmt_pct(72, 130, digits=1) == "55.4%"
+    assert fmt_count(1234) == "1,234"
+    assert fmt_count(1, "patient") == "1 patient"
+    assert fmt_count(np.int64(45), "patient") == "45 patients"
+    assert fmt_count(2, "tumour", "tumours") == "2 tumours"
+    assert fmt_n(130) == "n = 130"
+    assert fmt_hr(1.4512, 1.1, 1.923) == "HR 1.45 (95% CI 1.10–1.92)"
+    with pytest.raises(ValueError):
+        fmt_hr(0.8, 0.9, 1.2)
+    with pytest.raises(ValueError):
+        fmt_count(2.5)
+    with pytest.raises(ValueError):
+        fmt_pct(3, 0)

@@ -1,0 +1,144 @@
+"""Tables (trials, compounds, mutations), the protein map and the chapter cells that use them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import matplotlib
+import pandas as pd
+import pytest
+
+from xpo1review.tables import compounds, mutations, trials
+from xpo1review.tables._common import cite_span
+from xpo1review.trials import curated
+
+matplotlib.use("Agg")
+ROOT = Path(__file__).resolve().parents[2]
+NCT = re.compile(r"NCT\d{8}")
+
+
+def _html(gt) -> str:
+    return gt.as_raw_html()
+
+
+def test_trials_table_lists_every_curated_trial() -> None:
+    html = _html(trials.trials_table(root=ROOT))
+    assert set(NCT.findall(html)) == set(curated.trials(ROOT)["nct_id"])
+    assert trials.n_trials(root=ROOT) == len(curated.trials(ROOT))
+
+
+@pytest.mark.parametrize("entity", [e for e in curated.ENTITIES if e != "CHOL"])
+def test_entity_tables_hold_only_that_entitys_trials(entity: str) -> None:
+    raw = pd.read_csv(ROOT / "data" / "trials.csv", dtype=str)
+    expected = {n for n, e in zip(raw["nct_id"], raw["entities"], strict=True)
+                if entity in e.split(";")}
+    html = _html(trials.trials_table(entity, ROOT))
+    assert set(NCT.findall(html)) == expected
+    assert trials.n_trials(entity, ROOT) == len(expected)
+
+
+def test_entity_without_trials_says_so() -> None:
+    if trials.n_trials("CHOL", ROOT):
+        pytest.skip("data/trials.csv now has a CHOL trial")
+    assert "names no clinical trial" in _html(trials.trials_table("CHOL", ROOT))
+
+
+@pytest.mark.parametrize("make", [
+    lambda: trials.trials_table(root=ROOT),
+    lambda: compounds.compounds_table(ROOT),
+    lambda: mutations.mutations_table(ROOT),
+], ids=["trials", "compounds", "mutations"])
+def test_tables_show_no_missing_value_markers_and_cite_with_data_qmd(make) -> None:
+    html = _html(make())
+    assert not re.search(r">\s*(nan|NaN|<NA>|None)\s*<", html)
+    assert 'data-qmd="[@' in html
+
+
+def test_cite_span_turns_refs_into_a_pandoc_citation() -> None:
+    span = cite_span("kudo1999leptomycin; sun2013nuclear")
+    assert 'data-qmd="[@kudo1999leptomycin; @sun2013nuclear]"' in span
+    assert cite_span("") == ""
+
+
+def test_compounds_table_has_every_compound() -> None:
+    html = _html(compounds.compounds_table(ROOT))
+    for name in curated.compounds(ROOT)["name"]:
+        assert name in html
+    frame = curated.compounds(ROOT)
+    assert compounds.n_compounds(root=ROOT) == len(frame)
+    assert compounds.n_compounds("approved", ROOT) == int((frame["stage"] == "approved").sum())
+
+
+def test_mutations_table_and_helpers_come_from_the_file() -> None:
+    frame = curated.mutations(ROOT)
+    patients, entities = mutations.pan_cancer_cohort(ROOT)
+    assert (patients, entities) == tuple(
+        int(v) for v in frame[["cohort_patients", "cohort_entities"]].dropna().iloc[0])
+    html = _html(mutations.mutations_table(ROOT))
+    assert f"{patients:,} patients" in html
+    freq = mutations.e571k_frequencies(ROOT)
+    expected = frame[(frame["alteration"] == "E571K") & frame["frequency_pct"].notna()]
+    assert list(freq["entity"]) == list(expected["entity"])
+
+
+def test_interactive_trials_table() -> None:
+    pytest.importorskip("itables")
+    html = trials.trials_interactive("COADREAD", ROOT)
+    assert "itables-trials-coadread" in html
+
+
+# --- the protein map ---------------------------------------------------------------
+def test_protein_map_draws_only_cited_positions() -> None:
+    from xpo1review.figures import protein
+
+    features = curated.features(ROOT)
+    figure = protein.protein_map(ROOT)
+    drawn = set(figure.data["feature_id"])
+    with_positions = set(features.loc[features["start"].notna(), "feature_id"])
+    assert drawn <= with_positions
+    assert drawn >= set(features.loc[features["kind"].isin(["chain", "residue", "hotspot"])
+                                     & features["start"].notna(), "feature_id"])
+    ticks = {int(t) for t in figure.figure.axes[0].get_xticks()}
+    assert ticks == {int(v) for v in figure.data[["start", "end"]].stack()}
+    figure.figure.clf()
+
+
+def test_protein_alt_text_and_chapter_caption_match_the_data() -> None:
+    from xpo1review.figures import protein
+
+    features = curated.features(ROOT)
+    alt = protein.alt_text(features)
+    chapter = (ROOT / "chapters" / "02-structure.qmd").read_text(encoding="utf-8")
+    fig_alt = re.search(r"#\| fig-alt: \"([^\"]+)\"", chapter)
+    assert fig_alt, "02-structure.qmd has no fig-alt for the protein map"
+    for row in protein.positioned(features).itertuples():
+        short = row.feature.split(" (")[0]
+        assert short in alt
+        assert short in fig_alt.group(1)
+    assert str(int(features.loc[features["kind"] == "chain", "end"].iloc[0])) in fig_alt.group(1)
+
+
+# --- chapter cells -------------------------------------------------------------------
+@pytest.mark.parametrize(("stem", "label"), [
+    ("03-function", "fig-export-cycle"), ("05-malignancies", "fig-sine-mechanism")])
+def test_mechanism_diagrams_are_text_with_caption_and_alt(stem: str, label: str) -> None:
+    text = (ROOT / "chapters" / f"{stem}.qmd").read_text(encoding="utf-8")
+    block = re.search(r"```\{mermaid\}\n(.*?)```", text, re.S)
+    assert block, f"{stem}: no mermaid diagram"
+    body = block.group(1)
+    for option in (f"%%| label: {label}", "%%| fig-cap:", "%%| fig-alt:"):
+        assert option in body
+
+
+@pytest.mark.parametrize(("stem", "call"), [
+    ("02-structure", "protein_map("), ("04-alterations", "mutations_table("),
+    ("06-therapeutics", "compounds_table("), ("06-therapeutics", "trials_table("),
+    ("08-esophageal", 'trials_table("ESCA")'), ("09-gastric", 'trials_table("STAD")'),
+    ("10-hepatocellular", 'trials_table("LIHC")'), ("12-pancreatic", 'trials_table("PAAD")'),
+    ("13-colorectal", 'trials_table("COADREAD")')])
+def test_chapters_build_tables_from_the_package(stem: str, call: str) -> None:
+    text = (ROOT / "chapters" / f"{stem}.qmd").read_text(encoding="utf-8")
+    assert call in text
+    assert f'begin_chapter("{stem}")' in text
+    assert "<!-- table: trials" not in text and "<!-- figure: protein" not in text
