@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -48,6 +49,15 @@ def probe(mode: str, cohort: str, cache: str) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    made: list[str] = []
+    try:
+        return run(argv, made)
+    finally:
+        for path in made:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def run(argv: list[str] | None, made: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cohort", default="CHOL")
     parser.add_argument("--repeat", type=int, default=5)
@@ -56,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     if "XPO1REVIEW_MIRROR" not in os.environ and default_mirror.is_dir():
         os.environ["XPO1REVIEW_MIRROR"] = str(default_mirror)
     os.environ["XPO1REVIEW_CACHE"] = tempfile.mkdtemp(prefix="xpo1review-bench-")
+    made.append(os.environ["XPO1REVIEW_CACHE"])
     from xpo1review.data import fetch, mirror_dir, registry
 
     mirror = mirror_dir()
@@ -79,11 +90,18 @@ def main(argv: list[str] | None = None) -> int:
                    cwd=ROOT, check=True, capture_output=True)
     print(f"xpo1review data verify --mirror (whole command incl. start-up): "
           f"{(time.perf_counter() - t0) * 1e3:.0f} ms")
+    t0 = time.perf_counter()
+    code = ("import sys; from xpo1review.data import commands; "
+            "sys.exit(commands.cmd_verify(type('A', (), {'ids': [], 'mirror': ''})()))")
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True)
+    print(f"data verify --mirror, data layer only (fresh process, no other command modules): "
+          f"{(time.perf_counter() - t0) * 1e3:.0f} ms")
 
     print(f"\nXPO1 vector for {args.cohort} (fresh process each):")
     for mode, warm in (("whole-frame (pyreadr)", False), ("xpo1_expression cold", False),
                        ("xpo1_expression warm", True)):
         cache = tempfile.mkdtemp(prefix="xpo1review-bench-")
+        made.append(cache)
         if warm:
             probe(mode, args.cohort, cache)
         r = probe(mode, args.cohort, cache)

@@ -8,6 +8,9 @@ echo "==> ruff"
 ruff check src tests benchmarks
 echo "==> panache lint"
 panache lint .
+echo "==> data: fetch and verify every pinned source"
+xpo1review data fetch
+xpo1review data verify
 echo "==> xpo1review check"
 xpo1review check
 echo "==> pytest"

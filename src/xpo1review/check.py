@@ -13,6 +13,7 @@ from pathlib import Path
 
 from xpo1review import abbreviations, book, structure
 from xpo1review.citations import gate as citation_gate
+from xpo1review.exceptions import XPO1ReviewError
 from xpo1review.notebooks import cache as notebook_cache
 from xpo1review.paths import project_root
 from xpo1review.trials import curated
@@ -45,6 +46,10 @@ def handle(args: argparse.Namespace) -> int:
     root = project_root()
     if args.pre_render:
         book.install_csl(root)
+    unknown = [n for n in args.names if n not in CHECKS]
+    if unknown:
+        raise XPO1ReviewError(f"unknown check(s) {', '.join(unknown)}; "
+                              f"choose from {', '.join(CHECKS)}")
     names = args.names or list(CHECKS)
     problems = run_checks(root, names)
     for problem in problems:
@@ -56,7 +61,7 @@ def handle(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="the pre-render gate: citations, abbreviations, data, ...")
-    p.add_argument("names", nargs="*", choices=[*CHECKS, []], metavar="CHECK",
+    p.add_argument("names", nargs="*", metavar="CHECK",
                    help=f"checks to run (default: all): {', '.join(CHECKS)}")
     p.add_argument("--pre-render", action="store_true",
                    help="also install the CSL style (what Quarto's pre-render step runs)")

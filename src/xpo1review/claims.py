@@ -55,12 +55,18 @@ _files_read: list[tuple[str, str]] = []
 
 
 def begin_chapter(chapter_id: str) -> None:
-    """Start a chapter's execution: later claims belong to ``chapter_id`` (the file's stem)."""
+    """Start a chapter's execution: later claims belong to ``chapter_id`` (the file's stem).
+
+    Also forgets which data sources were read, so the data-aware cache records this chapter's.
+    """
     global _chapter
     if not chapter_id or not isinstance(chapter_id, str):
         raise ClaimError(f"begin_chapter needs the chapter's file stem, got {chapter_id!r}")
     _chapter = chapter_id
     _claims.clear()
+    from xpo1review.data import provenance
+
+    provenance.reset()
 
 
 def expect(condition: Any, claim_id: str, statement: str, **values: Any) -> None:
@@ -154,18 +160,22 @@ def _plain(value: Any) -> Any:
 # --- the report -----------------------------------------------------------------
 def load_all(root: Path | None = None) -> list[dict[str, Any]]:
     """Every claim recorded in the golden notebooks, in book order, with report status."""
-    from xpo1review.notebooks import cache, convert  # lazy: keeps chapter imports light
+    from xpo1review.notebooks import cache, convert, runtime  # lazy: light chapter imports
 
     root = root or _root()
-    stale = set(cache.stale_chapters(root, modules=False))  # code or data changed
+    with runtime.not_inputs():
+        stale = set(cache.stale_chapters(root, modules=False))  # code or data changed
     out: list[dict[str, Any]] = []
     for chapter in cache.python_chapters(root):
         golden = convert.golden_path(root, chapter)
         if not golden.is_file():
             continue
         data = golden.read_bytes()
-        _files_read.append((golden.relative_to(root).as_posix(), hashlib.sha256(data).hexdigest()))
-        for claim in convert.claims_from_notebook(golden):
+        records = convert.claims_from_notebook(golden)
+        if records:  # report chapters (no claims of their own) are not inputs: no cycles
+            _files_read.append((golden.relative_to(root).as_posix(),
+                                hashlib.sha256(data).hexdigest()))
+        for claim in records:
             if chapter in stale and claim["kind"] == COMPUTED:
                 claim["status"] = "stale: run `xpo1review notebooks build`"
             out.append(claim)
@@ -231,7 +241,7 @@ def handle(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(records, indent=1, ensure_ascii=False))
     else:
-        for row in report_rows(records):
+        for row in [HEADER, *report_rows(records)]:
             print("\t".join(row))
     problems = duplicates(records)
     for p in problems:

@@ -1,4 +1,4 @@
-"""The ``xpo1review`` command line: one sub-command group per domain.
+"""xpo1review: build and check the reproducible XPO1 review (one sub-command per domain).
 
 Each domain module exposes ``register(subparsers)`` adding its commands; a command's
 handler takes the parsed ``argparse.Namespace`` and returns an exit code.
@@ -12,29 +12,32 @@ import sys
 
 from xpo1review.exceptions import XPO1ReviewError
 
-#: Modules that contribute sub-commands, in the order ``--help`` lists them.
-COMMAND_MODULES = [
-    "xpo1review.check",
-    "xpo1review.data.commands",
-    "xpo1review.notebooks.commands",
-    "xpo1review.claims",
-    "xpo1review.citations.commands",
-    "xpo1review.trials.commands",
-    "xpo1review.doctor",
-    "xpo1review.book",
-]
+#: Each command and the module that registers it, in the order ``--help`` lists them.
+COMMANDS = {
+    "check": "xpo1review.check",
+    "data": "xpo1review.data.commands",
+    "notebooks": "xpo1review.notebooks.commands",
+    "claims": "xpo1review.claims",
+    "refs": "xpo1review.citations.commands",
+    "trials": "xpo1review.trials.commands",
+    "doctor": "xpo1review.doctor",
+    "build": "xpo1review.book",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``only``, just that command's module is imported (fast start-up)."""
     parser = argparse.ArgumentParser(prog="xpo1review", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    modules = [COMMANDS[only]] if only in COMMANDS else list(dict.fromkeys(COMMANDS.values()))
+    for name in modules:
         importlib.import_module(name).register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv[0] if argv else None).parse_args(argv)
     try:
         return int(args.handler(args) or 0)
     except XPO1ReviewError as err:

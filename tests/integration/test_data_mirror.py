@@ -18,7 +18,7 @@ import pytest
 
 from xpo1review.data import loaders, provenance, registry
 from xpo1review.data.loaders import Dataset, Unavailable
-from xpo1review.exceptions import SchemaError
+from xpo1review.exceptions import DataError, SchemaError
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,7 +42,7 @@ def test_survival_from_tcga_cdr(mirror):
 
 def test_survival_all_cohorts_and_unknown(mirror):
     assert loaders.survival().frame["tcga_type"].nunique() == 33
-    with pytest.raises(Exception, match="no patients"):
+    with pytest.raises(DataError, match="no patients"):
         loaders.survival(["NOPE"])
 
 
@@ -138,6 +138,11 @@ def test_tumour_normal_summary(mirror):
     assert (f.loc[f["tcga_type"] == "READ", "cohort"] == "COADREAD").all()
     pan = loaders.tumour_normal_summary("XPO1", pan_cancer=True).frame
     assert (pan["resource"] == "GEPIA2").sum() > (f["resource"] == "GEPIA2").sum()
+
+
+def test_summary_of_an_unknown_gene(mirror):
+    with pytest.raises(DataError, match="'NOTAGENE1' is in neither OncoDB nor GEPIA2"):
+        loaders.tumour_normal_summary("NOTAGENE1")
 
 
 def test_join_chol(mirror):
@@ -281,3 +286,12 @@ def test_offline_fetch_failure_is_unavailable_not_a_crash(mirror, register, monk
     result = loaders.xpo1_expression("CHOL")
     assert isinstance(result, Unavailable)
     assert "download" in result.reason and "firehose-CHOL" in str(result)
+
+
+def test_a_corrupt_parsed_cache_is_rebuilt(mirror, monkeypatch, tmp_path):
+    monkeypatch.setenv("XPO1REVIEW_CACHE", str(tmp_path))
+    first = loaders.xpo1_expression("CHOL").frame
+    (parsed,) = (tmp_path / ".derived").glob("firehose-CHOL-*.pkl")
+    assert REAL["firehose-CHOL"].sha256[:16] in parsed.name  # keyed by the file's hash
+    parsed.write_bytes(b"not a pickle")
+    pd.testing.assert_frame_equal(loaders.xpo1_expression("CHOL").frame, first)

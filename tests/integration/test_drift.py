@@ -27,6 +27,7 @@ import pytest
 
 from xpo1review.exceptions import NotebookError
 from xpo1review.notebooks import cache, commands, golden
+from xpo1review.notebooks.convert import claims_of
 from xpo1review.notebooks.execute import execute_chapter
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -162,4 +163,53 @@ def test_prose_only_edit_reexecutes_nothing(book):
     result = commands.build(book)
     assert result.executed == [CHAPTER] and result.written == [CHAPTER]  # same outputs
     assert golden.sync_problem(book, CHAPTER) is None
+
+
+
+# --- the same proof on a real chapter of the book ------------------------------------
+REAL_CHAPTER, REAL_COHORT = "chapters/11-biliary.qmd", "CHOL"
+
+
+def test_real_chapter_fails_when_one_patient_leaves_the_survival_table(
+        tmp_path, altered, monkeypatch):
+    """Drop one CHOL patient from TCGA-CDR: the biliary chapter must name a claim or number."""
+    if golden.sync_problem(ROOT, REAL_CHAPTER):
+        pytest.skip(f"golden notebook of {REAL_CHAPTER} is stale (test_notebooks reports it)")
+    root = tmp_path / "book"
+    (root / "chapters").mkdir(parents=True)
+    shutil.copytree(ROOT / "data", root / "data")
+    shutil.copy(ROOT / REAL_CHAPTER, root / REAL_CHAPTER)
+    (root / "_quarto.yml").write_text(
+        f"project:\n  type: book\nbook:\n  title: t\n  chapters:\n    - {REAL_CHAPTER}\n"
+        "execute:\n  warning: false\n", encoding="utf-8")
+    gold = golden.read(ROOT, REAL_CHAPTER)
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    for part in altered["shared"].iterdir():
+        if part.is_dir() and part.name != "tcga-cdr":
+            (mirror / part.name).symlink_to(part)
+    from xpo1review.data.loaders import CDR_SHEET
+
+    raw = pd.read_excel(altered["shared"] / CDR, sheet_name=CDR_SHEET)
+    (mirror / "tcga-cdr").mkdir()
+    raw.drop(index=raw.index[raw["type"] == REAL_COHORT][0]).to_excel(
+        mirror / CDR, sheet_name=CDR_SHEET, index=False)
+    registry = root / "data" / "sources.yaml"
+    registry.write_text(registry.read_text(encoding="utf-8").replace(
+        _sha(altered["shared"] / CDR), _sha(mirror / CDR)), encoding="utf-8")
+    monkeypatch.setenv("XPO1REVIEW_ROOT", str(root))
+    monkeypatch.setenv("XPO1REVIEW_MIRROR", str(mirror))
+    monkeypatch.setenv("XPO1REVIEW_CACHE", str(tmp_path / "cache"))
+
+    claim_ids = {c["id"] for c in claims_of(gold) if c["kind"] == "computed"}
+    try:
+        run = execute_chapter(root, REAL_CHAPTER)
+    except NotebookError as err:
+        text = str(err)
+        assert "ClaimDrift" in text, text
+        assert any(f"claim '{cid}'" in text for cid in claim_ids), text
+        return
+    diffs = golden.differences(gold, run.notebook, golden.sanitizers(ROOT))
+    assert any("inline expression" in d for d in diffs), (
+        f"one patient fewer in {REAL_COHORT} changed no claim and no number of {REAL_CHAPTER}")
 

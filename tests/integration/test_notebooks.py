@@ -20,7 +20,7 @@ from xpo1review.exceptions import NotebookError, XPO1ReviewError
 from xpo1review.notebooks import cache, golden
 from xpo1review.notebooks.convert import GOLDEN_DIR, golden_path, parse_chapter
 from xpo1review.notebooks.execute import execute_chapter
-from xpo1review.notebooks.runtime import figure_fingerprint
+from xpo1review.notebooks.runtime import data_figure_fingerprint, figure_fingerprint
 
 matplotlib.use("Agg")
 
@@ -174,3 +174,20 @@ def test_figure_fingerprint_follows_the_data_not_the_pixels():
     assert "title='Overall survival'" in a and "1 lines" in a
     assert draw([1.0, 0.8, 0.5], "blue") == a  # style change: same data, same fingerprint
     assert draw([1.0, 0.8, 0.4], "red") != a   # one value changed: different fingerprint
+
+
+def test_data_figure_fingerprint_includes_the_table_behind_it():
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    class Shown:  # the shape of xpo1review.figures.style.DataFigure
+        def __init__(self, values):
+            self.data = pd.DataFrame({"time": [0.0, 1.0, 2.0], "survival": values})
+            self.figure, ax = plt.subplots()
+            ax.step(self.data["time"], self.data["survival"])
+            plt.close(self.figure)
+
+    a = data_figure_fingerprint(Shown([1.0, 0.8, 0.5]))
+    assert "data table: 3 rows x 2 columns" in a
+    assert data_figure_fingerprint(Shown([1.0, 0.8, 0.5])) == a
+    assert data_figure_fingerprint(Shown([1.0, 0.8, 0.5001])) != a

@@ -100,7 +100,7 @@ def test_corrupt_cached_file_is_replaced_by_a_verified_copy(project):
 
 def test_missing_mirror_directory(project, monkeypatch):
     monkeypatch.setenv("XPO1REVIEW_MIRROR", str(project["mirror"] / "nope"))
-    with pytest.raises(SourceUnavailable, match="XPO1REVIEW_MIRROR"):
+    with pytest.raises(SourceUnavailable, match=r"mirror directory .*nope .*does not exist"):
         fetch.fetch("good")
 
 
@@ -167,8 +167,11 @@ def server(tmp_path):
     """A local HTTP server serving tmp_path/www."""
     www = tmp_path / "www"
     www.mkdir()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(www))
-    handler.log_message = lambda *a, **k: None
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(www))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield www, f"http://127.0.0.1:{httpd.server_address[1]}"

@@ -70,6 +70,11 @@ def test_front_matter_cells_options_and_inline_expressions():
     assert [c.engine for c in doc.cells] == ["python", "python", "r"]
 
 
+def test_fences_in_block_quotes_are_closed():
+    doc = parse_text("> Quote\n>\n> ```{python}\n> x = 1\n> ```\n\nAfter.\n")
+    assert [c.code for c in doc.cells] == ["x = 1"]
+
+
 def test_front_matter_eval_false_is_the_default_for_cells():
     doc = parse_text("---\nexecute:\n  eval: false\n---\n\n```{python}\nx = 1\n```\n")
     assert not doc.cells[0].evaluated

@@ -24,7 +24,7 @@ from xpo1review.analysis.cutpoints import (
     DEFAULT_SEED,
 )
 from xpo1review.analysis.differential import DEResult, log2p1, moderated_t
-from xpo1review.analysis.expression import TumourNormal, tumour_vs_normal
+from xpo1review.analysis.expression import TumourNormal, label_samples, tumour_vs_normal
 from xpo1review.analysis.survival import SurvivalAnalysis, analyse
 from xpo1review.data import loaders
 from xpo1review.data.loaders import Dataset, Unavailable
@@ -161,7 +161,8 @@ def expression_part(cohort: str) -> ExpressionPart | Unavailable:
         return ds
     linear = is_linear(ds.provenance)
     frame = ds.frame.assign(xpo1=log2_xpo1(ds.frame["xpo1"], linear))
-    frame = frame[frame["tissue"].isin(["tumour", "normal"])].reset_index(drop=True)
+    kind = label_samples(frame)  # primary tumours (01) and solid-tissue normals (11) only
+    frame = frame.assign(tissue=kind)[kind != "other"].reset_index(drop=True)
     test = tumour_vs_normal(frame, cohort, scale_label(linear))
     return ExpressionPart(frame, test, ds.provenance, _describe(ds.provenance))
 

@@ -154,6 +154,9 @@ def _download(src: Source, target: Path, progress: bool) -> None:
                                           timeout=timeout())
         if progress:
             print(f"downloading {src.id} from {src.url}", file=sys.stderr)
+        logger = pooch.get_logger()
+        level = logger.level
+        logger.setLevel("WARNING")  # its hash hint names pooch.retrieve; we verify ourselves
         try:
             got = pooch.retrieve(src.url, known_hash=None, fname=src.filename,
                                  path=staging, downloader=downloader)
@@ -163,6 +166,8 @@ def _download(src: Source, target: Path, progress: bool) -> None:
                 "Check the network (timeout: XPO1REVIEW_TIMEOUT) or set "
                 "XPO1REVIEW_MIRROR=DIR to use an offline mirror"
             ) from err
+        finally:
+            logger.setLevel(level)
         _install(Path(got), target, src, src.url)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -16,7 +16,6 @@ available the loader returns :class:`Unavailable` instead of a frame.
 from __future__ import annotations
 
 import os
-import pickle
 import tempfile
 import warnings
 import zipfile
@@ -126,8 +125,9 @@ def _open(source_id: str) -> tuple[Source, Path, str]:
 
 def _fail(src: Source, path: Path, what: str) -> SchemaError:
     return SchemaError(
-        f"{src.id} ({path}): {what}. The file is not what data/sources.yaml registers: "
-        f"delete it and run `xpo1review data fetch {src.id}`."
+        f"{src.id} ({path}): {what}. Refused rather than read as wrong data: check that "
+        f"data/sources.yaml registers the right file for {src.id}, or delete the file and "
+        f"run `xpo1review data fetch {src.id}`."
     )
 
 
@@ -144,7 +144,7 @@ def _derived(src: Source, sha: str, key: str, build: Callable[[], pd.DataFrame])
     if target.is_file():
         try:
             return pd.read_pickle(target)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+        except Exception:  # unreadable (other pandas version, truncated): rebuild it
             target.unlink(missing_ok=True)
     frame = build()
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -582,7 +582,7 @@ def tumour_normal_summary(gene: str = "XPO1", pan_cancer: bool = False) -> Datas
     gep, gep_used = _gepia2(gene)
     used.append(gep_used)
     frame = pd.concat([*frames, gep], ignore_index=True)
-    if frame.empty or not (frame["resource"] == "OncoDB").any() and gep["log2fc"].isna().all():
+    if frame.empty:
         raise DataError(f"gene {gene!r} is in neither OncoDB nor GEPIA2 (check the symbol)")
     if not pan_cancer:
         frame = frame[frame["tcga_type"].isin(GI_TCGA_TYPES)]

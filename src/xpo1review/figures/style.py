@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import pandas as pd
+from IPython.display import Markdown
 from matplotlib.figure import Figure
+
+from xpo1review.paths import project_root
+
+#: Where figures' data are saved for download (a Quarto resource; not committed).
+FIGURE_DATA_DIR = "figure-data"
 
 # Okabe & Ito (2008), safe for the common colour-vision deficiencies.
 OKABE_ITO = {
@@ -61,6 +69,19 @@ class DataFigure:
 
     def to_csv(self, path) -> None:
         self.data.to_csv(path, index=False)
+
+    def download(self, name: str) -> Markdown:
+        """Save the data behind the figure as ``figure-data/<name>.csv`` and link to it.
+
+        ``_quarto.yml`` lists ``figure-data/`` as a resource, so the website serves the file.
+        """
+        target = project_root() / FIGURE_DATA_DIR / f"{name}.csv"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".csv.tmp")
+        self.to_csv(tmp)
+        tmp.replace(target)
+        link = Path(os.path.relpath(target, Path.cwd())).as_posix()
+        return Markdown(f"[Download the data behind this figure (CSV)]({link})")
 
 
 @contextmanager

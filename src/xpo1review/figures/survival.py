@@ -34,8 +34,8 @@ def _hr_text(c: SurvivalComparison) -> str:
         return "HR not estimable"
 
 
-def _median_text(m: float) -> str:
-    return "not reached" if not np.isfinite(m) else f"{m:.0f}"
+def _median_text(m: float, unit: str) -> str:
+    return "not reached" if not np.isfinite(m) else f"{m:.0f} {unit}"
 
 
 def annotation(analysis: SurvivalAnalysis, c: SurvivalComparison) -> str:
@@ -51,8 +51,7 @@ def annotation(analysis: SurvivalAnalysis, c: SurvivalComparison) -> str:
     lines.append(_hr_text(c))
     for g in (c.low, c.high):
         lines.append(
-            f"{g.label}: n={g.n}, {g.events} deaths, median {_median_text(g.median)} "
-            f"{c.time_unit}"
+            f"{g.label}: n={g.n}, {g.events} deaths, median {_median_text(g.median, c.time_unit)}"
         )
     return "\n".join(lines)
 

@@ -55,9 +55,13 @@ def load_manifest(root: Path) -> dict[str, Any]:
                               "delete it and run `xpo1review notebooks build`") from err
 
 
-def save_entry(root: Path, chapter: str, entry: dict[str, Any]) -> None:
+def save_entry(root: Path, chapter: str, entry: dict[str, Any] | None) -> None:
+    """Record (or, with ``None``, forget) a chapter's inputs in the manifest."""
     manifest = load_manifest(root)
-    manifest[chapter] = entry
+    if entry is None:
+        manifest.pop(chapter, None)
+    else:
+        manifest[chapter] = entry
     path = root / MANIFEST
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from xpo1review.exceptions import XPO1ReviewError
 from xpo1review.notebooks import cache, golden
+from xpo1review.notebooks.convert import GOLDEN_DIR
 from xpo1review.notebooks.execute import execute_chapter
 from xpo1review.paths import project_root
 
@@ -30,6 +31,7 @@ class BuildResult:
     written: list[str] = field(default_factory=list)
     up_to_date: list[str] = field(default_factory=list)
     changed: dict[str, list[str]] = field(default_factory=dict)
+    removed: list[str] = field(default_factory=list)
 
 
 def _select(root: Path, chapters: list[str] | None) -> list[str]:
@@ -50,6 +52,8 @@ def build(root: Path, chapters: list[str] | None = None, accept: bool = False,
           force: bool = False) -> BuildResult:
     """Execute the (selected) chapters whose inputs changed; write their golden notebooks."""
     result = BuildResult()
+    if not chapters:
+        result.removed = _prune(root)
     for chapter in _select(root, chapters):
         old = golden.read(root, chapter)
         kinds = {k for k, _ in cache.change_list(root, chapter,
@@ -70,7 +74,23 @@ def build(root: Path, chapters: list[str] | None = None, accept: bool = False,
     return result
 
 
+def _prune(root: Path) -> list[str]:
+    """Delete golden notebooks and manifest entries of chapters without Python cells."""
+    known = cache.python_chapters(root)
+    stems = {Path(c).stem for c in known}
+    removed = []
+    for path in sorted((root / GOLDEN_DIR).glob("*.ipynb")):
+        if path.stem not in stems:
+            path.unlink()
+            removed.append(path.relative_to(root).as_posix())
+    for chapter in set(cache.load_manifest(root)) - set(known):
+        cache.save_entry(root, chapter, None)
+    return removed
+
+
 def _report(result: BuildResult) -> int:
+    for path in result.removed:
+        print(f"{path}: removed (its chapter has no Python cells or is not in _quarto.yml)")
     for chapter in result.up_to_date:
         print(f"{chapter}: up to date (inputs unchanged), not executed")
     for chapter in result.written:

@@ -133,7 +133,11 @@ def describe_cell(nb: NotebookNode, index: int) -> str:
 
 def claims_from_notebook(path: Path) -> list[dict[str, Any]]:
     """The claims recorded in a golden notebook's summary cell."""
-    nb = nbformat.read(path, as_version=4)
+    return claims_of(nbformat.read(path, as_version=4))
+
+
+def claims_of(nb: NotebookNode) -> list[dict[str, Any]]:
+    """The claims printed by an executed notebook's summary cell."""
     for cell in nb.cells:
         if SUMMARY_TAG in cell.metadata.get("tags", []):
             text = "".join(o.get("text", "") for o in cell.get("outputs", [])

@@ -18,6 +18,7 @@ from xpo1review.exceptions import QmdSyntaxError
 
 _ENGINE = re.compile(r"^\{\s*([A-Za-z][\w-]*)\s*([^}]*)\}\s*$")
 _INLINE = re.compile(r"^\{(python)\}\s+(.+)$", re.DOTALL)
+_QUOTE = re.compile(r"^(\s*>)+")
 _OPTION = re.compile(r"^#\s*\|\s?(.*)$")  # as Quarto: `#| key: value`
 
 
@@ -114,7 +115,8 @@ def _yaml(text: str, name: str, first_line: int, what: str) -> Any:
 def _fence(token: Any, lines: list[str], name: str,
            defaults: dict[str, Any]) -> CodeCell | None:
     start, end = token.map
-    closing = lines[end - 1].strip() if end - 1 > start and end - 1 < len(lines) else ""
+    last = lines[end - 1] if start < end - 1 < len(lines) else ""
+    closing = _QUOTE.sub("", last).strip()  # the fence may sit in a block quote or list
     char = token.markup[0]
     if not (closing.startswith(token.markup) and set(closing) == {char}):
         raise QmdSyntaxError(f"{name}:{start + 1}: code fence {token.markup}{token.info} is "

@@ -13,6 +13,8 @@ import hashlib
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +23,11 @@ from xpo1review.paths import project_root
 _installed = False
 _root: Path | None = None
 _opened: set[str] = set()
+_paused = False
 #: Top-level folders of the book whose files are not inputs of a chapter's results.
-_NOT_INPUTS = {"src", ".venv", ".git", "_freeze", ".quarto", "_book", ".cache", "chapters"}
+#: (Golden notebooks under tests/ that a report reads are recorded by xpo1review.claims.)
+_NOT_INPUTS = {"src", ".venv", ".git", "_freeze", ".quarto", "_book", ".cache", "chapters",
+               "tests"}
 
 
 def enter_chapter(chapter: str, warnings: bool = True) -> None:
@@ -41,13 +46,24 @@ def enter_chapter(chapter: str, warnings: bool = True) -> None:
     _install_figure_fingerprints()
 
 
+@contextmanager
+def not_inputs() -> Iterator[None]:
+    """Files opened inside this block are bookkeeping, not inputs of the chapter's results."""
+    global _paused
+    before, _paused = _paused, True
+    try:
+        yield
+    finally:
+        _paused = before
+
+
 def _watch_project_files() -> None:
     """Record every project file the chapter reads (e.g. data/trials.csv) via an audit hook."""
     if getattr(_watch_project_files, "done", False):
         return
 
     def hook(event: str, args: tuple) -> None:
-        if event != "open" or _root is None or not isinstance(args[0], str | Path):
+        if event != "open" or _paused or _root is None or not isinstance(args[0], str | Path):
             return
         mode = args[1] if len(args) > 1 else None
         if isinstance(mode, str) and any(m in mode for m in "wax+"):
@@ -74,7 +90,34 @@ def _install_figure_fingerprints() -> None:
         return
     # First in line, so it sees the figures before the inline backend shows and closes them.
     shell.events.callbacks["post_execute"].insert(0, _show_fingerprints)
+    _add_fingerprint_format(shell)
     _installed = True
+
+
+FINGERPRINT_MIME = "text/x-xpo1review-figure"
+
+
+def _add_fingerprint_format(shell: Any) -> None:
+    """Displayed figures (matplotlib, DataFigure) get one more MIME type: their fingerprint."""
+    from IPython.core.formatters import BaseFormatter
+    from traitlets import ObjectName, Unicode
+
+    class FingerprintFormatter(BaseFormatter):
+        format_type = Unicode(FINGERPRINT_MIME)
+        print_method = ObjectName("_repr_xpo1review_figure_")  # only the registered types
+
+    fmt = FingerprintFormatter(parent=shell.display_formatter)
+    fmt.for_type_by_name("matplotlib.figure", "Figure", figure_fingerprint)
+    fmt.for_type_by_name("xpo1review.figures.style", "DataFigure", data_figure_fingerprint)
+    shell.display_formatter.formatters[FINGERPRINT_MIME] = fmt
+
+
+def data_figure_fingerprint(obj: Any) -> str:
+    """A DataFigure's figure fingerprint plus a sha256 of the data table behind it."""
+    table = obj.data.to_csv(index=False, float_format="%.6g")
+    digest = hashlib.sha256(table.encode()).hexdigest()[:16]
+    return (f"{figure_fingerprint(obj.figure)}\n  data table: {len(obj.data)} rows x "
+            f"{obj.data.shape[1]} columns; sha256 {digest}")
 
 
 def _show_fingerprints() -> None:

@@ -1,0 +1,25 @@
+"""Readers can download the data behind each figure as CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+
+from xpo1review.figures.style import DataFigure
+
+
+def test_download_writes_csv_and_links_it_relative_to_the_chapter(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "chapters").mkdir()
+    monkeypatch.setenv("XPO1REVIEW_ROOT", str(tmp_path))
+    monkeypatch.chdir(tmp_path / "chapters")
+    data = pd.DataFrame({"group": ["XPO1-high", "XPO1-low"], "n": [10, 12]})
+    fig = DataFigure(plt.figure(), data, "Source: test")
+    link = fig.download("test-figure").data
+    assert link == "[Download the data behind this figure (CSV)](../figure-data/test-figure.csv)"
+    saved = pd.read_csv(tmp_path / "figure-data" / "test-figure.csv")
+    pd.testing.assert_frame_equal(saved, data)
+    assert not list((tmp_path / "figure-data").glob("*.tmp"))

@@ -1,0 +1,65 @@
+"""Survival and volcano figures on small synthetic inputs: data behind them and captions."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pandas as pd
+
+from xpo1review.analysis import survival as sv
+from xpo1review.analysis.differential import moderated_t
+from xpo1review.figures.style import provenance_caption, short_sha
+from xpo1review.figures.survival import at_risk, km_figure
+from xpo1review.figures.volcano import volcano_figure
+
+
+def frame(n: int = 80, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    t = rng.exponential(np.exp(-0.8 * (x > 0)), n) * 24
+    c = rng.uniform(0, 48, n)
+    return pd.DataFrame({"time": np.minimum(t, c), "event": (t <= c).astype(int), "xpo1": x})
+
+
+def test_caption_names_source_hash_n_and_function():
+    text = provenance_caption("survival.km_figure", [("tcga-cdr", "f9324865e3b9")], 36)
+    assert text == ("Source: tcga-cdr (sha256 f9324865), n=36; "
+                    "made by xpo1review.figures.survival.km_figure")
+    assert short_sha(None) == "unpinned"
+
+
+def test_at_risk_counts_follow_up_at_least_t():
+    f = pd.DataFrame({"time": [1.0, 2.0, 3.0, 4.0], "event": [1, 0, 1, 0], "xpo1": [0, 1, 0, 1]})
+    risk = at_risk(f, 0.5, np.array([0.0, 2.0, 4.0]))
+    high = risk[risk["group"] == sv.HIGH]["at_risk"].tolist()
+    low = risk[risk["group"] == sv.LOW]["at_risk"].tolist()
+    assert high == [2, 2, 1] and low == [2, 1, 0]
+
+
+def test_km_figure_data_matches_the_analysis():
+    f = frame()
+    a = sv.analyse(f, "SIM", time_unit="months", sources=(("sim", None),), n_permutations=99)
+    fig = km_figure(a)
+    assert len(fig.figure.axes) == 2
+    med = fig.data[fig.data["cutpoint"] == "median"]
+    first = med.groupby("group")["at_risk"].first()
+    assert first[sv.HIGH] == a.median.high.n and first[sv.LOW] == a.median.low.n
+    assert med["observed"].sum() == a.events
+    assert "n=80 patients" in fig.caption and "sim (sha256 unpinned)" in fig.caption
+    assert repr(fig).startswith("<figure: Source:")
+
+
+def test_volcano_labels_xpo1_and_top_genes():
+    rng = np.random.default_rng(1)
+    genes = ["XPO1", *[f"G{i}" for i in range(299)]]
+    m = pd.DataFrame(rng.normal(8, 1, (300, 20)) * np.sqrt(rng.chisquare(4, 300) / 4)[:, None],
+                     index=genes, columns=[f"s{i}" for i in range(20)])
+    high = pd.Series(m.loc["XPO1"] > m.loc["XPO1"].median())
+    de = moderated_t(m, high, min_mean=None)
+    fig = volcano_figure(de, "SIM", [("sim", None)], n_label=5)
+    labelled = set(fig.data.loc[fig.data["labelled"], "gene"])
+    assert "XPO1" in labelled and set(de.top(5).index) <= labelled
+    assert len(fig.data) == de.n_genes

@@ -1,0 +1,111 @@
+"""The data-aware freeze without a kernel: what counts as a changed input, and the gate."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from xpo1review.notebooks import cache, commands
+from xpo1review.notebooks.convert import code_hash, golden_path, parse_chapter
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "drift-book"
+CHAPTER = "chapters/01-drift.qmd"
+
+
+@pytest.fixture
+def book(tmp_path) -> Path:
+    root = tmp_path / "book"
+    shutil.copytree(FIXTURE, root)
+    (root / "data").mkdir()
+    (root / "data" / "trials.csv").write_text("id\nNCT00000001\n", encoding="utf-8")
+    (root / "data" / "sources.yaml").write_text("sources: []\n", encoding="utf-8")
+    return root
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _record(root: Path, **overrides) -> dict:
+    entry = {
+        "code": code_hash(parse_chapter(root, CHAPTER)),
+        "modules": {"xpo1review/format.py": _sha(Path(cache._package_dir())
+                                                 / "xpo1review" / "format.py")},
+        "data": {},
+        "files": {"data/trials.csv": _sha(root / "data" / "trials.csv")},
+    }
+    entry.update(overrides)
+    cache.save_entry(root, CHAPTER, entry)
+    return entry
+
+
+def test_python_chapters_come_from_quarto_yml(book):
+    assert cache.python_chapters(book) == [CHAPTER]
+
+
+def test_unchanged_inputs_mean_no_changes(book):
+    entry = _record(book)
+    assert cache.change_list(book, CHAPTER, entry) == []
+
+
+def test_each_kind_of_change_is_named(book):
+    entry = _record(book, modules={"xpo1review/format.py": "0" * 64},
+                    data={"tcga-cdr": "0" * 64})
+    (book / "data" / "trials.csv").write_text("id\nNCT00000002\n", encoding="utf-8")
+    qmd = book / CHAPTER
+    qmd.write_text(qmd.read_text(encoding="utf-8").replace("n_chol = len(chol)",
+                                                           "n_chol = len(chol) + 0"))
+    kinds = dict(cache.change_list(book, CHAPTER, entry))
+    assert kinds["code"] == "its code changed"
+    assert kinds["module"] == "package module xpo1review/format.py changed"
+    assert kinds["data"] == "data source tcga-cdr changed"  # not in this registry any more
+    assert kinds["file"] == "data/trials.csv changed"
+    assert cache.changes(book, CHAPTER, entry, modules=False) == [
+        "its code changed", "data source tcga-cdr changed", "data/trials.csv changed"]
+
+
+def test_no_record_is_a_change(book):
+    assert cache.change_list(book, CHAPTER, None) == [
+        ("record", f"no record in {cache.MANIFEST}")]
+
+
+def test_prose_edit_is_not_a_change(book):
+    entry = _record(book)
+    qmd = book / CHAPTER
+    qmd.write_text(qmd.read_text(encoding="utf-8").replace("died during", "died in"))
+    assert cache.changes(book, CHAPTER, entry) == []
+
+
+def test_gate_refuses_in_ci_and_invalidates_locally(book):
+    frozen = cache.freeze_dir(book, CHAPTER)
+    frozen.mkdir(parents=True)
+    (frozen / "execute-results").mkdir()
+    _record(book)
+    assert cache.check(book, ci=True) == []
+    (book / "data" / "trials.csv").write_text("id\nNCT00000003\n", encoding="utf-8")
+    [problem] = cache.check(book, ci=True)
+    assert problem.startswith(f"{CHAPTER}:1: its frozen output is stale (data/trials.csv "
+                              "changed)")
+    assert frozen.is_dir()
+    assert cache.check(book, ci=False) == []
+    assert not frozen.exists()
+
+
+def test_gate_reports_a_malformed_chapter(book):
+    (book / CHAPTER).write_text("# T\n\n```{python}\nx = 1\n", encoding="utf-8")
+    [problem] = cache.check(book, ci=True)
+    assert "chapters/01-drift.qmd:3:" in problem and "never closed" in problem
+
+
+def test_build_prunes_golden_notebooks_of_chapters_without_python(book):
+    orphan = golden_path(book, "chapters/99-gone.qmd")
+    orphan.parent.mkdir(parents=True)
+    orphan.write_text("{}", encoding="utf-8")
+    cache.save_entry(book, "chapters/99-gone.qmd", {"code": "x"})
+    (book / CHAPTER).write_text("# Only prose {#sec-drift}\n", encoding="utf-8")
+    result = commands.build(book)
+    assert result.removed == ["tests/notebooks/99-gone.ipynb"]
+    assert not orphan.exists() and cache.load_manifest(book) == {}
