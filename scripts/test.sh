@@ -13,5 +13,5 @@ xpo1review data fetch
 xpo1review data verify
 echo "==> xpo1review check"
 xpo1review check
-echo "==> pytest"
-pytest "$@"
+echo "==> pytest (unit, integration, golden notebooks with nbval, render checks)"
+pytest --nbval "$@"

@@ -18,6 +18,7 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
+from xpo1review.exceptions import NotebookError
 from xpo1review.notebooks.convert import (
     chapter_notebook,
     code_signature,
@@ -80,8 +81,12 @@ def _pngs(outputs: list) -> list[str]:
 def image_differences(old_outputs: list, new_outputs: list,
                       tolerance: int = PHASH_TOLERANCE) -> list[str]:
     """Figures (PNG) that look different: perceptual-hash distance above ``tolerance``."""
-    import imagehash
-    from PIL import Image
+    try:
+        import imagehash
+        from PIL import Image
+    except ImportError as err:
+        raise NotebookError("comparing figures needs imagehash and pillow: "
+                            "pip install -e '.[test]'") from err
 
     def phash(data: str) -> imagehash.ImageHash:
         return imagehash.phash(Image.open(io.BytesIO(base64.b64decode(data))))
