@@ -437,18 +437,24 @@ def _gene_vector(cohort: str, src: Source, gene: str, gene_col: str) -> Dataset:
     return Dataset(frame, prov)
 
 
+def _per_sample_source(cohort: str, analysis: str) -> Source | Unavailable:
+    """The selected source with per-sample expression, or why there is none."""
+    choice = select_source(cohort, analysis)
+    if isinstance(choice, Unavailable) or choice.role != "curated-cohort":
+        return choice
+    return Unavailable(cohort, candidates(cohort, analysis)[0],
+                       "only the curated PDAC set is available: use pdac_curated()")
+
+
 def gene_expression(cohort: str, gene: str, *, entrez: int | None = None,
                     analysis: str = "tumour-normal") -> Dataset | Unavailable:
     """One gene per sample for a cohort from the selected source (column: gene, lowercase).
 
     Firehose columns are ``SYMBOL|ENTREZ``; pass ``entrez`` (XPO1: 7514).
     """
-    choice = select_source(cohort, analysis)
+    choice = _per_sample_source(cohort, analysis)
     if isinstance(choice, Unavailable):
         return choice
-    if choice.role == "curated-cohort":
-        return Unavailable(cohort, candidates(cohort, analysis)[0],
-                           "only the curated PDAC set is available: use pdac_curated()")
     return _gene_vector(cohort, choice, gene, f"{gene}|{entrez}")
 
 
@@ -473,12 +479,9 @@ def _symbol_columns(frame: pd.DataFrame) -> pd.DataFrame:
 
 def expression_matrix(cohort: str, analysis: str = "tumour-normal") -> Dataset | Unavailable:
     """All genes per sample: ANNOTATION_COLUMNS, then one float column per gene symbol."""
-    choice = select_source(cohort, analysis)
+    choice = _per_sample_source(cohort, analysis)
     if isinstance(choice, Unavailable):
         return choice
-    if choice.role == "curated-cohort":
-        return Unavailable(cohort, candidates(cohort, analysis)[0],
-                           "only the curated PDAC set is available: use pdac_curated()")
     src, path, sha = _open(choice.id)
     if src.role == "expression":
         raw = _firehose_frame(src, path)
