@@ -29,9 +29,10 @@ def site(book: Path) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def page(site: str):
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    names = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+    chromium = next((path for name in names if (path := shutil.which(name))), None)
     if chromium is None:
-        pytest.skip("SKIPPED LOUDLY: no system Chromium for the browser test")
+        pytest.skip("SKIPPED LOUDLY: no system Chromium or Chrome for the browser test")
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
         yield browser.new_page()
