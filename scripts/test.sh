@@ -7,7 +7,7 @@ export PATH="$PWD/.venv/bin:$PATH" QUARTO_PYTHON="$PWD/.venv/bin/python"
 echo "==> ruff"
 ruff check src tests benchmarks
 echo "==> panache lint"
-panache lint .
+panache lint --no-cache .
 echo "==> data: fetch and verify every pinned source"
 xpo1review data fetch
 xpo1review data verify
