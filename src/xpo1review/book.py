@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from xpo1review.atomic import atomic_path
 from xpo1review.exceptions import XPO1ReviewError
 from xpo1review.paths import project_root
 
@@ -57,10 +58,8 @@ def install_csl(root: Path | None = None) -> Path:
         )
     data = source.read_bytes()
     if not target.is_file() or target.read_bytes() != data:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(target)
+        with atomic_path(target) as tmp:
+            tmp.write_bytes(data)
     return target
 
 

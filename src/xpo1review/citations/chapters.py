@@ -17,6 +17,8 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from xpo1review.prose import blank_front_matter
+
 #: Quarto cross-reference prefixes: ``@fig-x`` is a reference to a figure, not a citation.
 CROSSREF_PREFIXES = (
     "fig",
@@ -44,7 +46,6 @@ _KEY = r"(?:\{(?P<braced>[^{}\s]+)\}|(?P<bare>[\w](?:[\w]|[:.#$%&\-+?<>~/](?=[\w
 CITATION_RE = re.compile(r"(?<![\w@\\])@" + _KEY)
 URL_RE = re.compile(r"(?:https?|ftp)://\S+|www\.\S+|mailto:\S+", re.IGNORECASE)
 _CROSSREF_RE = re.compile(r"^(?:" + "|".join(CROSSREF_PREFIXES) + r")-")
-_FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*\n", re.DOTALL)
 
 _SKIPPED_BLOCKS = {"fence", "code_block", "html_block"}
 _SKIPPED_INLINE = {"code_inline", "html_inline"}
@@ -61,14 +62,6 @@ def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark").enable("table")
     md.disable("text_join")  # keep backslash escapes (\@) apart from the text
     return md
-
-
-def _blank_front_matter(text: str) -> str:
-    """Replace a leading YAML block by blank lines (keeps line numbers)."""
-    match = _FRONT_MATTER_RE.match(text)
-    if not match:
-        return text
-    return "\n" * match.group().count("\n") + text[match.end() :]
 
 
 def keys_in_text(text: str) -> Iterator[tuple[str, int]]:
@@ -109,7 +102,7 @@ def _inline_citations(token: Token, first_line: int) -> Iterator[tuple[str, int]
 
 def find_citations(text: str, path: Path | None = None) -> list[Citation]:
     """All citation keys in a Quarto/Markdown document, in order, with 1-based lines."""
-    tokens = _parser().parse(_blank_front_matter(text))
+    tokens = _parser().parse(blank_front_matter(text))
     found: list[Citation] = []
     for token in tokens:
         if token.type in _SKIPPED_BLOCKS or token.type != "inline" or token.map is None:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from xpo1review import atomic
 from xpo1review.citations.bib import (
     BibEntry,
     ascii_fold,
@@ -254,7 +255,7 @@ def write_lock(
         "checks": dict(sorted(checks.items())),
         "items": [items[k] for k in sorted(items)],
     }
-    path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    atomic.write_text(path, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
 
 
 def verify_online(

@@ -15,8 +15,6 @@ available the loader returns :class:`Unavailable` instead of a frame.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import warnings
 import zipfile
 from collections.abc import Callable, Iterable
@@ -29,6 +27,7 @@ import pandas as pd
 import pandera.pandas as pa
 import pyreadr
 
+from xpo1review.atomic import atomic_path
 from xpo1review.data import provenance as _prov
 from xpo1review.data import rstream
 from xpo1review.data.fetch import cache_dir, fetch, sha256_file
@@ -147,14 +146,8 @@ def _derived(src: Source, sha: str, key: str, build: Callable[[], pd.DataFrame])
         except Exception:  # unreadable (other pandas version, truncated): rebuild it
             target.unlink(missing_ok=True)
     frame = build()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".part")
-    os.close(fd)
-    try:
-        frame.to_pickle(tmp)
-        os.replace(tmp, target)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    with atomic_path(target) as tmp:
+        frame.to_pickle(tmp, compression=None)
     return frame
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 from IPython.display import Markdown
 from matplotlib.figure import Figure
 
+from xpo1review.atomic import atomic_path
 from xpo1review.paths import project_root
 
 #: Where figures' data are saved for download (a Quarto resource; not committed).
@@ -76,10 +77,8 @@ class DataFigure:
         ``_quarto.yml`` lists ``figure-data/`` as a resource, so the website serves the file.
         """
         target = project_root() / FIGURE_DATA_DIR / f"{name}.csv"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".csv.tmp")
-        self.to_csv(tmp)
-        tmp.replace(target)
+        with atomic_path(target) as tmp:
+            self.to_csv(tmp)
         link = Path(os.path.relpath(target, Path.cwd())).as_posix()
         return Markdown(f"[Download the data behind this figure (CSV)]({link})")
 

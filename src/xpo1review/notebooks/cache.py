@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import xpo1review
+from xpo1review import atomic
 from xpo1review.exceptions import XPO1ReviewError
 from xpo1review.notebooks.convert import (
     GOLDEN_DIR,
@@ -62,11 +63,7 @@ def save_entry(root: Path, chapter: str, entry: dict[str, Any] | None) -> None:
         manifest.pop(chapter, None)
     else:
         manifest[chapter] = entry
-    path = root / MANIFEST
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    atomic.write_text(root / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
 
 
 def _sha_file(path: Path) -> str:

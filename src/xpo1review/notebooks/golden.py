@@ -18,6 +18,7 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
+from xpo1review.atomic import atomic_path
 from xpo1review.exceptions import NotebookError
 from xpo1review.notebooks.convert import (
     chapter_notebook,
@@ -154,10 +155,8 @@ def read(root: Path, chapter: str) -> NotebookNode | None:
 
 def write(root: Path, chapter: str, nb: NotebookNode) -> Path:
     path = golden_path(root, chapter)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    nbformat.write(nb, str(tmp))
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        nbformat.write(nb, str(tmp))
     return path
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 import pandas as pd
 import requests
 
+from xpo1review import atomic
 from xpo1review.exceptions import RemoteAPIError
 from xpo1review.paths import project_root
 from xpo1review.trials import curated
@@ -208,18 +208,6 @@ def default_out_dir(root: Path | None = None) -> Path:
     return (root or project_root()) / ".cache" / "ctgov"
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 @dataclass(frozen=True)
 class RefreshResult:
     snapshot: Path
@@ -247,6 +235,6 @@ def refresh(out_dir: Path | None = None, *, root: Path | None = None,
     }
     stem = f"ctgov-{now:%Y-%m-%d}"
     snap_path, report_path = out_dir / f"{stem}.json", out_dir / f"{stem}-diff.md"
-    _write_atomic(snap_path, json.dumps(snapshot, indent=2, ensure_ascii=False) + "\n")
-    _write_atomic(report_path, report.to_markdown())
+    atomic.write_text(snap_path, json.dumps(snapshot, indent=2, ensure_ascii=False) + "\n")
+    atomic.write_text(report_path, report.to_markdown())
     return RefreshResult(snap_path, report_path, report, total, len(records))
