@@ -23,12 +23,12 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import math
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from xpo1review import canonical
 from xpo1review.exceptions import ClaimDrift, ClaimError
 
 COMPUTED, CITED, NOT_CHECKED = "computed", "cited", "not checked"
@@ -143,13 +143,13 @@ def _truth(condition: Any, claim_id: str) -> bool:
 
 
 def _plain(value: Any) -> Any:
-    """A JSON-safe, platform-stable copy of a value (floats to 6 significant digits)."""
+    """A JSON-safe, platform-stable copy of a value (floats canonical: :mod:`.canonical`)."""
     if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:
         value = value.item()
     if isinstance(value, bool | int | str) or value is None:
         return value
     if isinstance(value, float):
-        return value if not math.isfinite(value) else float(f"{value:.6g}")
+        return canonical.number(value)
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     if isinstance(value, dict):

@@ -127,3 +127,32 @@ def test_figures_expose_their_data():
     assert v.data.loc[v.data["gene"] == "XPO1", "labelled"].item()
     for fig in (tn, km, v):
         assert fig._repr_png_()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("cohort", ["LIHC", "COADREAD"])
+def test_volcano_fingerprint_survives_kernel_noise_in_the_real_fit(cohort):
+    """The limma fit perturbed by 1e-12 relative noise (and signed noise at its exact zeros)
+    gives the same golden fingerprint: the record does not depend on the BLAS kernel."""
+    import dataclasses
+
+    import numpy as np
+
+    from xpo1review.figures.volcano import volcano_figure
+    from xpo1review.notebooks.runtime import data_figure_fingerprint
+
+    de = entity.de_part(cohort)
+    result = de.result
+    rng = np.random.default_rng(11)
+    table = result.table.copy()
+    for col in ("log2fc", "t", "p", "p_adj"):
+        values = table[col].to_numpy()
+        noisy = values * (1 + rng.normal(0, 1e-12, len(values)))
+        table[col] = np.where(values == 0, rng.normal(0, 2e-16, len(values)), noisy)
+    noisy_result = dataclasses.replace(result, table=table)
+    before = data_figure_fingerprint(volcano_figure(de.result, cohort))
+    after = data_figure_fingerprint(volcano_figure(noisy_result, cohort))
+    assert after == before
+    table.iloc[0, table.columns.get_loc("log2fc")] *= 1.01  # a change a reader could see
+    changed = data_figure_fingerprint(volcano_figure(dataclasses.replace(result, table=table),
+                                                     cohort))
+    assert changed != before

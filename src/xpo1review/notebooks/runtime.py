@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from xpo1review import canonical
 from xpo1review.paths import project_root
 
 _installed = False
@@ -114,8 +115,7 @@ def _add_fingerprint_format(shell: Any) -> None:
 
 def data_figure_fingerprint(obj: Any) -> str:
     """A DataFigure's figure fingerprint plus a sha256 of the data table behind it."""
-    table = obj.data.to_csv(index=False, float_format="%.6g")
-    digest = hashlib.sha256(table.encode()).hexdigest()[:16]
+    digest = canonical.digest(canonical.table(obj.data))
     return (f"{figure_fingerprint(obj.figure)}\n  data table: {len(obj.data)} rows x "
             f"{obj.data.shape[1]} columns; sha256 {digest}")
 
@@ -131,30 +131,25 @@ def _show_fingerprints() -> None:
         display({"text/plain": text}, raw=True)
 
 
-def _digits(values: Any) -> str:
-    import numpy as np
-
-    arr = np.ma.filled(np.ma.asarray(values, dtype=float), np.nan).ravel()
-    return ";".join(f"{v:.6g}" for v in arr)
-
-
 def _axes_data(ax: Any) -> tuple[str, str]:
-    parts = [f"L{_digits(line.get_xydata())}" for line in ax.get_lines()]
+    """The plotted data of one axes as canonical text (:mod:`xpo1review.canonical`)."""
+    coords = canonical.coordinates
+    parts = [f"L{coords(line.get_xydata())}" for line in ax.get_lines()]
     for coll in ax.collections:
-        parts.append(f"C{_digits(coll.get_offsets())}")
-        parts += [f"P{_digits(p.vertices)}" for p in coll.get_paths()]
+        parts.append(f"C{coords(coll.get_offsets(), sort_rows=True)}")  # scatter: order-free
+        parts += [f"P{coords(p.vertices)}" for p in coll.get_paths()]
     for patch in ax.patches:
         bbox = patch.get_bbox() if hasattr(patch, "get_bbox") else None
-        parts.append(f"R{_digits([bbox.x0, bbox.y0, bbox.x1, bbox.y1])}" if bbox else "R")
+        parts.append(f"R{coords([[bbox.x0, bbox.y0, bbox.x1, bbox.y1]])}" if bbox else "R")
     parts += [f"T{t.get_text()}" for t in ax.texts]
-    parts += [f"I{_digits(im.get_array())}" for im in ax.images]
+    parts += [f"I{coords(im.get_array())}" for im in ax.images]
     shape = (f"{len(ax.get_lines())} lines, {len(ax.collections)} collections, "
              f"{len(ax.patches)} patches, {len(ax.texts)} texts")
     return "|".join(parts), shape
 
 
 def figure_fingerprint(fig: Any) -> str:
-    """Titles, labels and a sha256 of the plotted data, rounded to 6 significant digits."""
+    """Titles, labels and a sha256 of the plotted data, canonical (:mod:`xpo1review.canonical`)."""
     lines = []
     digest = hashlib.sha256()
     for i, ax in enumerate(fig.get_axes(), 1):
