@@ -7,13 +7,17 @@ tables behind figures, claim values):
    largest finite magnitude in its column (tables) or coordinate (plotted data), or below
    ``ABSOLUTE_ZERO`` (1e-12) for a lone number. A true zero computed as a difference of
    doubles comes out as noise of about 1e-16 whose sign and digits depend on the kernel.
-2. It is then **rounded to 6 significant digits**; ``-0.0`` becomes ``0``; NaN is ``nan``.
+2. It is then **rounded to 6 significant digits**, in two steps: first to 10 digits, which
+   absorbs the noise, then to 6. Data given to a few decimals put many values exactly on a
+   6-digit rounding boundary (a mean such as -1.743125), where noise alone would decide the
+   direction; after the first step every machine rounds the same number. ``-0.0`` becomes
+   ``0``; NaN is ``nan``.
 3. Tables are hashed with their **rows sorted** (by every column, after 1–2), so rows whose
    order is decided by ties do not change the hash; a new, lost or changed row still does.
 
 Floating-point noise is about 1e-15 relative, far below the 6th digit, so it never changes the
-record (a value sitting exactly on a rounding boundary is the rare exception: about 1 in 10^8
-values). Anything a reader could notice — a printed digit, a gene crossing FDR 5 %, a changed
+record (a value within noise of a 10-digit boundary that is also a 6-digit one is the rare
+exception: about 1 in 10^8 values). Anything a reader could notice — a printed digit, a gene crossing FDR 5 %, a changed
 n, a new row — changes it.
 """
 
@@ -27,6 +31,8 @@ import numpy as np
 import pandas as pd
 
 SIGNIFICANT_DIGITS = 6
+#: The first rounding step: well above the digits kept, well below floating-point noise.
+NOISE_DIGITS = 10
 ZERO_FRACTION = 1e-9
 ABSOLUTE_ZERO = 1e-12
 
@@ -39,7 +45,8 @@ def number(value: float, scale: float | None = None) -> float:
     floor = ABSOLUTE_ZERO if scale is None else ZERO_FRACTION * scale
     if abs(value) < floor or value == 0:
         return 0.0
-    return float(f"{value:.{SIGNIFICANT_DIGITS}g}") + 0.0  # + 0.0 turns -0.0 into 0.0
+    settled = float(f"{value:.{NOISE_DIGITS}g}")
+    return float(f"{settled:.{SIGNIFICANT_DIGITS}g}") + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
 def text(value: float) -> str:

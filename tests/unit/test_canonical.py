@@ -121,3 +121,10 @@ def test_data_figure_fingerprint_is_canonical():
         assert data_figure_fingerprint(first) == data_figure_fingerprint(second)
     finally:
         plt.close("all")
+
+
+def test_values_on_a_rounding_boundary_round_the_same_way_on_every_kernel():
+    # Means of data given to 4 decimals: exactly halfway at the 6th digit, as in STAD's panel.
+    for exact in (-1.743125, -1.074375, -1.276875, 2.5000005):
+        below, above = exact * (1 - 3e-16), exact * (1 + 3e-16)
+        assert canonical.number(below, scale=3.0) == canonical.number(above, scale=3.0)
