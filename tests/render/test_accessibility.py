@@ -26,6 +26,7 @@ AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": [
 MAIN_ID = "quarto-document-content"
 
 THEME = Path(__file__).resolve().parents[2] / "theme.scss"
+SKIP_LINK = Path(__file__).resolve().parents[2] / "_skip-link.html"
 
 
 def axe_violations(page, label: str, context: str | None = None) -> list[str]:
@@ -118,18 +119,18 @@ def bare_page(bare_browser) -> Iterator[object]:
     page.close()
 
 
-def _html(body: str, css: str = "", skip_link: bool = False) -> str:
-    """A small page shaped like Quarto's: navigation, then <main class="content">."""
-    link = (f'<a id="xpo1-skip-link" class="visually-hidden-focusable" '
-            f'href="#{MAIN_ID}">Skip to main content</a>') if skip_link else ""
+def _html(body: str, css: str = "", include: str = "", before: str = "") -> str:
+    """A small page shaped like Quarto's: navigation, then <main class="content">;
+    ``include`` lands inside the content wrapper after the navigation (the worst place an
+    include-before-body could land), ``before`` right after <body>."""
     hidden = (".visually-hidden-focusable:not(:focus){position:absolute!important;"
               "width:1px!important;height:1px!important;overflow:hidden!important;"
               "clip:rect(0,0,0,0)!important;white-space:nowrap!important}")
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>t</title>'
             f"<style>body{{color:#343a40;background:#fff}} a{{color:#2761e3}} {hidden}"
-            f"{css}</style></head><body>{link}<nav><a href='#a'>Home</a> "
-            f"<a href='#b'>Next</a></nav><main class='content' id='{MAIN_ID}'>{body}</main>"
-            "</body></html>")
+            f"{css}</style></head><body>{before}<nav><a href='#a'>Home</a> "
+            f"<a href='#b'>Next</a></nav><div id='quarto-content'>{include}"
+            f"<main class='content' id='{MAIN_ID}'>{body}</main></div></body></html>")
 
 
 #: Quarto's own rules that issue 16 found failing: citations without underline and a
@@ -166,14 +167,24 @@ def test_axe_passes_with_the_compiled_theme(bare_page) -> None:
     assert underline == "underline"
 
 
-def test_skip_link_checks(bare_page) -> None:
-    bare_page.set_content(_html("<p>Text <a href='#x'>in main</a>.</p>", skip_link=True,
-                                css="#xpo1-skip-link:focus{position:fixed;top:0;left:0;"
-                                    "outline:2px solid #2761e3}"))
+SKIP_FOCUS_CSS = "#xpo1-skip-link:focus{position:fixed;top:0;left:0;outline:2px solid #2761e3}"
+
+
+def test_skip_link_comes_first_wherever_it_is_included(bare_page) -> None:
+    bare_page.set_content(_html("<p>Text <a href='#x'>in main</a>.</p>", SKIP_FOCUS_CSS,
+                                include=SKIP_LINK.read_text(encoding="utf-8")))
     stop = first_tab_stop(bare_page)
     assert stop["href"] == f"#{MAIN_ID}" and stop["visible"] and stop["outline"], stop
     assert focus_after_skip(bare_page)
 
+
+def test_skip_link_gives_way_to_quartos_own(bare_page) -> None:
+    quartos = (f'<a id="quarto-skip-link" class="visually-hidden-focusable" '
+               f'href="#{MAIN_ID}">Skip to main content</a>')
+    bare_page.set_content(_html("<p>x</p>", SKIP_FOCUS_CSS, before=quartos,
+                                include=SKIP_LINK.read_text(encoding="utf-8")))
+    assert bare_page.locator("#xpo1-skip-link").count() == 0
+    assert first_tab_stop(bare_page)["href"] == f"#{MAIN_ID}"
 
 
 def test_skip_link_check_fails_without_one(bare_page) -> None:
