@@ -71,19 +71,34 @@ def focus_after_skip(page) -> bool:
     }}""")
 
 
+#: Looks of the focused element and its two nearest ancestors, with focus and without: a
+#: visible focus indicator is any difference (outline, ring, border, background, underline).
+_FOCUS_LOOK = """() => {
+    const el = document.activeElement;
+    if (!el || el === document.body) return null;
+    const look = () => {
+        const parts = [];
+        for (let n = el, i = 0; n && i < 3; n = n.parentElement, i++) {
+            const s = getComputedStyle(n);
+            parts.push([s.outlineStyle, s.outlineWidth, s.outlineColor, s.boxShadow,
+                        s.borderColor, s.backgroundColor, s.textDecorationLine].join('|'));
+        }
+        return parts.join('/');
+    };
+    const withFocus = look();
+    el.blur();
+    const without = look();
+    el.focus();
+    return withFocus === without ? el.outerHTML.slice(0, 160) : '';
+}"""
+
+
 def unfocused_stops(page, stops: int) -> list[str]:
-    """Of the next ``stops`` tab stops, those without a visible focus indicator."""
+    """Of the next ``stops`` tab stops, those that look the same focused and unfocused."""
     missing = []
     for _ in range(stops):
         page.keyboard.press("Tab")
-        found = page.evaluate("""() => {
-            const el = document.activeElement;
-            if (!el || el === document.body) return null;
-            const s = getComputedStyle(el);
-            const shown = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 1) ||
-                          s.boxShadow !== 'none';
-            return shown ? '' : el.outerHTML.slice(0, 120);
-        }""")
+        found = page.evaluate(_FOCUS_LOOK)
         if found:
             missing.append(found)
     return missing
