@@ -193,6 +193,19 @@ def test_skip_link_comes_first_wherever_it_is_included(bare_page) -> None:
     assert focus_after_skip(bare_page)
 
 
+def test_skip_link_stays_on_the_page_when_its_address_is_rewritten(bare_page) -> None:
+    """Quarto's navigation script may turn ``index.html#x`` into ``/#x`` (a reload)."""
+    bare_page.set_content(_html("<p>Text <a href='#x'>in main</a>.</p>", SKIP_FOCUS_CSS,
+                                include=SKIP_LINK.read_text(encoding="utf-8")))
+    bare_page.evaluate("document.getElementById('xpo1-skip-link').href = "
+                       f"'http://127.0.0.1:9/elsewhere#{MAIN_ID}'")
+    url = bare_page.url
+    bare_page.keyboard.press("Tab")
+    bare_page.keyboard.press("Enter")
+    assert bare_page.url == url
+    assert bare_page.evaluate("document.activeElement.id") == MAIN_ID
+
+
 def test_skip_link_gives_way_to_quartos_own(bare_page) -> None:
     quartos = (f'<a id="quarto-skip-link" class="visually-hidden-focusable" '
                f'href="#{MAIN_ID}">Skip to main content</a>')
