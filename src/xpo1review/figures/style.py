@@ -34,7 +34,7 @@ OKABE_ITO = {
 GROUP_COLOURS = {"XPO1-low": OKABE_ITO["blue"], "XPO1-high": OKABE_ITO["vermillion"]}
 TISSUE_COLOURS = {"normal": OKABE_ITO["skyblue"], "tumour": OKABE_ITO["orange"]}
 SOURCE_COLOURS = {"OncoDB": OKABE_ITO["green"], "GEPIA2": OKABE_ITO["purple"]}
-MUTED = "#7f7f7f"
+MUTED = "#767676"  # the lightest grey with 4.5:1 on white (text in figures)
 
 RC = {
     "figure.dpi": 110,
