@@ -112,14 +112,20 @@ def test_every_locked_file_has_a_hash() -> None:
 
 
 @pytest.mark.parametrize("name", ["numpy", "scipy"])
-def test_sdists_build_against_the_locked_numpy_and_scipy(name: str) -> None:
-    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    build = [Requirement(r) for r in pyproject["tool"]["uv"]["build-constraint-dependencies"]]
-    pinned = {r.name: str(r.specifier) for r in build}
-    assert pinned[name] == "==" + lock.locked_versions(ROOT / "uv.lock")[name]
+def test_inmoose_builds_against_the_locked_numpy_and_scipy(name: str) -> None:
+    uv = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["uv"]
+    extra = {d["requirement"]: d for d in uv["extra-build-dependencies"]["inmoose"]}
+    assert extra[name].get("match-runtime") is True
+    assert all(Requirement(r).specifier for r in uv["build-constraint-dependencies"])
 
 
 def test_bootstrap_installs_the_lock_and_never_resolves() -> None:
     script = (ROOT / "scripts" / "bootstrap.sh").read_text()
     assert "sync --frozen --extra test" in script and "lock --check" in script
     assert "pip install -e" not in script and "--upgrade" not in script
+
+
+def test_the_workflow_installs_from_the_lock() -> None:
+    flow = yaml.safe_load((ROOT / ".github" / "workflows" / "book.yml").read_text())
+    runs = "\n".join(s.get("run", "") for s in flow["jobs"]["build"]["steps"])
+    assert "bash scripts/bootstrap.sh" in runs and "pip install" not in runs
