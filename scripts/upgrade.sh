@@ -9,14 +9,24 @@ source scripts/bootstrap.sh
 export PATH="$PWD/.venv/bin:$PATH" QUARTO_PYTHON="$PWD/.venv/bin/python"
 
 echo "==> re-locking: uv lock --upgrade${*:+ (only: $*)}"
+before=$(mktemp)
+cp uv.lock "$before"
 if [ $# -gt 0 ]; then
   "$UV" lock $(printf -- '--upgrade-package %s ' "$@")
 else
   "$UV" lock --upgrade
 fi
-if git diff --quiet -- uv.lock; then
-  echo "==> uv.lock unchanged: every dependency is already at its newest allowed version"
+echo "==> package versions changed by the new lock:"
+status=0
+python -m xpo1review.lock --changes "$before" | sed 's/^/  /' || status=$?
+if [ "$status" -eq 3 ]; then
+  echo "==> every dependency is already at its newest allowed version; nothing to re-execute"
+  mv "$before" uv.lock   # keep the lock byte for byte (uv may reorder its header)
   exit 0
+fi
+rm -f "$before"
+if [ "$status" -ne 0 ]; then
+  exit "$status"
 fi
 echo "==> writing environment.yml from the new lock"
 python -m xpo1review.lock

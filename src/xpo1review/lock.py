@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 import tomllib
 from collections.abc import Mapping
@@ -131,8 +132,37 @@ def conda_environment(root: Path) -> str:
     return HEADER + yaml.safe_dump(body, sort_keys=False, width=200)
 
 
-def main() -> int:
+def _all_versions(lock: Path) -> dict[str, set[str]]:
+    versions: dict[str, set[str]] = {}
+    for package in read_lock(lock).get("package", []):
+        if not _is_project(package):
+            versions.setdefault(canonicalize_name(package["name"]), set()).add(package["version"])
+    return versions
+
+
+def version_changes(old: Path, new: Path) -> list[str]:
+    """One line per package added, removed or at another version in ``new`` than ``old``."""
+    before, after = _all_versions(old), _all_versions(new)
+    lines = []
+    for name in sorted(before.keys() | after.keys()):
+        was, now = ", ".join(sorted(before.get(name, ()))), ", ".join(sorted(after.get(name, ())))
+        if was != now:
+            lines.append(f"{name}: {was or '(not locked)'} -> {now or '(removed)'}")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m xpo1review.lock",
+                                     description="write environment.yml from uv.lock")
+    parser.add_argument("--changes", metavar="OLD_LOCK", type=Path,
+                        help="instead: list the versions uv.lock changed since OLD_LOCK "
+                             "(exit 3 when none did)")
+    args = parser.parse_args(argv)
     root = project_root()
+    if args.changes:
+        changes = version_changes(args.changes, root / "uv.lock")
+        print("\n".join(changes) if changes else "no package changed version")
+        return 0 if changes else 3
     write_text(root / "environment.yml", conda_environment(root))
     print(f"{root / 'environment.yml'}: written from uv.lock")
     return 0

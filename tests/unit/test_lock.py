@@ -129,3 +129,18 @@ def test_the_workflow_installs_from_the_lock() -> None:
     flow = yaml.safe_load((ROOT / ".github" / "workflows" / "book.yml").read_text())
     runs = "\n".join(s.get("run", "") for s in flow["jobs"]["build"]["steps"])
     assert "bash scripts/bootstrap.sh" in runs and "pip install" not in runs
+
+
+def test_version_changes_lists_what_an_upgrade_moved(tmp_path: Path) -> None:
+    def fake(name: str, packages: dict[str, str]) -> Path:
+        path = tmp_path / name
+        path.write_text("".join(f'[[package]]\nname = "{n}"\nversion = "{v}"\n'
+                                'source = { registry = "https://pypi.org/simple" }\n\n'
+                                for n, v in packages.items()))
+        return path
+
+    old = fake("old.lock", {"numpy": "2.4.6", "pandas": "2.3.3", "pytz": "2026.6"})
+    new = fake("new.lock", {"numpy": "2.5.0", "pandas": "2.3.3", "rich": "15.0.0"})
+    assert lock.version_changes(old, new) == [
+        "numpy: 2.4.6 -> 2.5.0", "pytz: 2026.6 -> (removed)", "rich: (not locked) -> 15.0.0"]
+    assert lock.version_changes(old, old) == []
