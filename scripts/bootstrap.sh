@@ -1,20 +1,57 @@
 #!/usr/bin/env bash
-# Create .venv (if needed) and install the project with its test tools and Jupyter kernel.
+# Install the locked environment into .venv: every package at the version and hash in uv.lock
+# (`uv sync --frozen`, never newer), the test tools, and the Jupyter kernel. Sourced by
+# scripts/build.sh and scripts/test.sh; `bash scripts/bootstrap.sh` runs it alone.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+UV_VERSION=0.13.9   # installed when no uv >= UV_MIN is on PATH
+UV_MIN=0.13.0       # reads this uv.lock (see [tool.uv] required-version in pyproject.toml)
 PYTHON=${PYTHON:-python3}
-if [ ! -x .venv/bin/python ]; then
-  echo "==> creating .venv with $($PYTHON --version)"
-  "$PYTHON" -m venv .venv
+export UV_PROJECT_ENVIRONMENT="$PWD/.venv"
+
+_uv_ok() {  # is $1 a uv at least UV_MIN?
+  local v
+  v=$("$1" --version 2>/dev/null | awk '{print $2}') || return 1
+  [ -n "$v" ] && [ "$(printf '%s\n%s\n' "$UV_MIN" "$v" | sort -V | head -n1)" = "$UV_MIN" ]
+}
+
+if command -v uv >/dev/null && _uv_ok uv; then
+  UV=$(command -v uv)
+elif _uv_ok .tools/uv/bin/uv; then
+  UV=$PWD/.tools/uv/bin/uv
+else
+  echo "==> installing uv $UV_VERSION into .tools/uv (no uv >= $UV_MIN on PATH)"
+  "$PYTHON" -m venv .tools/uv
+  .tools/uv/bin/python -m pip install --quiet --progress-bar off "uv==$UV_VERSION"
+  UV=$PWD/.tools/uv/bin/uv
+fi
+export UV
+
+# Re-sync when uv.lock or pyproject.toml changed since the last install (the stamp holds
+# their hashes); otherwise `uv sync --frozen` only checks .venv against the lock (~0.1 s)
+# and removes anything the lock does not list.
+if ! "$UV" lock --check --offline --quiet 2>/dev/null; then
+  echo "bootstrap: uv.lock does not match pyproject.toml; re-lock with \`uv lock\`" \
+    "(or bash scripts/upgrade.sh) and commit uv.lock" >&2
+  exit 1
 fi
 stamp=.venv/.xpo1review-installed
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  echo "==> installing xpo1review and its dependencies into .venv (first run takes a few minutes)"
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet --progress-bar off -e ".[test]"
-  .venv/bin/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (xpo1review)" >/dev/null
-  touch "$stamp"
+want=$(cat uv.lock pyproject.toml | sha256sum | cut -d' ' -f1)
+if [ ! -x .venv/bin/python ]; then
+  echo "==> creating .venv with $("$PYTHON" --version)"
+  "$UV" venv --quiet --python "$PYTHON" .venv
 fi
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "==> installing the locked environment into .venv (uv sync --frozen --extra test)"
+  "$UV" sync --frozen --extra test
+  echo "==> registering the Jupyter kernel python3 for .venv"
+  .venv/bin/python -m ipykernel install --sys-prefix --name python3 \
+    --display-name "Python 3 (xpo1review)" >/dev/null
+  echo "$want" > "$stamp"
+else
+  "$UV" sync --frozen --extra test
+fi
+
 # Offline machines and CI use a local mirror of the data files (see data/README.md).
 if [ -z "${XPO1REVIEW_MIRROR:-}" ] && [ -d ../shared/data ]; then
   export XPO1REVIEW_MIRROR

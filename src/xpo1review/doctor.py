@@ -10,10 +10,16 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
+from pathlib import Path
 
 from packaging.requirements import Requirement
+from packaging.version import Version
+
+from xpo1review.lock import locked_versions
+from xpo1review.paths import project_root
 
 QUARTO_MIN = (1, 9)
+SYNC_FIX = "bash scripts/bootstrap.sh (installs uv.lock with `uv sync --frozen --extra test`)"
 
 
 @dataclass(frozen=True)
@@ -48,7 +54,28 @@ def check_packages() -> Iterator[Finding]:
         if installed not in req.specifier:
             missing.append(f"{req.name} {installed} (needs {req.specifier})")
     yield Finding(not missing, "Python packages: " + (", ".join(missing) or "all present"),
-                  "pip install -e '.[test]'" if missing else "")
+                  SYNC_FIX if missing else "")
+
+
+def check_lock(lock: Path | None = None) -> Iterator[Finding]:
+    """One finding per installed package whose version differs from ``uv.lock``."""
+    lock = lock or project_root() / "uv.lock"
+    if not lock.is_file():
+        yield Finding(False, f"lock file {lock}: missing", "git checkout uv.lock")
+        return
+    checked, differ = 0, False
+    for name, locked in sorted(locked_versions(lock).items()):
+        try:
+            installed = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+        checked += 1
+        if Version(installed) != Version(locked):
+            differ = True
+            yield Finding(False, f"package {name} {installed} is installed, uv.lock pins "
+                          f"{locked}", SYNC_FIX)
+    if not differ:
+        yield Finding(True, f"installed packages match uv.lock ({checked} checked)")
 
 
 def quarto_version(quarto: str) -> tuple[int, ...] | None:
@@ -117,7 +144,7 @@ def check_data() -> Iterator[Finding]:
 
 
 CHECKS: list[Callable[[], Iterator[Finding]]] = [
-    check_python, check_packages, check_quarto, check_kernel, check_data,
+    check_python, check_packages, check_lock, check_quarto, check_kernel, check_data,
 ]
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import stat
+from importlib import metadata
 from pathlib import Path
 
 import pytest
 
 from xpo1review import doctor
+from xpo1review.exceptions import XPO1ReviewError
 
 
 def _fake_quarto(tmp_path: Path, version: str, typst_ok: bool = True) -> Path:
@@ -63,3 +65,56 @@ def test_run_prints_one_line_per_problem_and_fails(
     out = capsys.readouterr().out
     assert "[ERR] thing A is missing" in out and "fix: do X" in out
     assert "thing B" not in out and "1 problem(s)" in out
+
+
+def _fake_lock(tmp_path: Path, packages: str) -> Path:
+    lock = tmp_path / "uv.lock"
+    lock.write_text('version = 1\nrequires-python = ">=3.11"\n\n'
+                    '[[package]]\nname = "xpo1review"\nversion = "0.1.0"\n'
+                    'source = { editable = "." }\n' + packages)
+    return lock
+
+
+def _entry(name: str, version: str, markers: str = "") -> str:
+    extra = f"resolution-markers = [{markers}]\n" if markers else ""
+    return (f'\n[[package]]\nname = "{name}"\nversion = "{version}"\n{extra}'
+            'source = { registry = "https://pypi.org/simple" }\n')
+
+
+def test_lock_reports_each_package_that_differs(tmp_path: Path) -> None:
+    pytest_version = metadata.version("pytest")
+    packaging_version = metadata.version("packaging")
+    lock = _fake_lock(tmp_path, _entry("pytest", "0.0.1")
+                      + _entry("PyYAML", "0.0.2")
+                      + _entry("packaging", "0.0.3", "\"python_full_version < '3.0'\"")
+                      + _entry("packaging", packaging_version,
+                               "\"python_full_version >= '3.0'\"")
+                      + _entry("no-such-package-anywhere", "1.0"))
+    findings = list(doctor.check_lock(lock))
+    assert [f.ok for f in findings] == [False, False]
+    pytest_line, yaml_line = (str(f) for f in findings)
+    assert f"pytest {pytest_version} is installed, uv.lock pins 0.0.1" in pytest_line
+    assert "pyyaml" in yaml_line and "pins 0.0.2" in yaml_line
+    assert all("uv sync --frozen" in f.fix and "bootstrap.sh" in f.fix for f in findings)
+
+
+def test_lock_matching_the_installed_packages_is_one_ok_line(tmp_path: Path) -> None:
+    lock = _fake_lock(tmp_path, _entry("pytest", metadata.version("pytest"))
+                      + _entry("no-such-package-anywhere", "1.0"))
+    [finding] = doctor.check_lock(lock)
+    assert finding.ok and "(1 checked)" in finding.what
+
+
+def test_missing_or_broken_lock(tmp_path: Path) -> None:
+    [finding] = doctor.check_lock(tmp_path / "uv.lock")
+    assert not finding.ok and "missing" in finding.what
+    broken = tmp_path / "uv.lock"
+    broken.write_text("[[package]\nname = ")
+    with pytest.raises(XPO1ReviewError, match="uv.lock: cannot read the lock file"):
+        list(doctor.check_lock(broken))
+
+
+def test_the_repository_lock_matches_this_environment() -> None:
+    """The test command runs in the environment bootstrap.sh synced from uv.lock."""
+    problems = [str(f) for f in doctor.check_lock() if not f.ok]
+    assert not problems, "\n".join(problems)
