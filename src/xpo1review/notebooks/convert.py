@@ -23,7 +23,7 @@ import yaml
 from nbformat import NotebookNode
 
 from xpo1review.claims import SUMMARY_TAG
-from xpo1review.notebooks.qmd import CodeCell, InlineExpr, Qmd, parse_file
+from xpo1review.qmd import Chapter, CodeCell, InlineExpr, read_file
 
 GOLDEN_DIR = "tests/notebooks"
 SETUP_TAG = "xpo1review-setup"
@@ -35,11 +35,11 @@ def golden_path(root: Path, chapter: str) -> Path:
     return root / GOLDEN_DIR / f"{Path(chapter).stem}.ipynb"
 
 
-def parse_chapter(root: Path, chapter: str) -> Qmd:
-    return parse_file(root / chapter, name=chapter)
+def parse_chapter(root: Path, chapter: str) -> Chapter:
+    return read_file(root / chapter, name=chapter)
 
 
-def code_hash(doc: Qmd) -> str:
+def code_hash(doc: Chapter) -> str:
     """sha256 of what executes: each python cell/inline expression, eval, error, tags."""
     items = [
         ["cell", i.code, i.evaluated, bool(i.options.get("error", False)),
@@ -58,7 +58,7 @@ def _code_cell(source: str, n: int, tags: list[str], meta: dict[str, Any]) -> No
     return cell
 
 
-def notebook_from_qmd(doc: Qmd, chapter: str, warnings: bool = True) -> NotebookNode:
+def notebook_from_qmd(doc: Chapter, chapter: str, warnings: bool = True) -> NotebookNode:
     """The notebook of a parsed chapter (``chapter``: its path relative to the book's root).
 
     ``warnings=False`` (Quarto's ``execute: warning: false``) hides Python warnings.
@@ -103,7 +103,7 @@ def chapter_notebook(root: Path, chapter: str) -> NotebookNode:
     return notebook_from_qmd(doc, chapter, warnings=_warnings(root, doc))
 
 
-def _warnings(root: Path, doc: Qmd) -> bool:
+def _warnings(root: Path, doc: Chapter) -> bool:
     """Quarto's ``execute: warning`` for this chapter (front matter over _quarto.yml)."""
     book = yaml.safe_load((root / "_quarto.yml").read_text(encoding="utf-8")) or {}
     value = (book.get("execute") or {}).get("warning", True)
@@ -115,7 +115,7 @@ def code_signature(nb: NotebookNode) -> list[tuple[str, str]]:
     return [(c.cell_type, c.source) for c in nb.cells if c.cell_type in ("code", "raw")]
 
 
-def has_python(doc: Qmd) -> bool:
+def has_python(doc: Chapter) -> bool:
     return bool(doc.python_items())
 
 
