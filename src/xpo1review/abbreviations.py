@@ -29,6 +29,9 @@ _CANDIDATE = re.compile(r"(?<![\w-])(?=[\w-]*[A-Z][\w-]*[A-Z])[A-Za-z][\w-]*[A-Z
 #: Not abbreviations: trial ids, RefSeq ids, roman numerals (phase IB), residues (E571K).
 _NOT_ABBREVIATION = re.compile(r"^(NCT\d{8}|[A-Z]{2}_\d+|[IVX]+[AB]?|[A-Z]\d+[A-Z]?)$")
 _CITATION = re.compile(r"@[\w:.#$%&+?<>~/-]+")
+#: Characters that start Markdown/HTML markup (tags, entities, links, emphasis, code, math,
+#: citations, table cells, shortcodes); a backslash makes each a literal character.
+_MARKUP = re.compile(r"([\\`*_{}\[\]<>|$@~^&!])")
 
 
 def load(root: Path) -> pd.DataFrame:
@@ -111,8 +114,14 @@ def appendix_table(root: Path) -> pd.DataFrame:
     return table.sort_values("term", key=lambda s: s.str.lower()).reset_index(drop=True)
 
 
+def markdown_text(text: str) -> str:
+    """Text from a data file as Markdown that shows exactly that text (no HTML, no markup)."""
+    return _MARKUP.sub(r"\\\1", " ".join(text.split()))
+
+
 def appendix_markdown(root: Path | None = None) -> Markdown:
-    """The appendix table as Markdown, which both the website and the PDF render."""
-    table = appendix_table(root or project_root())
+    """The appendix table as Markdown, which both the website and the PDF render; the
+    curated text is escaped, so it cannot inject HTML or markup."""
+    table = appendix_table(root or project_root()).map(markdown_text)
     table.columns = ["Abbreviation", "Meaning"]
     return Markdown(table.to_markdown(index=False))

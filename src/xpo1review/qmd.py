@@ -287,9 +287,9 @@ def _yaml(text: str, name: str, first: int, what: str) -> tuple[Any, yaml.Node |
     """Load YAML, errors at the exact line of ``text`` (which starts at line ``first``)."""
     if not text.strip():
         return None, None
-    loader = yaml.SafeLoader(text)
-    node = None
+    loader = node = None
     try:
+        loader = yaml.SafeLoader(text)
         node = loader.get_single_node()
         if node is None:
             return None, None
@@ -313,7 +313,8 @@ def _yaml(text: str, name: str, first: int, what: str) -> tuple[Any, yaml.Node |
     except RecursionError:
         raise QmdSyntaxError(f"{name}:{first}: {what} are nested too deeply") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _line_at(text: str, first: int, index: int) -> int:
@@ -401,14 +402,16 @@ def _options(text: str, name: str, first: int) -> tuple[dict[str, Any], dict[str
     if not isinstance(data, dict):
         raise QmdSyntaxError(f"{name}:{first}: {what} must be `key: value` lines")
     lines = _key_lines(node, text, first)
+    for key, _ in node.value:
+        if key.tag != "tag:yaml.org,2002:str":
+            line = _line_at(text, first, key.start_mark.index)
+            raise QmdSyntaxError(f"{name}:{line}: {what}: option name {key.value!r} must be "
+                                 "text")
     if _has_alias(node):
         raise QmdSyntaxError(f"{name}:{first}: {what} may not use YAML anchors and aliases "
                              "(&name, *name); write each value out")
     for key, value in data.items():
-        line = lines.get(key, first)
-        if not isinstance(key, str):
-            raise QmdSyntaxError(f"{name}:{line}: {what}: option name {key!r} must be text")
-        _check_plain(value, f"{name}:{line}: {what}: `{key}`")
+        _check_plain(value, f"{name}:{lines.get(key, first)}: {what}: `{key}`")
     _check_bools(data, name, lines, "")
     _check_texts(data, name, lines)
     return data, lines

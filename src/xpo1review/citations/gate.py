@@ -199,8 +199,10 @@ def check(root: Path | None = None) -> list[str]:
     bib = parse_bib(path)
     problems = check_bib(bib, where, settings["unsigned"])
     citations, unreadable = scan(root)
-    problems += unreadable + check_usage(bib, citations, root,
-                                         settings["nocite"] | quarto_nocite(root))
+    nocite = settings["nocite"] | quarto_nocite(root)
+    if unreadable:  # which entries are never cited cannot be told while a chapter is unread
+        nocite |= {"*"}
+    problems += unreadable + check_usage(bib, citations, root, nocite)
     keys = {e.key for e in bib.entries}
     problems += check_mapping(root, keys)
     problems += check_sources(root, keys)
