@@ -193,9 +193,8 @@ def _breaks(tokens: list[Token]) -> int:
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark").enable("table")
     md.disable("text_join")  # keep backslash escapes (\@) apart from the text
-    for rule in md.inline.ruler.__rules__:
-        rule.fn = _counting(rule.fn)
-    md.inline.ruler.__cache__ = None
+    for rule in list(md.inline.ruler.__rules__):
+        md.inline.ruler.at(rule.name, _counting(rule.fn), {"alt": rule.alt})
     return md
 
 
@@ -218,9 +217,10 @@ def _walk(children: list[Token], line: int) -> tuple[Text, list[InlineExpr]]:
     expressions with their lines."""
     parts: list[str] = []
     exprs: list[InlineExpr] = []
-    autolink = False
+    autolink, here, done = False, line, 0
     for tok in children:
-        here = line + "".join(parts).count("\n")
+        here += sum(p.count("\n") for p in parts[done:])
+        done = len(parts)
         if tok.type in ("softbreak", "hardbreak"):
             parts.append("\n")
         elif tok.type == "link_open" and tok.markup in ("autolink", "linkify"):
@@ -268,18 +268,20 @@ def _front_matter(lines: list[str], name: str) -> tuple[dict[str, Any], int]:
     else:
         raise QmdSyntaxError(f"{name}:1: the YAML front matter opened here is never closed "
                              "(add a line `---` after it)")
-    data, node = _yaml("\n".join(lines[1:end]), name, 2, "front matter")
+    text = "\n".join(lines[1:end])
+    data, node = _yaml(text, name, 2, "front matter")
     if data is None:
         return {}, end + 1
     if not isinstance(data, dict):
         raise QmdSyntaxError(f"{name}:2: the front matter must be a YAML mapping (`key: value`)")
     execute = data.get("execute")
     if execute is not None:
-        where = _key_lines(node, "\n".join(lines[1:end]), 2).get("execute", 2)
         if not isinstance(execute, dict):
+            where = _key_lines(node, text, 2).get("execute", 2)
             raise QmdSyntaxError(f"{name}:{where}: `execute` must be a mapping of options "
                                  "(e.g. `execute:` then `  eval: false`)")
-        _check_bools(execute, name, {k: where for k in execute}, "execute: ")
+        sub = next(v for k, v in node.value if k.value == "execute")
+        _check_bools(execute, name, _key_lines(sub, text, 2), "execute: ")
     return data, end + 1
 
 
@@ -311,7 +313,7 @@ def _yaml(text: str, name: str, first: int, what: str) -> tuple[Any, yaml.Node |
         raise QmdSyntaxError(f"{name}:{line}: bad YAML in {what}: {value} "
                              "(quote it to keep it as text)") from None
     except RecursionError:
-        raise QmdSyntaxError(f"{name}:{first}: {what} are nested too deeply") from None
+        raise QmdSyntaxError(f"{name}:{first}: {what}: nested too deeply") from None
     finally:
         if loader is not None:
             loader.dispose()
@@ -352,6 +354,8 @@ def _key_lines(node: yaml.Node | None, text: str, first: int) -> dict[Any, int]:
         return {}
     out = {}
     for key, value in node.value:
+        if not isinstance(key, yaml.ScalarNode):
+            continue
         index = value.start_mark.index
         block = isinstance(value, yaml.ScalarNode) and value.style in ("|", ">")
         out[key.value] = _line_at(text, first, index) + block
