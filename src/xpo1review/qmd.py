@@ -79,7 +79,6 @@ class CodeCell:
     code: str  # the body without its leading option lines, byte for byte
     options: dict[str, Any]
     line: int  # line of the opening fence
-    option_lines: dict[str, int] = field(default_factory=dict, repr=False)  # key -> line
 
     @property
     def evaluated(self) -> bool:
@@ -140,10 +139,10 @@ def read_text(text: str, name: str = "<qmd>") -> Chapter:
     tokens = _PARSER.parse(body)
     for i, token in enumerate(tokens):
         if token.type == "fence":
-            cell = _cell(token, lines, name, eval_default)
+            cell, captions = _cell(token, lines, name, eval_default)
             if cell is not None:
                 doc.items.append(cell)
-                doc.texts += _captions(cell)
+                doc.texts += captions
         elif token.type == "inline" and token.map:
             run, exprs = _walk(token.children or [], _first_line(token, lines))
             doc.texts.append(run)
@@ -244,17 +243,25 @@ def _walk(children: list[Token], line: int) -> tuple[Text, list[InlineExpr]]:
     return Text(line, "".join(parts)), exprs
 
 
-def _captions(cell: CodeCell) -> list[Text]:
-    """Caption and alt-text options of a cell, as prose at the option's line."""
+def _captions(node: yaml.Node | None, text: str, first: int) -> list[Text]:
+    """The caption and alt-text options of a cell (checked: text or lists of text) as prose,
+    each line at its line in the file."""
     out = []
-    for key in CAPTION_OPTIONS:
-        values = cell.options.get(key)
-        values = [values] if isinstance(values, str) else values or []
-        line = cell.option_lines[key] if values else 0
-        for value in values:
-            tokens = _PARSER.parseInline(value)
-            run, _ = _walk(tokens[0].children or [] if tokens else [], line)
-            out.append(Text(run.line, run.text, key))
+    for key, value in node.value if isinstance(node, yaml.MappingNode) else []:
+        if key.value in CAPTION_OPTIONS:
+            for item in value.value if isinstance(value, yaml.SequenceNode) else [value]:
+                line = _line_at(text, first, item.start_mark.index)
+                source = text[item.start_mark.index:item.end_mark.index].split("\n")
+                if len(source) > 1 or item.style in ("|", ">"):  # keep the source's lines
+                    if item.style in ("|", ">"):
+                        line, source = line + 1, source[1:]
+                    value_text = "\n".join(s.strip(" \t") for s in source)
+                    value_text = value_text.strip("'\"") if item.style in ("'", '"') else value_text
+                else:
+                    value_text = item.value
+                tokens = _PARSER.parseInline(value_text)
+                run, _ = _walk(tokens[0].children or [] if tokens else [], line)
+                out.append(Text(line, run.text, key.value))
     return out
 
 
@@ -364,7 +371,8 @@ def _key_lines(node: yaml.Node | None, text: str, first: int) -> dict[Any, int]:
 
 # --- cells -------------------------------------------------------------------------------
 def _cell(token: Token, lines: list[str], name: str,
-          eval_default: dict[str, Any]) -> CodeCell | None:
+          eval_default: dict[str, Any]) -> tuple[CodeCell | None, list[Text]]:
+    """The executable cell of a fence (None for a display-only block) and its captions."""
     start, end = token.map
     char, opening = token.markup[0], f"{token.markup}{token.info}"
     last = lines[end - 1] if start < end - 1 < len(lines) else ""
@@ -382,7 +390,7 @@ def _cell(token: Token, lines: list[str], name: str,
                 f"{offset}, where another cell starts (add a closing {token.markup} line)")
     match = _ENGINE.match(token.info.strip())
     if not match:
-        return None  # a display-only block such as ```python or ```{.python}
+        return None, []  # a display-only block such as ```python or ```{.python}
     engine = match.group(1)
     prefix = re.compile(r"^" + re.escape(COMMENT_CHARS.get(engine, "#")) + r"\s*\|\s?(.*)$")
     opt_lines: list[str] = []
@@ -391,18 +399,20 @@ def _cell(token: Token, lines: list[str], name: str,
         if not option:
             break
         opt_lines.append(option.group(1))
-    options, lines = _options("\n".join(opt_lines), name, start + 2)
-    return CodeCell(engine, "\n".join(body_lines[len(opt_lines):]),
-                    {**eval_default, **options}, start + 1, lines)
+    yaml_text = "\n".join(opt_lines)
+    options, node = _options(yaml_text, name, start + 2)
+    cell = CodeCell(engine, "\n".join(body_lines[len(opt_lines):]), {**eval_default, **options},
+                    start + 1)
+    return cell, _captions(node, yaml_text, start + 2)
 
 
-def _options(text: str, name: str, first: int) -> tuple[dict[str, Any], dict[str, int]]:
+def _options(text: str, name: str, first: int) -> tuple[dict[str, Any], yaml.Node | None]:
     """A cell's ``#|`` options, checked (a mapping of plain values of the types Quarto
-    needs), and the line of each."""
+    needs), and their YAML node."""
     what = "#| cell options"
     data, node = _yaml(text, name, first, what)
     if data is None:
-        return {}, {}
+        return {}, None
     if not isinstance(data, dict):
         raise QmdSyntaxError(f"{name}:{first}: {what} must be `key: value` lines")
     lines = _key_lines(node, text, first)
@@ -418,7 +428,7 @@ def _options(text: str, name: str, first: int) -> tuple[dict[str, Any], dict[str
         _check_plain(value, f"{name}:{lines.get(key, first)}: {what}: `{key}`")
     _check_bools(data, name, lines, "")
     _check_texts(data, name, lines)
-    return data, lines
+    return data, node
 
 
 def _has_alias(node: yaml.Node) -> bool:

@@ -78,3 +78,11 @@ def test_citation_lines_are_exact(text, line):
 
 def test_escaped_bracket_before_a_key_is_still_a_citation():
     assert keys("Escaped \\[@real2020] bracket.") == ["real2020"]
+
+
+def test_multi_line_captions_keep_their_lines():
+    text = ("# T\n\n```{python}\n#| label: fig-a\n#| fig-cap: \"First line\n#|   second [@k2]\"\n"
+            "#| fig-alt: |\n#|     Literal [@k5]\n#| fig-subcap:\n#|   - \"one [@k9]\"\n"
+            "#|   - >\n#|     folded\n#|     [@k13]\nx = 1\n```\n")
+    assert [(c.key, c.line) for c in find_citations(text)] == [
+        ("k2", 6), ("k5", 8), ("k9", 10), ("k13", 13)]
