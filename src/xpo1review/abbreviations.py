@@ -94,14 +94,15 @@ def check(root: Path) -> list[str]:
     except (CuratedDataError, FileNotFoundError) as err:
         return [str(err)]
     terms = set(table.term)
-    runs, problems = prose(root)
+    runs, unreadable = prose(root)
+    problems = list(unreadable)
     used = used_terms(runs)
     text = "\n".join(t for _, t in runs)
     problems += [f"{where[0]}: {word!r} looks like an abbreviation but is not in {FILE} "
                   "(add it, as kind `abbreviation` or `symbol`)"
                  for word, where in sorted(used.items()) if not _defined(word, terms)]
     for i, term in enumerate(table.term):
-        if not _occurs(term, text):
+        if not _occurs(term, text) and not unreadable:  # unknowable while a chapter is unread
             problems.append(f"{path.relative_to(root)}:{i + 2}: {term!r} is defined but never "
                             "used in the chapters (remove it or use it)")
     return problems

@@ -81,3 +81,12 @@ def test_curated_text_reaches_the_appendix_as_text_not_html(tmp_path: Path) -> N
     html = MarkdownIt("commonmark").enable("table").render(markdown)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script" not in html
     assert "a | b *c* [l](javascript:x) &amp;amp; @key $x$" in html
+
+
+def test_an_unreadable_chapter_is_reported_not_taken_as_unused_terms(tmp_path: Path) -> None:
+    root = _project(tmp_path, "# T\n\nHCC.\n\n```{python}\n#| eval: maybe\n```\n",
+                    "term,expansion,kind\nHCC,Hepatocellular carcinoma,abbreviation\n")
+    (tmp_path / "a.qmd").write_text("---\ndate: 2020-02-31\n---\n\n# T\n\nHCC.\n")
+    assert abbreviations.check(root) == [
+        "a.qmd:2: bad YAML in front matter: '2020-02-31' is not a valid !!timestamp "
+        "(quote it to keep it as text)"]

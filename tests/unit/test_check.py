@@ -27,6 +27,13 @@ def test_problems_are_prefixed_and_fail_the_command(
     assert cli.main(["check", "good"]) == 0
 
 
+def test_a_problem_found_by_several_checks_is_listed_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    same = "chapters/x.qmd:3: code fence ``` is never closed"
+    monkeypatch.setattr(check, "CHECKS", {"a": lambda root: [same], "b": lambda root: [same, "b"]})
+    assert check.run_checks(project_root(), ["a", "b"]) == [f"[a] {same}", "[b] b"]
+
+
 def test_unknown_check_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["check", "nonsense"]) == 1
     assert "unknown check(s) nonsense" in capsys.readouterr().err
