@@ -302,6 +302,7 @@ def _yaml(text: str, name: str, first: int, what: str) -> tuple[Any, yaml.Node |
         node = loader.get_single_node()
         if node is None:
             return None, None
+        _no_duplicate_keys(node, text, name, first, what)
         return loader.construct_document(node), node
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
@@ -324,6 +325,21 @@ def _yaml(text: str, name: str, first: int, what: str) -> tuple[Any, yaml.Node |
     finally:
         if loader is not None:
             loader.dispose()
+
+
+def _no_duplicate_keys(node: yaml.Node, text: str, name: str, first: int, what: str) -> None:
+    """Quarto's YAML reader refuses a key given twice in one mapping; so does this one."""
+    for mapping in _nodes(node, set()):
+        if isinstance(mapping, yaml.MappingNode):
+            seen: set[tuple[str, str]] = set()
+            for key, _ in mapping.value:
+                if not isinstance(key, yaml.ScalarNode) or key.tag.endswith(":merge"):
+                    continue
+                if (key.tag, key.value) in seen:
+                    line = _line_at(text, first, key.start_mark.index)
+                    raise QmdSyntaxError(f"{name}:{line}: bad YAML in {what}: `{key.value}` "
+                                         "is given twice (keep one)")
+                seen.add((key.tag, key.value))
 
 
 def _line_at(text: str, first: int, index: int) -> int:

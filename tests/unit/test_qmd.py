@@ -163,6 +163,8 @@ CELL = "# T\n\n```{{python}}\n#| label: a\n{}\nx = 1\n```\n"
     (CELL.format("#| 7: seven"), 5, "option name '7' must be text"),
     (CELL.format("#| a: &x [1]\n#| b: *x"), 4, "anchors and aliases"),
     (CELL.format("#| [a]: b"), 5, "found unhashable key"),
+    (CELL.format("#| fig-cap: one\n#| fig-cap: two"), 6, "`fig-cap` is given twice"),
+    (FM.format("execute:\n  eval: false\n  eval: true"), 5, "`eval` is given twice"),
     (CELL.format("#| x: \x0c"), 5, "unacceptable character"),
     (CELL.format("#| x: \"a\u2028b\x85c\"\n#| z: [unclosed"), 6, "bad YAML"),
 ])
