@@ -45,6 +45,7 @@ CITATION_RE = re.compile(r"(?<![\w@\\])@" + _KEY)
 URL_RE = re.compile(r"(?:https?|ftp)://\S+|www\.\S+|mailto:\S+", re.IGNORECASE)
 _CROSSREF_RE = re.compile(r"^(?:" + "|".join(CROSSREF_PREFIXES) + r")-")
 
+
 @dataclass(frozen=True)
 class Citation:
     key: str

@@ -86,7 +86,7 @@ def notebook_from_qmd(doc: Chapter, chapter: str, warnings: bool = True) -> Note
             raw.metadata["xpo1review"] = meta
             nb.cells.append(raw)
             continue
-        tags = [str(t) for t in item.options.get("tags") or []]  # e.g. nbval-ignore-output
+        tags = list(item.options.get("tags") or [])  # e.g. nbval-ignore-output
         tags += ["raises-exception"] if item.options.get("error") else []
         nb.cells.append(_code_cell(item.code, n, tags, meta))
     summary = "from xpo1review.claims import summary\n\nsummary()"
@@ -95,7 +95,8 @@ def notebook_from_qmd(doc: Chapter, chapter: str, warnings: bool = True) -> Note
 
 
 def _plain_options(options: dict[str, Any]) -> dict[str, Any]:
-    return json.loads(json.dumps(options, default=str))
+    """A copy of a cell's options (the reader lets only JSON values through)."""
+    return json.loads(json.dumps(options))
 
 
 def chapter_notebook(root: Path, chapter: str) -> NotebookNode:
