@@ -19,7 +19,7 @@ from IPython.display import Markdown
 from xpo1review.book import chapter_files
 from xpo1review.exceptions import CuratedDataError
 from xpo1review.paths import project_root
-from xpo1review.prose import text_runs
+from xpo1review.qmd import read_chapters
 
 FILE = "data/abbreviations.csv"
 APPENDIX = "chapters/abbreviations.qmd"
@@ -28,6 +28,10 @@ KINDS = {"abbreviation", "symbol"}
 _CANDIDATE = re.compile(r"(?<![\w-])(?=[\w-]*[A-Z][\w-]*[A-Z])[A-Za-z][\w-]*[A-Za-z0-9](?![\w-])")
 #: Not abbreviations: trial ids, RefSeq ids, roman numerals (phase IB), residues (E571K).
 _NOT_ABBREVIATION = re.compile(r"^(NCT\d{8}|[A-Z]{2}_\d+|[IVX]+[AB]?|[A-Z]\d+[A-Z]?)$")
+_CITATION = re.compile(r"@[\w:.#$%&+?<>~/-]+")
+#: Characters that start Markdown/HTML markup (tags, entities, links, emphasis, code, math,
+#: citations, table cells, shortcodes); a backslash makes each a literal character.
+_MARKUP = re.compile(r"([\\`*_{}\[\]<>|$@~^&!])")
 
 
 def load(root: Path) -> pd.DataFrame:
@@ -49,15 +53,15 @@ def load(root: Path) -> pd.DataFrame:
     return table
 
 
-def prose(root: Path) -> list[tuple[str, str]]:
-    """(``file:line``, text) for the prose of every chapter but the appendix itself."""
-    runs = []
-    for name in chapter_files(root):
-        path = root / name
-        if name != APPENDIX and path.is_file():
-            for line, text in text_runs(path.read_text(encoding="utf-8")):
-                runs.append((f"{name}:{line}", re.sub(r"@[\w:.#$%&+?<>~/-]+", " ", text)))
-    return runs
+def prose(root: Path) -> tuple[list[tuple[str, str]], list[str]]:
+    """(``file:line``, text) for each line of body prose (not captions) of every chapter but
+    the appendix itself, and the chapters that cannot be read."""
+    names = [n for n in chapter_files(root) if n != APPENDIX]
+    chapters, problems = read_chapters(root, names)
+    runs = [(f"{ch.path}:{line}", _CITATION.sub(" ", text))
+            for ch in chapters for run in ch.texts if run.kind == "prose"
+            for line, text in run.lines()]
+    return runs, problems
 
 
 def used_terms(runs: list[tuple[str, str]]) -> dict[str, list[str]]:
@@ -90,14 +94,15 @@ def check(root: Path) -> list[str]:
     except (CuratedDataError, FileNotFoundError) as err:
         return [str(err)]
     terms = set(table.term)
-    runs = prose(root)
+    runs, unreadable = prose(root)
+    problems = list(unreadable)
     used = used_terms(runs)
     text = "\n".join(t for _, t in runs)
-    problems = [f"{where[0]}: {word!r} looks like an abbreviation but is not in {FILE} "
-                "(add it, as kind `abbreviation` or `symbol`)"
-                for word, where in sorted(used.items()) if not _defined(word, terms)]
+    problems += [f"{where[0]}: {word!r} looks like an abbreviation but is not in {FILE} "
+                  "(add it, as kind `abbreviation` or `symbol`)"
+                 for word, where in sorted(used.items()) if not _defined(word, terms)]
     for i, term in enumerate(table.term):
-        if not _occurs(term, text):
+        if not _occurs(term, text) and not unreadable:  # unknowable while a chapter is unread
             problems.append(f"{path.relative_to(root)}:{i + 2}: {term!r} is defined but never "
                             "used in the chapters (remove it or use it)")
     return problems
@@ -110,8 +115,14 @@ def appendix_table(root: Path) -> pd.DataFrame:
     return table.sort_values("term", key=lambda s: s.str.lower()).reset_index(drop=True)
 
 
+def markdown_text(text: str) -> str:
+    """Text from a data file as Markdown that shows exactly that text (no HTML, no markup)."""
+    return _MARKUP.sub(r"\\\1", " ".join(text.split()))
+
+
 def appendix_markdown(root: Path | None = None) -> Markdown:
-    """The appendix table as Markdown, which both the website and the PDF render."""
-    table = appendix_table(root or project_root())
+    """The appendix table as Markdown, which both the website and the PDF render; the
+    curated text is escaped, so it cannot inject HTML or markup."""
+    table = appendix_table(root or project_root()).map(markdown_text)
     table.columns = ["Abbreviation", "Meaning"]
     return Markdown(table.to_markdown(index=False))

@@ -35,10 +35,15 @@ CHECKS: dict[str, Check] = {
 
 
 def run_checks(root: Path, names: list[str]) -> list[str]:
-    """Run the named checks and return every problem found, prefixed by the check's name."""
+    """Run the named checks and return every problem found, prefixed by the check's name
+    (a problem that several checks find, such as an unreadable chapter, is listed once)."""
     problems: list[str] = []
+    seen: set[str] = set()
     for name in names:
-        problems += [f"[{name}] {p}" for p in CHECKS[name](root)]
+        for problem in CHECKS[name](root):
+            if problem not in seen:
+                seen.add(problem)
+                problems.append(f"[{name}] {problem}")
     return problems
 
 

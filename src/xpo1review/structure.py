@@ -1,11 +1,12 @@
-"""The book's shape: ``_quarto.yml`` lists exactly the chapter files, one level-1 heading each."""
+"""The book's shape: ``_quarto.yml`` lists exactly the chapter files, each readable
+(:mod:`xpo1review.qmd`) with one level-1 heading."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from xpo1review.book import chapter_files
-from xpo1review.prose import headings
+from xpo1review.qmd import read_chapters
 
 #: Where chapter files live; every .qmd here must be listed in _quarto.yml.
 CHAPTER_GLOBS = ["index.qmd", "references.qmd", "chapters/*.qmd"]
@@ -16,7 +17,7 @@ def existing_chapters(root: Path) -> set[str]:
 
 
 def check(root: Path) -> list[str]:
-    """Problems with the chapter list and the chapters' level-1 headings."""
+    """Problems with the chapter list, the chapters' syntax and their level-1 headings."""
     listed = chapter_files(root)
     problems = [f"_quarto.yml: {f} is listed twice" for f in set(listed) if listed.count(f) > 1]
     existing = existing_chapters(root)
@@ -24,13 +25,12 @@ def check(root: Path) -> list[str]:
                  if f not in existing]
     problems += [f"{f}:1: chapter file is not listed in _quarto.yml" for f in sorted(existing)
                  if f not in listed]
-    for name in listed:
-        path = root / name
-        if not path.is_file():
-            continue
-        h1 = [h for h in headings(path.read_text(encoding="utf-8")) if h.level == 1]
+    chapters, unreadable = read_chapters(root, list(dict.fromkeys(listed)))
+    problems += unreadable
+    for chapter in chapters:
+        h1 = [h for h in chapter.headings if h.level == 1]
         if len(h1) != 1:
             where = ", ".join(str(h.line) for h in h1) or "none"
-            problems.append(f"{name}:1: needs exactly one level-1 heading, found {len(h1)} "
-                            f"(lines: {where})")
+            problems.append(f"{chapter.path}:1: needs exactly one level-1 heading, found "
+                            f"{len(h1)} (lines: {where})")
     return problems

@@ -62,3 +62,31 @@ def test_appendix_lists_abbreviations_not_symbols() -> None:
     full = abbreviations.load(project_root())
     assert set(table.term) == set(full.term[full.kind == "abbreviation"])
     assert "XPO1" in set(full.term)
+
+
+def test_curated_text_reaches_the_appendix_as_text_not_html(tmp_path: Path) -> None:
+    """Issue 12, item 5: markup in data/abbreviations.csv is shown, never executed."""
+    from markdown_it import MarkdownIt
+
+    root = _project(tmp_path, "# T\n\nXSS and PIPE.\n",
+                    "term,expansion,kind\nXSS,<script>alert(1)</script> <b>bold</b>,abbreviation\n"
+                    "PIPE,a | b *c* [l](javascript:x) &amp; @key $x$,abbreviation\n")
+    markdown = abbreviations.appendix_markdown(root).data
+    tokens = MarkdownIt("commonmark").enable("table").parse(markdown)
+    cells = [t for t in tokens if t.type == "inline"]
+    assert [c.content for c in cells][:2] == ["Abbreviation", "Meaning"]
+    assert len(cells) == 6  # the table keeps its two columns: `|` in the text is escaped
+    children = [c for t in cells for c in t.children]
+    assert {c.type for c in children} <= {"text", "text_special"}  # no HTML, links, emphasis
+    html = MarkdownIt("commonmark").enable("table").render(markdown)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script" not in html
+    assert "a | b *c* [l](javascript:x) &amp;amp; @key $x$" in html
+
+
+def test_an_unreadable_chapter_is_reported_not_taken_as_unused_terms(tmp_path: Path) -> None:
+    root = _project(tmp_path, "# T\n\nHCC.\n\n```{python}\n#| eval: maybe\n```\n",
+                    "term,expansion,kind\nHCC,Hepatocellular carcinoma,abbreviation\n")
+    (tmp_path / "a.qmd").write_text("---\ndate: 2020-02-31\n---\n\n# T\n\nHCC.\n")
+    assert abbreviations.check(root) == [
+        "a.qmd:2: bad YAML in front matter: '2020-02-31' is not a valid !!timestamp "
+        "(quote it to keep it as text)"]

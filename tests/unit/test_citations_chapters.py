@@ -61,3 +61,28 @@ def test_chapter_files_skip_hidden_and_underscore_dirs(tmp_path):
     (tmp_path / "chapters" / "_drafts" / "old.qmd").write_text("x")
     assert [p.relative_to(tmp_path).as_posix() for p in chapter_files(tmp_path)] == [
         "index.qmd", "chapters/01-a.qmd"]
+
+
+# --- issue 12, item 7: line numbers stay exact ------------------------------------------------
+@pytest.mark.parametrize(("text", "line"), [
+    ("Code `spans\nover lines` and then [@k].\n", 2),
+    ("A [link](https://example.org\n'title') then [@k].\n", 2),
+    ("Raw <span\nclass=x> html then [@k].\n", 2),
+    ("Form\x0cfeed and line\u2028separator\x85stay on one line\n\n[@k]\n", 3),
+    ("\x0c\nA paragraph after a form-feed line [@k].\n", 2),
+    ("---\ntitle: \"T\"\n---\n\n| a\x0cb | c |\n|---|---|\n| x `y` | [@k] |\n", 7),
+])
+def test_citation_lines_are_exact(text, line):
+    assert [(c.key, c.line) for c in find_citations(text)] == [("k", line)]
+
+
+def test_escaped_bracket_before_a_key_is_still_a_citation():
+    assert keys("Escaped \\[@real2020] bracket.") == ["real2020"]
+
+
+def test_multi_line_captions_keep_their_lines():
+    text = ("# T\n\n```{python}\n#| label: fig-a\n#| fig-cap: \"First line\n#|   second [@k2]\"\n"
+            "#| fig-alt: |\n#|     Literal [@k5]\n#| fig-subcap:\n#|   - \"one [@k9]\"\n"
+            "#|   - >\n#|     folded\n#|     [@k13]\nx = 1\n```\n")
+    assert [(c.key, c.line) for c in find_citations(text)] == [
+        ("k2", 6), ("k5", 8), ("k9", 10), ("k13", 13)]

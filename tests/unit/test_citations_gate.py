@@ -144,3 +144,30 @@ def test_data_source_cite_keys_must_exist(tmp_path):
     )
     assert check(root) == [
         "data/sources.yaml:3: cite key 'gone2019' is not in the bibliography"]
+
+
+# --- issue 12, item 4: captions and alt text are cited text like any other ------------------
+CAPTIONED = ("# Intro {#sec-intro}\n\nText [@a2020].\n\n```{python}\n#| label: fig-x\n"
+             "#| fig-cap: \"A figure [@b2021].\"\nplot()\n```\n")
+
+
+def test_a_key_cited_only_in_a_caption_is_cited(tmp_path):
+    assert check(make_book(tmp_path, CLEAN_BIB, CAPTIONED)) == []
+
+
+@pytest.mark.parametrize(("snippet", "line"), [
+    ("```{python}\n#| label: tbl-x\n#| tbl-cap: \"Table [@nosuch2020]\"\nshow()\n```", 7),
+    ("```{python}\n#| label: fig-y\n#| fig-alt: \"Alt text @nosuch2020\"\nplot()\n```", 7),
+    ("```{mermaid}\n%%| label: fig-z\n%%| fig-cap: \"Cycle [@nosuch2020]\"\nflowchart LR\n```", 7),
+    ("![An image [@nosuch2020]](figure.png)", 5),
+])
+def test_unknown_keys_in_captions_and_alt_text_fail(tmp_path, snippet, line):
+    root = make_book(tmp_path, CLEAN_BIB, CLEAN_TEXT + "\n" + snippet + "\n")
+    assert check(root) == [
+        f"chapters/01-intro.qmd:{line}: citation key '@nosuch2020' is not in references.bib"]
+
+
+def test_an_unreadable_chapter_fails_the_gate(tmp_path):
+    root = make_book(tmp_path, CLEAN_BIB, CLEAN_TEXT + "\n```{python}\n#| tags: 5\nx = 1\n```\n")
+    (problem,) = check(root)
+    assert problem.startswith("chapters/01-intro.qmd:6: #| cell options: `tags` must be a list")

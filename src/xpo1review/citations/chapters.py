@@ -1,10 +1,11 @@
 """Find pandoc citation keys (``[@key]``, ``@key``, ``[-@key]``) in Quarto chapters.
 
-The text is tokenised with markdown-it-py, so code spans, fenced/indented code, raw HTML
-(including ``<!-- placeholders -->``) and autolinks are never searched. Inside plain text a
+Chapters are read by :mod:`xpo1review.qmd`, so only prose is searched, captions and alt text
+included (``#| fig-cap:``, ``tbl-cap``, ``fig-alt``, image alt text); code spans, code
+blocks, raw HTML (including ``<!-- placeholders -->``) and autolinks are not. Inside prose a
 key counts only where pandoc would read one: ``@`` not preceded by a letter or digit (so
-e-mail addresses do not count), not inside a URL, and not a Quarto cross-reference
-(``@fig-``, ``@tbl-``, ``@sec-``, ...).
+e-mail addresses do not count) nor by a backslash, not inside a URL, and not a Quarto
+cross-reference (``@fig-``, ``@tbl-``, ``@sec-``, ...).
 """
 
 from __future__ import annotations
@@ -14,10 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
-
-from xpo1review.prose import blank_front_matter
+from xpo1review.qmd import Chapter, read_chapters, read_text
 
 #: Quarto cross-reference prefixes: ``@fig-x`` is a reference to a figure, not a citation.
 CROSSREF_PREFIXES = (
@@ -47,21 +45,12 @@ CITATION_RE = re.compile(r"(?<![\w@\\])@" + _KEY)
 URL_RE = re.compile(r"(?:https?|ftp)://\S+|www\.\S+|mailto:\S+", re.IGNORECASE)
 _CROSSREF_RE = re.compile(r"^(?:" + "|".join(CROSSREF_PREFIXES) + r")-")
 
-_SKIPPED_BLOCKS = {"fence", "code_block", "html_block"}
-_SKIPPED_INLINE = {"code_inline", "html_inline"}
-
 
 @dataclass(frozen=True)
 class Citation:
     key: str
     line: int  # 1-based
     path: Path | None = None
-
-
-def _parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark").enable("table")
-    md.disable("text_join")  # keep backslash escapes (\@) apart from the text
-    return md
 
 
 def keys_in_text(text: str) -> Iterator[tuple[str, int]]:
@@ -76,40 +65,15 @@ def keys_in_text(text: str) -> Iterator[tuple[str, int]]:
         yield key, text.count("\n", 0, match.start())
 
 
-def _inline_citations(token: Token, first_line: int) -> Iterator[tuple[str, int]]:
-    line, in_autolink, escaped = first_line, False, False
-    for child in token.children or []:
-        if child.type in {"softbreak", "hardbreak"}:
-            line += 1
-            continue
-        if child.type == "link_open" and child.markup in {"autolink", "linkify"}:
-            in_autolink = True
-        elif child.type == "link_close":
-            in_autolink = False
-        elif child.type == "text_special" and child.info == "escape":
-            escaped = True  # "\@key" is a literal at sign
-            continue
-        elif child.type == "text" and not in_autolink:
-            content = child.content
-            if escaped and content.startswith("@"):
-                content = " " + content[1:]
-            for key, offset in keys_in_text(content):
-                yield key, line + offset
-        escaped = False
-        if child.type in _SKIPPED_INLINE:
-            line += child.content.count("\n")
+def chapter_citations(chapter: Chapter, path: Path | None = None) -> list[Citation]:
+    """All citation keys of a chapter (prose and captions), in order, with their lines."""
+    return [Citation(key, text.line + offset, path)
+            for text in chapter.texts for key, offset in keys_in_text(text.text)]
 
 
 def find_citations(text: str, path: Path | None = None) -> list[Citation]:
-    """All citation keys in a Quarto/Markdown document, in order, with 1-based lines."""
-    tokens = _parser().parse(blank_front_matter(text))
-    found: list[Citation] = []
-    for token in tokens:
-        if token.type in _SKIPPED_BLOCKS or token.type != "inline" or token.map is None:
-            continue
-        for key, line in _inline_citations(token, token.map[0] + 1):
-            found.append(Citation(key, line, path))
-    return found
+    """All citation keys in a Quarto/Markdown document, with 1-based lines."""
+    return chapter_citations(read_text(text, str(path or "<qmd>")), path)
 
 
 def chapter_files(root: Path) -> list[Path]:
@@ -122,9 +86,9 @@ def chapter_files(root: Path) -> list[Path]:
     ]
 
 
-def scan(root: Path) -> list[Citation]:
-    """Citations in every chapter of the book under ``root``."""
-    out: list[Citation] = []
-    for path in chapter_files(root):
-        out.extend(find_citations(path.read_text(encoding="utf-8"), path))
-    return out
+def scan(root: Path) -> tuple[list[Citation], list[str]]:
+    """Citations in every chapter of the book under ``root``, and chapters that cannot be
+    read (``file:line: message``)."""
+    names = [p.relative_to(root).as_posix() for p in chapter_files(root)]
+    chapters, problems = read_chapters(root, names)
+    return [c for ch in chapters for c in chapter_citations(ch, root / ch.path)], problems

@@ -7,7 +7,8 @@ Checks (each one fails the build):
   unsupported type;
 * a DOI that is not a bare, normalised DOI (``10.xxxx/...``, no ``https://doi.org/``, no
   trailing period); two entries with the same DOI (case-insensitive);
-* a chapter cites a key that is not in the bibliography;
+* a chapter cannot be read (:mod:`xpo1review.qmd`), or cites a key (in its prose, captions
+  or alt text) that is not in the bibliography;
 * an entry is never cited, unless its key is in ``nocite`` (``data/citations.yaml`` or the
   ``nocite`` field of ``_quarto.yml``);
 * ``data/references.csv`` (review number -> key) names a key that is not in the bib, skips
@@ -197,7 +198,11 @@ def check(root: Path | None = None) -> list[str]:
         return [f"{where}:1: bibliography file not found"]
     bib = parse_bib(path)
     problems = check_bib(bib, where, settings["unsigned"])
-    problems += check_usage(bib, scan(root), root, settings["nocite"] | quarto_nocite(root))
+    citations, unreadable = scan(root)
+    nocite = settings["nocite"] | quarto_nocite(root)
+    if unreadable:  # which entries are never cited cannot be told while a chapter is unread
+        nocite |= {"*"}
+    problems += unreadable + check_usage(bib, citations, root, nocite)
     keys = {e.key for e in bib.entries}
     problems += check_mapping(root, keys)
     problems += check_sources(root, keys)

@@ -23,7 +23,7 @@ import yaml
 from nbformat import NotebookNode
 
 from xpo1review.claims import SUMMARY_TAG
-from xpo1review.notebooks.qmd import CodeCell, InlineExpr, Qmd, parse_file
+from xpo1review.qmd import Chapter, CodeCell, InlineExpr, read_file
 
 GOLDEN_DIR = "tests/notebooks"
 SETUP_TAG = "xpo1review-setup"
@@ -35,11 +35,11 @@ def golden_path(root: Path, chapter: str) -> Path:
     return root / GOLDEN_DIR / f"{Path(chapter).stem}.ipynb"
 
 
-def parse_chapter(root: Path, chapter: str) -> Qmd:
-    return parse_file(root / chapter, name=chapter)
+def parse_chapter(root: Path, chapter: str) -> Chapter:
+    return read_file(root / chapter, name=chapter)
 
 
-def code_hash(doc: Qmd) -> str:
+def code_hash(doc: Chapter) -> str:
     """sha256 of what executes: each python cell/inline expression, eval, error, tags."""
     items = [
         ["cell", i.code, i.evaluated, bool(i.options.get("error", False)),
@@ -58,7 +58,7 @@ def _code_cell(source: str, n: int, tags: list[str], meta: dict[str, Any]) -> No
     return cell
 
 
-def notebook_from_qmd(doc: Qmd, chapter: str, warnings: bool = True) -> NotebookNode:
+def notebook_from_qmd(doc: Chapter, chapter: str, warnings: bool = True) -> NotebookNode:
     """The notebook of a parsed chapter (``chapter``: its path relative to the book's root).
 
     ``warnings=False`` (Quarto's ``execute: warning: false``) hides Python warnings.
@@ -86,7 +86,7 @@ def notebook_from_qmd(doc: Qmd, chapter: str, warnings: bool = True) -> Notebook
             raw.metadata["xpo1review"] = meta
             nb.cells.append(raw)
             continue
-        tags = [str(t) for t in item.options.get("tags") or []]  # e.g. nbval-ignore-output
+        tags = list(item.options.get("tags") or [])  # e.g. nbval-ignore-output
         tags += ["raises-exception"] if item.options.get("error") else []
         nb.cells.append(_code_cell(item.code, n, tags, meta))
     summary = "from xpo1review.claims import summary\n\nsummary()"
@@ -95,7 +95,8 @@ def notebook_from_qmd(doc: Qmd, chapter: str, warnings: bool = True) -> Notebook
 
 
 def _plain_options(options: dict[str, Any]) -> dict[str, Any]:
-    return json.loads(json.dumps(options, default=str))
+    """A copy of a cell's options (the reader lets only JSON values through)."""
+    return json.loads(json.dumps(options))
 
 
 def chapter_notebook(root: Path, chapter: str) -> NotebookNode:
@@ -103,7 +104,7 @@ def chapter_notebook(root: Path, chapter: str) -> NotebookNode:
     return notebook_from_qmd(doc, chapter, warnings=_warnings(root, doc))
 
 
-def _warnings(root: Path, doc: Qmd) -> bool:
+def _warnings(root: Path, doc: Chapter) -> bool:
     """Quarto's ``execute: warning`` for this chapter (front matter over _quarto.yml)."""
     book = yaml.safe_load((root / "_quarto.yml").read_text(encoding="utf-8")) or {}
     value = (book.get("execute") or {}).get("warning", True)
@@ -115,7 +116,7 @@ def code_signature(nb: NotebookNode) -> list[tuple[str, str]]:
     return [(c.cell_type, c.source) for c in nb.cells if c.cell_type in ("code", "raw")]
 
 
-def has_python(doc: Qmd) -> bool:
+def has_python(doc: Chapter) -> bool:
     return bool(doc.python_items())
 
 
