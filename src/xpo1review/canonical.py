@@ -17,8 +17,8 @@ tables behind figures, claim values):
 
 Floating-point noise is about 1e-15 relative, far below the 6th digit, so it never changes the
 record (a value within noise of a 10-digit boundary that is also a 6-digit one is the rare
-exception: about 1 in 10^8 values). Anything a reader could notice — a printed digit, a gene crossing FDR 5 %, a changed
-n, a new row — changes it.
+exception: about 1 in 10^8 values). Anything a reader could notice — a printed digit, a gene
+crossing FDR 5 %, a changed n, a new row — changes it.
 """
 
 from __future__ import annotations
