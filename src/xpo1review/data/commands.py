@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from xpo1review.data.declared import used_sources
 from xpo1review.data.fetch import Check, cache_dir, check, fetch, mirror_dir, verify
 from xpo1review.data.registry import COHORTS, get_source, load_registry, sources_for_cohort
 from xpo1review.exceptions import ChecksumMismatch, SourceUnavailable
@@ -14,7 +15,8 @@ from xpo1review.exceptions import ChecksumMismatch, SourceUnavailable
 def register(subparsers: argparse._SubParsersAction) -> None:
     data = subparsers.add_parser("data", help="fetch, verify and list the registered data files")
     sub = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
-    p = sub.add_parser("fetch", help="fetch sources into the cache (all pinned ones by default)")
+    p = sub.add_parser("fetch", help="fetch sources into the cache (by default: every source "
+                       "the book uses, data/analyses.yaml)")
     p.add_argument("ids", nargs="*", help="source ids or cohorts (e.g. tcga-cdr, STAD)")
     p.set_defaults(handler=cmd_fetch)
     p = sub.add_parser("verify", help="re-hash every cached file against data/sources.yaml")
@@ -38,8 +40,7 @@ def resolve_ids(names: list[str]) -> list[str]:
 
 def cmd_fetch(args: argparse.Namespace) -> int:
     explicit = bool(args.ids)
-    ids = resolve_ids(args.ids) if explicit else [
-        s.id for s in load_registry().values() if s.pinned]
+    ids = resolve_ids(args.ids) if explicit else used_sources()
     failed = 0
     for sid in ids:
         try:
