@@ -24,7 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--mirror", nargs="?", const="", metavar="DIR",
                    help="verify a mirror directory instead (default: $XPO1REVIEW_MIRROR)")
     p.set_defaults(handler=cmd_verify)
-    p = sub.add_parser("status", help="table: source, pinned?, cached?, verified?, size, licence")
+    p = sub.add_parser("status", help="table: source, used?, pinned?, cached?, verified?, size, "
+                       "licence")
     p.set_defaults(handler=cmd_status)
 
 
@@ -85,14 +86,17 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def status_rows(checks: list[Check] | None = None) -> list[dict[str, str]]:
-    """One row per source: source, pinned, cached, verified, size, licence."""
+    """One row per source: source, used (by the book), pinned, cached, verified, size,
+    licence."""
     reg = load_registry()
     checks = checks if checks is not None else [check(s) for s in reg.values()]
+    used = set(used_sources())
     rows = []
     for c in checks:
         src = reg[c.source_id]
         rows.append({
             "source": c.source_id,
+            "used": "yes" if c.source_id in used else "no",
             "pinned": "yes" if src.pinned else "NO",
             "cached": "no" if c.state == "missing" else "yes",
             "verified": {"ok": "yes", "mismatch": "MISMATCH", "unpinned": "unpinned"}.get(

@@ -5,7 +5,8 @@ into place (temp file, then ``os.replace``), so a partial, corrupt or wrong file
 replaces a good cached one. A source pinned only by its git blob id gets the sha256 of its
 verified file recorded in ``<cache>/.verified/<id>.json`` (written atomically, after the
 blob check, keyed by url and blob id): only a file with exactly that sha256 is trusted
-without recomputing the blob id, so the record never vouches for an unverified file. ``XPO1REVIEW_MIRROR=DIR`` makes fetching copy ``DIR/<mirror path>`` instead of
+without recomputing the blob id, so the record never vouches for an unverified file.
+``XPO1REVIEW_MIRROR=DIR`` makes fetching copy ``DIR/<mirror path>`` instead of
 using the network (no network fallback: an offline build stays offline).
 ``XPO1REVIEW_CACHE`` sets the cache directory (default: ``pooch.os_cache("xpo1review")``);
 ``XPO1REVIEW_TIMEOUT`` the network timeout in seconds (default 30).
