@@ -9,7 +9,7 @@ from pathlib import Path
 from xpo1review.data.declared import used_sources
 from xpo1review.data.fetch import Check, cache_dir, check, fetch, mirror_dir, verify
 from xpo1review.data.registry import COHORTS, get_source, load_registry, sources_for_cohort
-from xpo1review.exceptions import ChecksumMismatch, SourceUnavailable
+from xpo1review.exceptions import ChecksumMismatch, DataError, SourceUnavailable
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -90,13 +90,16 @@ def status_rows(checks: list[Check] | None = None) -> list[dict[str, str]]:
     licence."""
     reg = load_registry()
     checks = checks if checks is not None else [check(s) for s in reg.values()]
-    used = set(used_sources())
+    try:
+        used: set[str] | None = set(used_sources())
+    except DataError:  # no valid data/analyses.yaml: say "?" here, `data fetch` says why
+        used = None
     rows = []
     for c in checks:
         src = reg[c.source_id]
         rows.append({
             "source": c.source_id,
-            "used": "yes" if c.source_id in used else "no",
+            "used": "?" if used is None else "yes" if c.source_id in used else "no",
             "pinned": "yes" if src.pinned else "NO",
             "cached": "no" if c.state == "missing" else "yes",
             "verified": {"ok": "yes", "mismatch": "MISMATCH", "unpinned": "unpinned"}.get(
