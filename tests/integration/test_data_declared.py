@@ -156,3 +156,17 @@ def test_switching_stad_reexecutes_exactly_the_chapters_that_read_it(mirror, tmp
     assert all(kind == "use" for changes in new.values() for kind, _ in changes)
     assert ("use", "data/analyses.yaml: STAD tumour-normal now uses firehose-STAD (was "
                    "metagsca-STAD)") in new["chapters/09-gastric.qmd"]
+
+
+def test_a_cached_full_cohort_changes_nothing_the_commit_did_not_declare(mirror, tmp_path,
+                                                                         monkeypatch):
+    """Issue 11's reproducer: a file placed in the cache used to switch STAD silently."""
+    monkeypatch.setenv("XPO1REVIEW_CACHE", str(tmp_path / "cache"))
+    placed = fetch.cached_path(REAL["firehose-STAD"])
+    placed.parent.mkdir(parents=True)
+    shutil.copy(mirror / REAL["firehose-CHOL"].mirror_path, placed)
+    assert loaders.select_source("STAD", "tumour-normal").id == "metagsca-STAD"
+    assert loaders.xpo1_expression("STAD").provenance.source_ids == ("metagsca-STAD",)
+    assert check.run_checks(ROOT, ["data"]) == []  # an unused source is not the gate's concern
+    with pytest.raises(ChecksumMismatch, match="git blob id"):
+        fetch.fetch("firehose-STAD")  # and it is not the pinned file, should anyone ask
