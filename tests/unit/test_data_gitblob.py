@@ -18,6 +18,8 @@ from xpo1review.data import fetch, registry
 from xpo1review.exceptions import ChecksumMismatch
 
 GOOD = b"bcr_patient_barcode\tXPO1|7514\nTCGA-AA-0001-01A\t12.5\n" * 40
+#: How the registry spells "no sha256" (null, or the explicit `unpinned` where required).
+NO_SHA256 = getattr(registry, "UNPINNED", "null")
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
 
 
@@ -41,7 +43,7 @@ def project(tmp_path, monkeypatch):
     (mirror / "x" / "full.rda").write_bytes(GOOD)
     blob = blob_of(GOOD, tmp_path)
     (root / "data" / "sources.yaml").write_text(
-        "sources:\n  - id: full\n    url: http://127.0.0.1:9/x/full.rda\n    sha256: null\n"
+        f"sources:\n  - id: full\n    url: http://127.0.0.1:9/x/full.rda\n    sha256: {NO_SHA256}\n"
         f"    git_blob: {blob}\n    format: rda\n    licence: MIT\n    cite: [k]\n"
         "    description: d\n    mirror: x/full.rda\n    cohorts: [STAD]\n")
     monkeypatch.setenv("XPO1REVIEW_ROOT", str(root))

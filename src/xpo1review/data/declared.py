@@ -57,7 +57,7 @@ def declarations_path(root: Path | None = None) -> Path:
 
 
 def load(root: Path | None = None) -> dict[tuple[str, str], Use]:
-    """Every (cohort, analysis) declaration. Raises DataError naming the file and the line."""
+    """Every (cohort, analysis) declaration; DataError names the file, cohort and analysis."""
     path = declarations_path(root)
     reg = registry_path() if root is None else root / "data" / "sources.yaml"
     if not path.is_file():

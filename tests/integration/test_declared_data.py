@@ -17,6 +17,8 @@ from xpo1review.notebooks import cache
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
+#: How the registry spells "no sha256" (null, or the explicit `unpinned` where required).
+NO_SHA256 = getattr(registry, "UNPINNED", "null")
 REAL = registry.load_registry(ROOT / "data" / "sources.yaml")
 STAD = REAL["metagsca-STAD"]
 
@@ -93,7 +95,7 @@ def chol_by_blob(mirror, tmp_path, monkeypatch):
     root = tmp_path / "root"
     (root / "data").mkdir(parents=True)
     (root / "data" / "sources.yaml").write_text(
-        f"sources:\n  - id: {src.id}\n    url: {src.url}\n    sha256: null\n"
+        f"sources:\n  - id: {src.id}\n    url: {src.url}\n    sha256: {NO_SHA256}\n"
         f"    git_blob: {blob}\n    format: rda\n    licence: x\n    cite: [k]\n"
         f"    description: d\n    mirror: {src.mirror_path}\n    cohorts: [CHOL]\n")
     monkeypatch.setenv("XPO1REVIEW_ROOT", str(root))
