@@ -53,7 +53,8 @@ def data_registry() -> pd.DataFrame:
     from xpo1review.data.registry import load_registry
 
     return pd.DataFrame([
-        {"Source": s.id, "sha256": s.sha256[:12] if s.sha256 else "unpinned",
+        {"Source": s.id, "sha256": s.sha256[:12] if s.sha256 else
+         f"(git blob {s.git_blob[:12]})" if s.git_blob else "unpinned",
          "Licence": s.licence, "Cite": "; ".join(s.cite)}
         for s in load_registry().values()
     ])

@@ -131,13 +131,14 @@ DATA_STATES = {
 
 
 def check_data() -> Iterator[Finding]:
-    from xpo1review.data import fetch, registry
+    from xpo1review.data import declared, fetch, registry
 
+    used = set(declared.used_sources())
     for source in registry.load_registry().values():
         result = fetch.check(source)
         ok, summary, fix = DATA_STATES[result.state]
-        if result.state == "missing" and not source.pinned:
-            ok, summary = True, "optional, unpinned and not cached (needs the internet)"
+        if result.state == "missing" and source.id not in used:
+            ok, summary = True, "not used by the book (data/analyses.yaml) and not cached"
             fix = ""
         yield Finding(ok, f"data {source.id}: {summary}",
                       fix.format(id=source.id, path=result.path))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from xpo1review.data import commands, registry
+from xpo1review.data import commands, declared, registry
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,18 +25,21 @@ def run(*argv: str) -> int:
 
 
 def test_fetch_verify_status(mirror, _isolated_cache, capsys):
-    assert run("data", "fetch") == 0
-    pinned = [s for s in registry.load_registry().values() if s.pinned]
-    assert all((_isolated_cache / s.mirror_path).is_file() for s in pinned)
+    assert run("data", "fetch") == 0  # every source the book uses, not the unused cohorts
+    used = declared.used_sources()
+    reg = registry.load_registry()
+    assert all((_isolated_cache / reg[s].mirror_path).is_file() for s in used)
+    assert not (_isolated_cache / reg["firehose-ESCA"].mirror_path).exists()
     assert run("data", "verify") == 0
     out = capsys.readouterr().out
-    assert f"{len(pinned)} verified, 0 mismatched" in out
+    assert f"{len(used)} verified, 0 mismatched" in out
     assert run("data", "status") == 0
     table = capsys.readouterr().out.splitlines()
-    assert table[0].split() == ["source", "pinned", "cached", "verified", "size", "licence"]
+    assert table[0].split() == ["source", "used", "pinned", "cached", "verified", "size",
+                                "licence"]
     chol = next(line.split() for line in table if line.startswith("firehose-CHOL "))
     esca = next(line.split() for line in table if line.startswith("firehose-ESCA "))
-    assert chol[1:4] == ["yes", "yes", "yes"] and esca[1:3] == ["NO", "no"]
+    assert chol[1:5] == ["yes", "yes", "yes", "yes"] and esca[1:4] == ["no", "yes", "no"]
 
 
 def test_fetch_of_an_unmirrored_cohort_fails_clearly(mirror, capsys):

@@ -85,18 +85,19 @@ def test_paired_subsets_offline(mirror, cohort, sid, pairs):
     assert dict(zip(f["aliquot"], f["xpo1"], strict=True)) == expected
 
 
-def test_esca_is_unavailable_offline(mirror):
+def test_esca_is_declared_unavailable(mirror):
     result = loaders.xpo1_expression("ESCA")
     assert isinstance(result, Unavailable) and not result
-    assert "xpo1review data fetch firehose-ESCA" in str(result)
-    assert isinstance(loaders.expression_matrix("ESCA"), Unavailable)
+    assert str(result).startswith("ESCA tumour-normal: no per-sample data used in this book (")
+    assert isinstance(loaders.expression_matrix("ESCA", "differential-expression"), Unavailable)
 
 
-def test_paad_survival_falls_back_to_the_curated_set(mirror):
+def test_paad_survival_is_declared_to_use_the_curated_set(mirror):
     assert isinstance(loaders.xpo1_expression("PAAD"), Unavailable)
     choice = loaders.select_source("PAAD", "survival")
     assert choice.id == "pdac-curated"
-    assert "pdac_curated()" in str(loaders.xpo1_expression("PAAD", analysis="survival"))
+    with pytest.raises(DataError, match=r"pdac-curated, a curated cohort .*pdac_curated\(\)"):
+        loaders.xpo1_expression("PAAD", analysis="survival")
 
 
 def test_pdac_curated(mirror):
@@ -172,6 +173,15 @@ def register(tmp_path, monkeypatch):
     monkeypatch.setenv("XPO1REVIEW_CACHE", str(tmp_path / "cache"))
     entries: dict[str, str] = {}
 
+    def _declare() -> None:
+        """Each cohort uses its registered per-sample source, if any, else none."""
+        lines = []
+        for c in registry.COHORTS:
+            own = [s for s in entries if REAL[s].role in ("expression", "paired-subset")
+                   and c in REAL[s].cohorts]
+            lines.append(f"  {c}: {{use: {own[0]}}}" if own else f"  {c}: {{use: none, why: x}}")
+        (root / "data" / "analyses.yaml").write_text("cohorts:\n" + "\n".join(lines) + "\n")
+
     def _register(source_id: str, data: bytes, url: str | None = None) -> None:
         src = REAL[source_id]
         target = mirror / src.mirror_path
@@ -183,6 +193,7 @@ def register(tmp_path, monkeypatch):
             f"    licence: x\n    cite: [k]\n    description: d\n    mirror: {src.mirror_path}\n"
             f"    cohorts: [{', '.join(src.cohorts)}]\n    role: {src.role}\n")
         (root / "data" / "sources.yaml").write_text("sources:\n" + "".join(entries.values()))
+        _declare()
 
     return _register
 
@@ -276,16 +287,19 @@ def test_truncated_gepia2(mirror, register):
         loaders.tumour_normal_summary()
 
 
-def test_offline_fetch_failure_is_unavailable_not_a_crash(mirror, register, monkeypatch):
+def test_a_declared_source_that_cannot_be_fetched_is_an_error(mirror, register, monkeypatch,
+                                                               tmp_path):
     with socket.socket() as sock:  # a local port nobody listens on: refused at once
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     data = (mirror / REAL["firehose-CHOL"].mirror_path).read_bytes()
     register("firehose-CHOL", data, url=f"http://127.0.0.1:{port}/CHOL.rda")
     monkeypatch.delenv("XPO1REVIEW_MIRROR")
-    result = loaders.xpo1_expression("CHOL")
-    assert isinstance(result, Unavailable)
-    assert "download" in result.reason and "firehose-CHOL" in str(result)
+    with pytest.raises(DataError) as info:  # never Unavailable: the commit declares it
+        loaders.xpo1_expression("CHOL")
+    msg = str(info.value)
+    assert msg.startswith("firehose-CHOL (cache file ") and "CHOL.rnaseq.20160128.rda" in msg
+    assert "download" in msg and "XPO1REVIEW_MIRROR" in msg
 
 
 def test_a_corrupt_parsed_cache_is_rebuilt(mirror, monkeypatch, tmp_path):

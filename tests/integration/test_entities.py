@@ -96,7 +96,8 @@ def test_esca_is_plainly_unavailable():
     res = entity.esca()
     for part in (res.expression, res.survival, res.de):
         assert isinstance(part, Unavailable)
-        assert "not available in this build" in str(part)
+        assert "no per-sample data used in this book" in str(part)
+        assert "oesophageal" in part.reason  # the declared why, for readers
     assert (res.summary()["status"] != "ok").all()
 
 

@@ -44,10 +44,10 @@ def test_one_aliquot_per_sample_rule():
     assert parsed.loc[keep, "aliquot"].tolist() == [barcodes[2], barcodes[4]]
 
 
-def test_unavailable_is_falsy_and_says_what_to_do():
-    u = Unavailable("ESCA", "firehose-ESCA", "not cached")
+def test_unavailable_is_falsy_and_says_why():
+    u = Unavailable("ESCA", "firehose-ESCA", "no such data yet", "survival")
     assert not u and u.available is False
-    assert "not available in this build: run `xpo1review data fetch firehose-ESCA`" in str(u)
+    assert str(u) == "ESCA survival: no per-sample data used in this book (no such data yet)"
 
 
 def test_unknown_cohort_and_analysis():
@@ -57,11 +57,28 @@ def test_unknown_cohort_and_analysis():
         loaders.candidates("CHOL", "methylation")
 
 
-def test_selection_rule_full_cohort_first():
+def test_candidates_are_the_registered_sources_that_fit():
     assert loaders.candidates("STAD") == ["firehose-STAD", "metagsca-STAD"]
     assert loaders.candidates("COADREAD") == ["firehose-COADREAD", "metagsca-COAD"]
     assert loaders.candidates("PAAD", "survival") == ["firehose-PAAD", "pdac-curated"]
+    assert loaders.candidates("PAAD", "differential-expression") == ["firehose-PAAD"]
     assert loaders.candidates("ESCA") == ["firehose-ESCA"]
+
+
+def test_selection_is_the_declaration_not_the_cache():
+    """Today's declarations: the paired subsets, full CHOL, curated PDAC survival, no ESCA."""
+    provenance.reset()
+    chosen = {(c, a): loaders.select_source(c, a) for c in ("STAD", "PAAD", "ESCA")
+              for a in loaders.ANALYSES}
+    assert {k: v.id for k, v in chosen.items() if v} == {
+        **{("STAD", a): "metagsca-STAD" for a in loaders.ANALYSES},
+        ("PAAD", "survival"): "pdac-curated"}
+    esca = chosen[("ESCA", "survival")]
+    assert isinstance(esca, Unavailable) and esca.source_id == "firehose-ESCA"
+    assert "oesophageal" in esca.reason and str(esca).startswith("ESCA survival: no per-sample")
+    uses = dict(provenance.uses())
+    assert uses["STAD/tumour-normal"] == "metagsca-STAD"
+    assert uses["ESCA/survival"].startswith("none: ") and len(uses) == 9
 
 
 def _ds(frame, sid, sha="a" * 64):

@@ -1,9 +1,9 @@
 """Everything the data allow for one GI-cancer entity: tumour vs normal, survival, DE.
 
-Each part is computed from whatever source the data layer selects (full Firehose cohort
-first, then the MetaGSCA tumour-normal paired subset; for PAAD survival the curated
-130-tumour set). A part whose data cannot be had is the data layer's ``Unavailable``,
-never an empty or invented result. Survival times are reported in months
+Each part is computed from the source ``data/analyses.yaml`` declares for the cohort and
+analysis (today the MetaGSCA tumour-normal paired subsets, the full CHOL cohort and, for
+PAAD survival, the curated 130-tumour set). A part the commit declares unused is the data
+layer's ``Unavailable``, never an empty or invented result. Survival times are reported in months
 (TCGA-CDR days / 30.4375).
 
 Chapters call :func:`esca`, :func:`stad`, :func:`lihc`, :func:`chol`, :func:`paad`,
@@ -189,20 +189,21 @@ def survival_part(
     seed: int = DEFAULT_SEED,
 ) -> SurvivalAnalysis | Unavailable:
     """OS of XPO1-high vs -low at the median and the optimal cut-point."""
-    expr = loaders.xpo1_expression(cohort, analysis="survival")
+    choice = loaders.select_source(cohort, "survival")
     kwargs = {"min_prop": min_prop, "n_permutations": n_permutations, "seed": seed}
-    if isinstance(expr, Dataset):
+    if isinstance(choice, Unavailable):
+        return choice
+    if choice.role != "curated-cohort":
+        expr = loaders.xpo1_expression(cohort, analysis="survival")
         frame, prov = _joined_frame(expr, cohort)
         desc = f"{_describe(expr.provenance)}, OS from TCGA-CDR"
-    elif cohort == "PAAD":
+    else:
         ds = loaders.pdac_curated()
         f, prov = ds.frame, ds.provenance
         frame = pd.DataFrame({"patient": f["sample"], "time": f["time_months"].astype(float),
                               "event": f["status"].astype(int),
                               "xpo1": np.log2(f["XPO1"].astype(float) + 1.0)})
         desc = "curated 130-tumour PDAC set (Raphael et al. 2017) with its own OS"
-    else:
-        return expr
     sources = tuple(zip(prov.source_ids, prov.sha256s, strict=True))
     return analyse(frame, cohort, time_unit="months", description=desc, sources=sources,
                    **kwargs)
@@ -211,7 +212,7 @@ def survival_part(
 @cache
 def de_part(cohort: str) -> DEPart | Unavailable:
     """limma moderated t-test, XPO1-high vs -low tumours (median split), all genes."""
-    ds = loaders.expression_matrix(cohort, analysis="survival")
+    ds = loaders.expression_matrix(cohort, analysis="differential-expression")
     if isinstance(ds, Unavailable):
         return ds
     annot = list(loaders.ANNOTATION_COLUMNS)

@@ -6,15 +6,17 @@ import argparse
 import sys
 from pathlib import Path
 
+from xpo1review.data.declared import used_sources
 from xpo1review.data.fetch import Check, cache_dir, check, fetch, mirror_dir, verify
 from xpo1review.data.registry import COHORTS, get_source, load_registry, sources_for_cohort
-from xpo1review.exceptions import ChecksumMismatch, SourceUnavailable
+from xpo1review.exceptions import ChecksumMismatch, DataError, SourceUnavailable
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     data = subparsers.add_parser("data", help="fetch, verify and list the registered data files")
     sub = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
-    p = sub.add_parser("fetch", help="fetch sources into the cache (all pinned ones by default)")
+    p = sub.add_parser("fetch", help="fetch sources into the cache (by default: every source "
+                       "the book uses, data/analyses.yaml)")
     p.add_argument("ids", nargs="*", help="source ids or cohorts (e.g. tcga-cdr, STAD)")
     p.set_defaults(handler=cmd_fetch)
     p = sub.add_parser("verify", help="re-hash every cached file against data/sources.yaml")
@@ -22,7 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--mirror", nargs="?", const="", metavar="DIR",
                    help="verify a mirror directory instead (default: $XPO1REVIEW_MIRROR)")
     p.set_defaults(handler=cmd_verify)
-    p = sub.add_parser("status", help="table: source, pinned?, cached?, verified?, size, licence")
+    p = sub.add_parser("status", help="table: source, used?, pinned?, cached?, verified?, size, "
+                       "licence")
     p.set_defaults(handler=cmd_status)
 
 
@@ -38,8 +41,7 @@ def resolve_ids(names: list[str]) -> list[str]:
 
 def cmd_fetch(args: argparse.Namespace) -> int:
     explicit = bool(args.ids)
-    ids = resolve_ids(args.ids) if explicit else [
-        s.id for s in load_registry().values() if s.pinned]
+    ids = resolve_ids(args.ids) if explicit else used_sources()
     failed = 0
     for sid in ids:
         try:
@@ -84,14 +86,20 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def status_rows(checks: list[Check] | None = None) -> list[dict[str, str]]:
-    """One row per source: source, pinned, cached, verified, size, licence."""
+    """One row per source: source, used (by the book), pinned, cached, verified, size,
+    licence."""
     reg = load_registry()
     checks = checks if checks is not None else [check(s) for s in reg.values()]
+    try:
+        used: set[str] | None = set(used_sources())
+    except DataError:  # no valid data/analyses.yaml: say "?" here, `data fetch` says why
+        used = None
     rows = []
     for c in checks:
         src = reg[c.source_id]
         rows.append({
             "source": c.source_id,
+            "used": "?" if used is None else "yes" if c.source_id in used else "no",
             "pinned": "yes" if src.pinned else "NO",
             "cached": "no" if c.state == "missing" else "yes",
             "verified": {"ok": "yes", "mismatch": "MISMATCH", "unpinned": "unpinned"}.get(

@@ -1,8 +1,12 @@
 """Getting registered files into the cache: downloaded with pooch or copied from a mirror.
 
-Every file is verified against its pinned sha256 *before* it is moved into place
-(temp file, then ``os.replace``), so a partial, corrupt or wrong file never replaces a good
-cached one. ``XPO1REVIEW_MIRROR=DIR`` makes fetching copy ``DIR/<mirror path>`` instead of
+Every file is verified against its pins (sha256 and/or git blob id) *before* it is moved
+into place (temp file, then ``os.replace``), so a partial, corrupt or wrong file never
+replaces a good cached one. A source pinned only by its git blob id gets the sha256 of its
+verified file recorded in ``<cache>/.verified/<id>.json`` (written atomically, after the
+blob check, keyed by url and blob id): only a file with exactly that sha256 is trusted
+without recomputing the blob id, so the record never vouches for an unverified file.
+``XPO1REVIEW_MIRROR=DIR`` makes fetching copy ``DIR/<mirror path>`` instead of
 using the network (no network fallback: an offline build stays offline).
 ``XPO1REVIEW_CACHE`` sets the cache directory (default: ``pooch.os_cache("xpo1review")``);
 ``XPO1REVIEW_TIMEOUT`` the network timeout in seconds (default 30).
@@ -11,6 +15,7 @@ using the network (no network fallback: an offline build stays offline).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import sys
@@ -18,6 +23,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from xpo1review import atomic
 from xpo1review.data.registry import Source, get_source, load_registry
 from xpo1review.exceptions import ChecksumMismatch, SourceUnavailable
 
@@ -64,16 +70,80 @@ def sha256_file(path: Path, *, memo: bool = True) -> str:
     return _MEMO[key]
 
 
+def git_blob_id(path: Path) -> str:
+    """The file's git blob id, as ``git hash-object`` prints it: SHA-1 of
+    ``b"blob <size>\\0"`` followed by the bytes (an object id, not a security hash)."""
+    digest = hashlib.sha1(usedforsecurity=False)
+    digest.update(b"blob %d\0" % path.stat().st_size)
+    with path.open("rb") as fh:
+        while block := fh.read(_CHUNK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def record_path(source: Source) -> Path:
+    """Where the sha256 of a git-blob-verified file is recorded (beside the cache)."""
+    return cache_dir() / ".verified" / f"{source.id}.json"
+
+
+def recorded_sha256(source: Source) -> str | None:
+    """The sha256 recorded when this source's file passed its git blob check, if any (a
+    record for another url or blob id, or an unreadable one, counts as none)."""
+    try:
+        rec = json.loads(record_path(source).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(rec, dict) or (rec.get("url"), rec.get("git_blob")) != (
+            source.url, source.git_blob):
+        return None
+    sha = rec.get("sha256")
+    return sha if isinstance(sha, str) and len(sha) == 64 else None
+
+
+def _record_sha256(src: Source, path: Path) -> None:
+    """After ``path`` passed the git blob check: record its sha256 (once, atomically)."""
+    if src.git_blob is None or src.sha256 is not None:
+        return
+    sha = sha256_file(path)
+    if recorded_sha256(src) == sha:
+        return
+    rec = {"source": src.id, "url": src.url, "git_blob": src.git_blob, "sha256": sha,
+           "size": path.stat().st_size}
+    atomic.write_text(record_path(src), json.dumps(rec, indent=1) + "\n")
+    print(f"xpo1review: {src.id} matches its git blob id {src.git_blob}; its sha256 {sha} is "
+          f"recorded in {record_path(src)} (to pin it in the repository as well, add "
+          "`sha256:` to its entry in data/sources.yaml)", file=sys.stderr)
+
+
+def pin_problem(src: Source, path: Path, *, trust_record: bool = True,
+                memo: bool = True) -> tuple[str, str, str] | None:
+    """(kind, expected, actual) of the first pin ``path`` fails, or None if it passes them
+    all (an unpinned source has none). ``trust_record``: a file whose sha256 is the one
+    recorded after an earlier blob check passes without recomputing the blob id."""
+    if src.sha256 is not None:
+        actual = sha256_file(path, memo=memo)
+        if actual != src.sha256:
+            return "sha256", src.sha256, actual
+    if src.git_blob is not None:
+        if (trust_record and src.sha256 is None
+                and recorded_sha256(src) == sha256_file(path, memo=memo)):
+            return None
+        actual = git_blob_id(path)
+        if actual != src.git_blob:
+            return "git blob id", src.git_blob, actual
+    return None
+
+
 def mismatch(label: str, path: Path | str, expected: str, actual: str,
-             source_id: str) -> ChecksumMismatch:
+             source_id: str, kind: str = "sha256") -> ChecksumMismatch:
     """A ChecksumMismatch whose message says what to do."""
     err = ChecksumMismatch(
-        f"{label}: sha256 mismatch for {path}\n"
+        f"{label}: {kind} mismatch for {path}\n"
         f"  expected {expected}\n  actual   {actual}\n"
         "  The file is truncated, corrupt or not the registered file; nothing cached was "
         "replaced.\n  What to do: delete the bad file and run "
         f"`xpo1review data fetch {source_id}` (or fix the mirror); if the source really "
-        "changed upstream, review it and update its sha256 in data/sources.yaml."
+        f"changed upstream, review it and update its {kind} in data/sources.yaml."
     )
     err.path, err.expected, err.actual, err.source_id = path, expected, actual, source_id
     return err
@@ -87,12 +157,15 @@ def fetch(source_id: str, *, allow_unpinned: bool = False, progress: bool = Fals
     """
     src = get_source(source_id)
     target = cached_path(src)
+    stale = None
     if target.is_file():
-        if src.sha256 is None or sha256_file(target) == src.sha256:
+        stale = pin_problem(src, target)
+        if stale is None:
+            _record_sha256(src, target)
             return target
         print(f"xpo1review: cached {target} fails its checksum; fetching {src.id} again",
               file=sys.stderr)
-    elif src.sha256 is None and not allow_unpinned:
+    elif not src.pinned and not allow_unpinned:
         raise SourceUnavailable(
             f"{src.id} is registered but not pinned (sha256: null) and not cached; "
             f"run `xpo1review data fetch {src.id}` to download it, then pin the printed "
@@ -100,11 +173,18 @@ def fetch(source_id: str, *, allow_unpinned: bool = False, progress: bool = Fals
         )
     target.parent.mkdir(parents=True, exist_ok=True)
     mirror = mirror_dir()
-    if mirror is not None:
-        _copy_from_mirror(src, mirror, target, progress)
-    else:
-        _download(src, target, progress)
-    if src.sha256 is None:
+    try:
+        if mirror is not None:
+            _copy_from_mirror(src, mirror, target, progress)
+        else:
+            _download(src, target, progress)
+    except SourceUnavailable as err:
+        if stale is None:
+            raise
+        bad = mismatch(src.id, target, stale[1], stale[2], src.id, kind=stale[0])
+        bad.args = (f"{bad}\n  Fetching it again failed: {err}",)
+        raise bad from err
+    if not src.pinned:
         print(f"xpo1review: {src.id} is unpinned; its sha256 is {sha256_file(target)} — "
               "pin it in data/sources.yaml", file=sys.stderr)
     return target
@@ -112,11 +192,12 @@ def fetch(source_id: str, *, allow_unpinned: bool = False, progress: bool = Fals
 
 def _install(tmp: Path, target: Path, src: Source, origin: Path | str) -> None:
     """Move a verified temp file into place; delete it and raise if it fails the check."""
-    actual = sha256_file(tmp, memo=False)
-    if src.sha256 is not None and actual != src.sha256:
+    problem = pin_problem(src, tmp, trust_record=False, memo=False)
+    if problem is not None:
         tmp.unlink(missing_ok=True)
-        raise mismatch(src.id, origin, src.sha256, actual, src.id)
+        raise mismatch(src.id, origin, problem[1], problem[2], src.id, kind=problem[0])
     os.replace(tmp, target)
+    _record_sha256(src, target)
 
 
 def _copy_from_mirror(src: Source, mirror: Path, target: Path, progress: bool) -> None:
@@ -200,10 +281,16 @@ def check(source: Source, root: Path | None = None) -> Check:
     if not path.is_file():
         return Check(source.id, path, "missing", source.sha256, None, None)
     actual = sha256_file(path, memo=False)
-    state = "ok" if actual == source.sha256 else "mismatch"
-    if source.sha256 is None:
-        state = "unpinned"
-    return Check(source.id, path, state, source.sha256, actual, path.stat().st_size)
+    size = path.stat().st_size
+    if not source.pinned:
+        return Check(source.id, path, "unpinned", None, actual, size)
+    problem = pin_problem(source, path)
+    if problem is not None:
+        kind, expected, got = problem
+        label = "" if kind == "sha256" else f"{kind} "
+        return Check(source.id, path, "mismatch", label + expected, label + got, size)
+    return Check(source.id, path, "ok", source.sha256 or f"git blob id {source.git_blob}",
+                 actual, size)
 
 
 def verify(ids: list[str] | None = None, root: Path | None = None) -> list[Check]:

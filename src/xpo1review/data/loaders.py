@@ -5,12 +5,11 @@ the read in :mod:`xpo1review.data.provenance`, validates what it parsed (pandera
 raises :class:`~xpo1review.exceptions.SchemaError` naming the source and file when the
 content is not what the registry promises. Columns and units: data/README.md.
 
-Source-selection rule (per cohort and analysis): the full Firehose cohort first, then
-the MetaGSCA tumour-normal paired subset; for PAAD survival the curated PDAC set
-(:func:`pdac_curated`, own survival in months) is the fallback. The first candidate that
-can be had (cached, mirrored or pinned and downloadable) is used; a candidate that is
-merely unavailable is skipped, a checksum or schema failure is raised. When none is
-available the loader returns :class:`Unavailable` instead of a frame.
+Which per-sample source serves a cohort and analysis is declared in ``data/analyses.yaml``
+(:mod:`xpo1review.data.declared`), never inferred from what is cached. A declared source that
+is missing, unreadable or fails its hash raises an error naming the source, the file and the
+fix. Only what the commit declares unused (``none``) gives :class:`Unavailable`, which says
+so and why.
 """
 
 from __future__ import annotations
@@ -28,12 +27,12 @@ import pandera.pandas as pa
 import pyreadr
 
 from xpo1review.atomic import atomic_path
+from xpo1review.data import declared, rstream
 from xpo1review.data import provenance as _prov
-from xpo1review.data import rstream
-from xpo1review.data.fetch import cache_dir, fetch, sha256_file
+from xpo1review.data.fetch import cache_dir, cached_path, fetch, sha256_file
 from xpo1review.data.provenance import Provenance
 from xpo1review.data.registry import COHORTS, Source, get_source, load_registry
-from xpo1review.exceptions import DataError, SchemaError, SourceUnavailable
+from xpo1review.exceptions import DataError, SchemaError
 
 #: Bump when a loader's output changes, to invalidate derived (parsed) caches.
 PARSER_VERSION = 1
@@ -63,7 +62,7 @@ BARCODE_RE = (
 ANNOTATION_COLUMNS = ("cohort", "sample", "patient", "sample_type_code", "sample_type",
                       "tissue", "aliquot")
 ENDPOINTS = ("OS", "DSS", "DFI", "PFI")
-ANALYSES = ("tumour-normal", "survival")
+ANALYSES = declared.ANALYSES
 
 FIREHOSE_UNITS = "RSEM normalised expression (linear, not log-transformed)"
 METAGSCA_UNITS = "log2 RNASeqV2 expression (transform not stated by MetaGSCA)"
@@ -81,19 +80,24 @@ class Dataset:
 
 @dataclass(frozen=True)
 class Unavailable:
-    """A registered cohort/source that cannot be had in this build (falsy)."""
+    """Per-sample data the commit declares unused for a cohort and analysis (falsy).
+
+    ``source_id`` is the registered source that could serve it (the first candidate);
+    ``reason`` is the declaration's ``why``, in words for readers.
+    """
 
     cohort: str
     source_id: str
     reason: str
+    analysis: str = ""
     available: ClassVar[bool] = False
 
     def __bool__(self) -> bool:
         return False
 
     def __str__(self) -> str:
-        return (f"{self.cohort}: not available in this build: run "
-                f"`xpo1review data fetch {self.source_id}` ({self.reason})")
+        what = f"{self.cohort} {self.analysis}".strip()
+        return f"{what}: no per-sample data used in this book ({self.reason})"
 
 
 @dataclass(frozen=True)
@@ -114,9 +118,15 @@ class DropReport:
 
 # --- reading files ------------------------------------------------------------
 def _open(source_id: str) -> tuple[Source, Path, str]:
-    """Fetch (verified), hash and record a source; returns (source, path, sha256)."""
+    """Fetch (verified), hash and record a source; returns (source, path, sha256).
+
+    A source that cannot be had raises, naming the source, its cache file and the fix."""
     src = get_source(source_id)
-    path = fetch(source_id)
+    try:
+        path = fetch(source_id)
+    except DataError as err:
+        err.args = (f"{src.id} (cache file {cached_path(src)}) cannot be read: {err}",)
+        raise
     sha = sha256_file(path)
     _prov.record(source_id, sha)
     return src, path, sha
@@ -328,29 +338,26 @@ def _check_cohort(cohort: str) -> None:
 
 
 def candidates(cohort: str, analysis: str = "tumour-normal") -> list[str]:
-    """Source ids that can serve ``cohort`` for ``analysis``, best first (the selection rule)."""
+    """Registered source ids whose role can serve ``cohort`` for ``analysis`` (full cohorts
+    first); which one is used is declared in data/analyses.yaml (:func:`select_source`)."""
     _check_cohort(cohort)
     if analysis not in ANALYSES:
         raise DataError(f"unknown analysis {analysis!r}; one of {', '.join(ANALYSES)}")
     reg = load_registry()
-    roles = ("expression", "paired-subset")
-    if analysis == "survival":
-        roles += ("curated-cohort",)
-    return [s.id for role in roles for s in reg.values() if role == s.role and cohort in s.cohorts]
+    return [s.id for role in declared.ROLES[analysis] for s in reg.values()
+            if role == s.role and cohort in s.cohorts]
 
 
 def select_source(cohort: str, analysis: str = "tumour-normal") -> Source | Unavailable:
-    """The first candidate source for (cohort, analysis) that can be fetched now."""
+    """The source data/analyses.yaml declares for (cohort, analysis), or :class:`Unavailable`
+    when it declares none. Records the declaration for the freeze manifest."""
+    _check_cohort(cohort)
+    use = declared.use(cohort, analysis)
+    _prov.record_use(use.key, use.value)
+    if use.source_id is not None:
+        return get_source(use.source_id)
     ids = candidates(cohort, analysis)
-    reasons = []
-    for sid in ids:
-        try:
-            fetch(sid)
-        except SourceUnavailable as err:
-            reasons.append(str(err))
-            continue
-        return get_source(sid)
-    return Unavailable(cohort, ids[0] if ids else cohort, "; ".join(reasons) or "no source")
+    return Unavailable(cohort, ids[0] if ids else cohort, use.why, analysis)
 
 
 def _annotate(cohort: str, barcodes: pd.Series, src: Source) -> tuple[pd.DataFrame, int]:
@@ -431,12 +438,13 @@ def _gene_vector(cohort: str, src: Source, gene: str, gene_col: str) -> Dataset:
 
 
 def _per_sample_source(cohort: str, analysis: str) -> Source | Unavailable:
-    """The selected source with per-sample expression, or why there is none."""
+    """The declared source with per-sample TCGA expression, or why the commit uses none."""
     choice = select_source(cohort, analysis)
     if isinstance(choice, Unavailable) or choice.role != "curated-cohort":
         return choice
-    return Unavailable(cohort, candidates(cohort, analysis)[0],
-                       "only the curated PDAC set is available: use pdac_curated()")
+    raise DataError(f"{cohort} {analysis} is declared (data/analyses.yaml) to use "
+                    f"{choice.id}, a curated cohort without TCGA barcodes: read it with "
+                    "pdac_curated(), not as per-sample TCGA expression")
 
 
 def gene_expression(cohort: str, gene: str, *, entrez: int | None = None,

@@ -4,8 +4,9 @@ Two things live here:
 
 - :class:`Provenance`, attached to every :class:`~xpo1review.data.loaders.Dataset`
   (source ids, sha256s, units, sample and patient counts);
-- a process-wide record of every source a loader read (``reads()``, ``reset()``), which
-  the notebook cache uses to know which data a chapter depends on.
+- a process-wide record of every source a loader read (``reads()``) and of every
+  declaration of ``data/analyses.yaml`` it consulted (``uses()``), cleared by ``reset()``,
+  which the notebook cache uses to know which data a chapter depends on.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 _LOCK = threading.Lock()
 _READS: dict[str, str | None] = {}
+_USES: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,20 @@ def reads() -> list[tuple[str, str | None]]:
         return list(_READS.items())
 
 
+def record_use(key: str, value: str) -> None:
+    """Note that the declaration ``key`` (``COHORT/analysis``) was consulted: ``value``."""
+    with _LOCK:
+        _USES[key] = value
+
+
+def uses() -> list[tuple[str, str]]:
+    """(``COHORT/analysis``, declared value) of every declaration consulted, in order."""
+    with _LOCK:
+        return list(_USES.items())
+
+
 def reset() -> None:
     """Forget what was read (call at the start of a chapter)."""
     with _LOCK:
         _READS.clear()
+        _USES.clear()

@@ -17,13 +17,15 @@ from xpo1review.paths import project_root
 COHORTS = ("ESCA", "STAD", "LIHC", "CHOL", "PAAD", "COADREAD")
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_GIT_BLOB = re.compile(r"^[0-9a-f]{40}$")
 _REQUIRED = ("id", "url", "sha256", "format", "licence", "cite", "description", "mirror", "cohorts")
 _ROLES = {"survival", "expression", "paired-subset", "curated-cohort", "summary", "documentation"}
 
 
 @dataclass(frozen=True)
 class Source:
-    """One registered file. ``sha256`` is ``None`` for an unpinned source."""
+    """One registered file, pinned by ``sha256`` and/or ``git_blob`` (its git blob id: SHA-1
+    of ``b"blob <size>\\0"`` + bytes); a source with neither is unpinned."""
 
     id: str
     url: str
@@ -36,10 +38,11 @@ class Source:
     cohorts: tuple[str, ...]
     role: str = "expression"
     origin: str | None = None
+    git_blob: str | None = None
 
     @property
     def pinned(self) -> bool:
-        return self.sha256 is not None
+        return self.sha256 is not None or self.git_blob is not None
 
     @property
     def filename(self) -> str:
@@ -80,6 +83,15 @@ def _load(path: str, _mtime: int, _size: int) -> tuple[tuple[str, Source], ...]:
     return tuple(out.items())
 
 
+def _parse_git_blob(where: str, entry: dict) -> str | None:
+    """The optional ``git_blob`` pin: 40 lowercase hex digits (``git hash-object``)."""
+    blob = entry.get("git_blob")
+    if blob is not None and not _GIT_BLOB.match(str(blob)):
+        raise DataError(f"{where} ({entry.get('id', '?')}): git_blob {str(blob)!r} must be 40 "
+                        "lowercase hex digits, the file's git blob id (`git hash-object FILE`)")
+    return None if blob is None else str(blob)
+
+
 def _parse_entry(path: str, n: int, entry: object) -> Source:
     where = f"{path}: entry {n}"
     if not isinstance(entry, dict):
@@ -112,6 +124,7 @@ def _parse_entry(path: str, n: int, entry: object) -> Source:
         cohorts=cohorts,
         role=role,
         origin=entry.get("origin"),
+        git_blob=_parse_git_blob(f"{path}: entry {n}", entry),
     )
 
 

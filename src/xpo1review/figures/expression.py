@@ -34,8 +34,8 @@ RESOURCES = ("OncoDB", "GEPIA2")
 def _samples_panel(ax, cohort: str, part) -> pd.DataFrame:
     ax.set_title(cohort, loc="left", fontweight="bold")
     if isinstance(part, Unavailable):
-        unavailable_panel(ax, "per-sample expression\nnot available in this build\n"
-                              f"(xpo1review data fetch\n{part.source_id})")
+        unavailable_panel(ax, "no per-sample\nexpression data\nused in this book\n"
+                              "for this cohort")
         return pd.DataFrame()
     f, t = part.frame, part.test
     rng = np.random.default_rng(0)

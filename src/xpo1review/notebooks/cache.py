@@ -8,6 +8,9 @@ by ``xpo1review notebooks build``/``accept``) records per chapter:
   prose and captions excluded, so a prose-only edit re-executes nothing);
 - ``modules``: sha256 of every package module the kernel had imported (``xpo1review/...``);
 - ``data``: sha256 of every data source read (``xpo1review.data.provenance.reads()``);
+- ``uses``: every declaration of ``data/analyses.yaml`` consulted (``COHORT/analysis`` ->
+  source id, or ``none: <why>``), so that switching a cohort to another source re-executes
+  exactly the chapters that read that cohort's declaration, even before anything is cached;
 - ``files``: sha256 of other project files read (the golden notebooks behind the claims report).
 
 :func:`check` is the pre-render gate: a frozen chapter (``_freeze/<chapter>``) whose inputs
@@ -80,6 +83,7 @@ def entry_for(root: Path, chapter: str, inputs: dict[str, Any]) -> dict[str, Any
         "code": code_hash(parse_chapter(root, chapter)),
         "modules": {m: _sha_file(_package_dir() / m) for m in inputs.get("modules", [])},
         "data": {sid: sha for sid, sha in inputs.get("data", [])},
+        "uses": {key: value for key, value in inputs.get("uses", [])},
         "files": {p: sha for p, sha in inputs.get("files", [])},
     }
 
@@ -97,15 +101,28 @@ def current_data_sha(root: Path, source_id: str) -> str | None:
     if src.sha256:
         return src.sha256
     path = fetch.cached_path(src)
-    return fetch.sha256_file(path) if path.is_file() else "not cached"
+    if not path.is_file():
+        return "not cached"
+    return "fails its pin" if fetch.pin_problem(src, path) else fetch.sha256_file(path)
+
+
+def current_use(root: Path, key: str) -> str:
+    """What ``data/analyses.yaml`` declares now for ``COHORT/analysis`` (see ``uses``)."""
+    from xpo1review.data import declared
+
+    cohort, _, analysis = key.partition("/")
+    if cohort not in declared.COHORTS or analysis not in declared.ANALYSES:
+        return "undeclared"
+    return declared.use(cohort, analysis, root).value
 
 
 def change_list(root: Path, chapter: str, entry: dict[str, Any] | None,
                 modules: bool = True) -> list[tuple[str, str]]:
     """(kind, message) for each input of ``chapter`` that changed since it was recorded.
 
-    Kinds: ``record`` (nothing recorded), ``code``, ``module``, ``data``, ``file`` (a project
-    file such as data/trials.csv) and ``golden`` (a golden notebook a report chapter reads).
+    Kinds: ``record`` (nothing recorded), ``code``, ``module``, ``data``, ``use`` (a
+    declaration in data/analyses.yaml), ``file`` (a project file such as data/trials.csv)
+    and ``golden`` (a golden notebook a report chapter reads).
     """
     if not entry:
         return [("record", f"no record in {MANIFEST}")]
@@ -118,6 +135,11 @@ def change_list(root: Path, chapter: str, entry: dict[str, Any] | None,
                 if _sha_file(_package_dir() / m) != sha]
     out += [("data", f"data source {sid} changed") for sid, sha in entry.get("data", {}).items()
             if current_data_sha(root, sid) != sha]
+    for key, value in entry.get("uses", {}).items():
+        now = current_use(root, key)
+        if now != value:
+            out.append(("use", f"data/analyses.yaml: {key.replace('/', ' ')} now uses "
+                               f"{now.split(':')[0]} (was {value.split(':')[0]})"))
     out += [("golden" if p.startswith(GOLDEN_DIR + "/") else "file", f"{p} changed")
             for p, sha in entry.get("files", {}).items() if _sha_file(root / p) != sha]
     return out

@@ -29,6 +29,9 @@ _paused = False
 #: (Golden notebooks under tests/ that a report reads are recorded by xpo1review.claims.)
 _NOT_INPUTS = {"src", ".venv", ".git", "_freeze", ".quarto", "_book", ".cache", "chapters",
                "tests"}
+#: Files recorded per entry instead (the manifest's ``uses``), so that changing one cohort's
+#: declaration re-executes only the chapters that read it.
+_FINE_GRAINED = {"data/analyses.yaml"}
 
 
 def enter_chapter(chapter: str, warnings: bool = True) -> None:
@@ -73,7 +76,8 @@ def _watch_project_files() -> None:
             rel = Path(os.path.abspath(args[0])).relative_to(_root)
         except ValueError:
             return
-        if rel.parts and rel.parts[0] not in _NOT_INPUTS and rel.suffix != ".pyc":
+        if (rel.parts and rel.parts[0] not in _NOT_INPUTS and rel.suffix != ".pyc"
+                and rel.as_posix() not in _FINE_GRAINED):
             _opened.add(rel.as_posix())
 
     sys.addaudithook(hook)
@@ -166,10 +170,12 @@ def figure_fingerprint(fig: Any) -> str:
 def collect() -> None:
     """Print (JSON) what this execution read: data sources, golden notebooks, package files."""
     reads: list[Any] = []
+    uses: list[Any] = []
     try:
         from xpo1review.data import provenance
 
         reads = [list(r) for r in provenance.reads()]
+        uses = [list(u) for u in provenance.uses()]
     except ImportError:
         pass
     from xpo1review import claims
@@ -187,5 +193,6 @@ def collect() -> None:
         path = (_root or project_root()) / rel
         if path.is_file() and rel not in files:
             files[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
-    print(json.dumps({"data": reads, "files": sorted([p, sha] for p, sha in files.items()),
+    print(json.dumps({"data": reads, "uses": uses,
+                      "files": sorted([p, sha] for p, sha in files.items()),
                       "modules": modules}))
