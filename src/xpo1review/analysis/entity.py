@@ -146,9 +146,9 @@ def _describe(prov: Provenance) -> str:
     """Short words for the kind of source: full cohort or paired subset."""
     first = prov.source_ids[0]
     if first.startswith("firehose"):
-        return "full Firehose cohort"
+        return "whole TCGA cohort (Firehose)"
     if first.startswith("metagsca"):
-        return "tumour-normal paired subset" + (" (COAD only)" if "COAD" in first else "")
+        return "tumour-normal paired subset" + (" (colon only)" if "COAD" in first else "")
     return prov.note.split(";")[0] if prov.note else ", ".join(prov.source_ids)
 
 
@@ -270,12 +270,31 @@ def all_results() -> dict[str, EntityResult]:
     return {c: run(c) for c in COHORTS}
 
 
+#: The published study shown for a cohort: colorectal = TCGA-COAD, the cohort of the
+#: per-sample data (TCGA-READ is a separate study in both resources).
+SUMMARY_STUDY = {"COADREAD": "COAD"}
+CALLED, NOT_CALLED, NOT_IN_EXPORT = "called DE", "not called DE", "not in the export"
+
+
+def _summary_study(summary: pd.DataFrame, cohort: str, resource: str) -> pd.DataFrame:
+    """The rows of one resource for one TCGA study of ``cohort`` (empty if absent)."""
+    study = SUMMARY_STUDY.get(cohort, cohort)
+    return summary[(summary["resource"] == resource) & (summary["tcga_type"] == study)]
+
+
+def _gepia2_status(hit: pd.DataFrame) -> str:
+    if hit.empty:
+        return NOT_IN_EXPORT
+    return CALLED if hit["log2fc"].notna().any() else NOT_CALLED
+
+
 def tumour_normal_table() -> pd.DataFrame:
     """Per cohort: our per-sample test (where available) beside OncoDB and GEPIA2 log2 FC.
 
     Columns: cohort, per_sample (bool), source, n_tumour, n_normal, n_pairs, log2fc, p
-    (paired Wilcoxon if >= 5 pairs, else Mann-Whitney), oncodb_log2fc, oncodb_p,
-    gepia2_log2fc (NaN = not called DE or not in the export).
+    (paired Wilcoxon if >= 5 pairs, else Mann-Whitney); summary_study (the one TCGA study
+    both published values come from: COAD for colorectal), oncodb_log2fc, oncodb_p,
+    gepia2_log2fc and gepia2_status (called DE / not called DE / not in the export).
     """
     summary = loaders.tumour_normal_summary("XPO1").frame
     rows = []
@@ -287,10 +306,15 @@ def tumour_normal_table() -> pd.DataFrame:
             row |= {"source": part.provenance.source_ids[0], "n_tumour": t.n_tumour,
                     "n_normal": t.n_normal, "n_pairs": t.n_pairs, "log2fc": t.log2fc,
                     "p": t.wilcoxon_p if t.n_pairs >= 5 else t.mannwhitney_p}
-        for res in ("OncoDB", "GEPIA2"):
-            hit = summary[(summary["cohort"] == c) & (summary["resource"] == res)]
-            row[f"{res.lower()}_log2fc"] = hit["log2fc"].max() if len(hit) else np.nan
-            if res == "OncoDB":
-                row["oncodb_p"] = hit["p_value"].max() if len(hit) else np.nan
+        onc = _summary_study(summary, c, "OncoDB")
+        gep = _summary_study(summary, c, "GEPIA2")
+        if len(onc) > 1 or len(gep) > 1:
+            raise ValueError(f"{c}: more than one published row for study "
+                             f"{SUMMARY_STUDY.get(c, c)}; expected one per resource")
+        row["summary_study"] = SUMMARY_STUDY.get(c, c)
+        row["oncodb_log2fc"] = float(onc["log2fc"].iloc[0]) if len(onc) else np.nan
+        row["oncodb_p"] = float(onc["p_value"].iloc[0]) if len(onc) else np.nan
+        row["gepia2_log2fc"] = float(gep["log2fc"].iloc[0]) if len(gep) else np.nan
+        row["gepia2_status"] = _gepia2_status(gep)
         rows.append(row)
     return pd.DataFrame(rows).set_index("cohort")
