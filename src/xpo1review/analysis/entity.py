@@ -12,7 +12,7 @@ Chapters call :func:`esca`, :func:`stad`, :func:`lihc`, :func:`chol`, :func:`paa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 import numpy as np
@@ -167,8 +167,11 @@ def expression_part(cohort: str) -> ExpressionPart | Unavailable:
     return ExpressionPart(frame, test, ds.provenance, _describe(ds.provenance))
 
 
-def _joined_frame(expr: Dataset, cohort: str) -> tuple[pd.DataFrame, Provenance]:
+def _joined_frame(expr: Dataset, cohort: str) -> tuple[pd.DataFrame, Provenance, tuple]:
     joined, report = loaders.join_expression_survival(expr, loaders.survival([cohort]))
+    tumours = report.dropped[report.dropped["reason"] != "not a primary tumour sample"]
+    dropped = tuple(zip(tumours["patient"].astype(str), tumours["reason"].astype(str),
+                        strict=True))
     f = joined.frame
     frame = pd.DataFrame(
         {
@@ -178,7 +181,7 @@ def _joined_frame(expr: Dataset, cohort: str) -> tuple[pd.DataFrame, Provenance]
             "xpo1": log2_xpo1(f["xpo1"], is_linear(expr.provenance)),
         }
     )
-    return frame, joined.provenance
+    return frame, joined.provenance, dropped
 
 
 @cache
@@ -191,8 +194,9 @@ def survival_part(
     """OS of XPO1-high vs -low at the median and the optimal cut-point."""
     expr = loaders.xpo1_expression(cohort, analysis="survival")
     kwargs = {"min_prop": min_prop, "n_permutations": n_permutations, "seed": seed}
+    dropped: tuple = ()
     if isinstance(expr, Dataset):
-        frame, prov = _joined_frame(expr, cohort)
+        frame, prov, dropped = _joined_frame(expr, cohort)
         desc = f"{_describe(expr.provenance)}, OS from TCGA-CDR"
     elif cohort == "PAAD":
         ds = loaders.pdac_curated()
@@ -204,8 +208,9 @@ def survival_part(
     else:
         return expr
     sources = tuple(zip(prov.source_ids, prov.sha256s, strict=True))
-    return analyse(frame, cohort, time_unit="months", description=desc, sources=sources,
-                   **kwargs)
+    result = analyse(frame, cohort, time_unit="months", description=desc, sources=sources,
+                     **kwargs)
+    return replace(result, dropped=dropped)
 
 
 @cache

@@ -232,6 +232,12 @@ class SurvivalAnalysis:
     description: str = ""
     sources: tuple[tuple[str, str | None], ...] = ()
     n_zero_followup: int = 0
+    #: (patient, reason) of every tumour left out when joining expression to follow-up.
+    dropped: tuple[tuple[str, str], ...] = ()
+
+    def dropped_for(self, reason: str) -> tuple[str, ...]:
+        """Patients left out for a reason containing ``reason`` (e.g. ``"redacted"``)."""
+        return tuple(p for p, r in self.dropped if reason in r)
 
     @property
     def n(self) -> int:
