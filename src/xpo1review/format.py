@@ -30,11 +30,11 @@ def fmt_p(p: float, threshold: float = 0.001) -> str:
 
 
 def fmt_p_mc(p: float, se: float) -> str:
-    """A Monte Carlo p-value with its standard error: ``p = 0.089 (Monte Carlo SE 0.0003)``."""
+    """A Monte Carlo p-value with its standard error: ``p = 0.089 (Monte Carlo standard error 0.0003)``."""
     se = _num(se, "Monte Carlo standard error")
     if se < 0:
         raise ValueError(f"a standard error cannot be negative, got {se}")
-    return f"{fmt_p(p)} (Monte Carlo SE {se:.1g})"
+    return f"{fmt_p(p)} (Monte Carlo standard error {se:.1g})"
 
 
 def fmt_pct(part: float, whole: float | None = None, digits: int = 0) -> str:

@@ -186,6 +186,6 @@ def test_fmt_pct_count_n_hr():
 def test_fmt_p_mc():
     from xpo1review.format import fmt_p_mc
 
-    assert fmt_p_mc(0.0893, 0.000285) == "p = 0.089 (Monte Carlo SE 0.0003)"
+    assert fmt_p_mc(0.0893, 0.000285) == "p = 0.089 (Monte Carlo standard error 0.0003)"
     with pytest.raises(ValueError):
         fmt_p_mc(0.1, float("nan"))

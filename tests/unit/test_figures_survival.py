@@ -70,6 +70,6 @@ def test_annotation_gives_monte_carlo_error_and_marks_the_nominal_interval():
 
     a = sv.analyse(frame(), "SIM", time_unit="months", n_permutations=999)
     text = annotation(a, a.optimal)
-    assert f"Monte Carlo SE {a.maxstat.mc_se:.1g}" in text
+    assert f"Monte Carlo standard error {a.maxstat.mc_se:.1g}" in text
     assert "nominal CI, biased away from 1 by the search" in text
     assert "biased" not in annotation(a, a.median)

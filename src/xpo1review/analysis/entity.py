@@ -323,3 +323,23 @@ def tumour_normal_table() -> pd.DataFrame:
         row["gepia2_status"] = _gepia2_status(gep)
         rows.append(row)
     return pd.DataFrame(rows).set_index("cohort")
+
+
+def maxstat_summary() -> pd.DataFrame:
+    """One row per cohort with survival data: the search-corrected p and its checks."""
+    rows = []
+    for c in COHORTS:
+        s = survival_part(c)
+        if isinstance(s, Unavailable):
+            continue
+        ms = s.maxstat
+        rows.append({
+            "Cohort": c, "Patients": s.n, "Deaths": s.events,
+            "Candidate cuts": ms.n_candidates, "Smallest group": ms.min_group,
+            "Corrected p (permutation)": round(ms.p_permutation, 4),
+            "Monte Carlo standard error": float(f"{ms.mc_se:.1g}"),
+            "Lausen–Schumacher p": round(ms.p_lausen92, 3),
+            "Proportional hazards p, median": round(s.median.ph_p, 2),
+            "Proportional hazards p, optimal": round(s.optimal.ph_p, 2),
+        })
+    return pd.DataFrame(rows)

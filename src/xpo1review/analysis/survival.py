@@ -219,6 +219,29 @@ def km_table(frame: pd.DataFrame, threshold: float, cutpoint: str) -> pd.DataFra
     return pd.concat(parts, ignore_index=True)
 
 
+def crossings(frame: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    """Times where the Kaplan-Meier curves of the two groups swap order.
+
+    One row per swap (ties of the curves skipped): ``time`` and the patients still at risk
+    in each group then (``at_risk_low``, ``at_risk_high``).
+    """
+    frame = validate(frame)
+    groups = assign_groups(frame["xpo1"], threshold)
+    fits = km_by_group(frame, groups)
+    times = np.unique(frame["time"])
+    diff = (fits[HIGH].survival_function_at_times(times).to_numpy()
+            - fits[LOW].survival_function_at_times(times).to_numpy())
+    sign = np.sign(np.round(diff, 12))
+    rows, last = [], 0.0
+    for t, sg in zip(times, sign, strict=True):
+        if sg != 0 and last != 0 and sg != last:
+            rows.append({"time": float(t),
+                         "at_risk_low": int(((groups == LOW) & (frame["time"] >= t)).sum()),
+                         "at_risk_high": int(((groups == HIGH) & (frame["time"] >= t)).sum())})
+        last = sg if sg != 0 else last
+    return pd.DataFrame(rows, columns=["time", "at_risk_low", "at_risk_high"])
+
+
 @dataclass(frozen=True)
 class SurvivalAnalysis:
     """Both cut-points for one cohort: the median and the search-corrected optimal one."""
