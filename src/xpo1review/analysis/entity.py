@@ -333,8 +333,9 @@ def maxstat_summary() -> pd.DataFrame:
         if isinstance(s, Unavailable):
             continue
         ms = s.maxstat
+        colon_only = c == "COADREAD" and not any("READ" in sid for sid, _ in s.sources)
         rows.append({
-            "Cohort": c, "Patients": s.n, "Deaths": s.events,
+            "Cohort": "COAD (colon only)" if colon_only else c, "Patients": s.n, "Deaths": s.events,
             "Candidate cuts": ms.n_candidates, "Smallest group": ms.min_group,
             "Corrected p (permutation)": round(ms.p_permutation, 4),
             "Monte Carlo standard error": float(f"{ms.mc_se:.1g}"),
