@@ -30,7 +30,10 @@ def fmt_p(p: float, threshold: float = 0.001) -> str:
 
 
 def fmt_p_mc(p: float, se: float) -> str:
-    """A Monte Carlo p-value with its standard error: ``p = 0.089 (Monte Carlo standard error 0.0003)``."""
+    """A Monte Carlo p-value and its standard error.
+
+    ``fmt_p_mc(0.0893, 0.00029)`` -> ``p = 0.089 (Monte Carlo standard error 0.0003)``.
+    """
     se = _num(se, "Monte Carlo standard error")
     if se < 0:
         raise ValueError(f"a standard error cannot be negative, got {se}")

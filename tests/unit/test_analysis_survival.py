@@ -160,3 +160,15 @@ def test_sparse_groups_are_flagged():
     df.loc[df[df["xpo1"] > 1.5].index[:2], "event"] = 1
     c = sv.compare(df, 1.5, "optimal")
     assert c.high.events == 2 and c.sparse_groups == (sv.HIGH,)
+
+
+def test_crossings_found_where_the_curves_swap():
+    # low: one death at 1, one at 5; high: deaths at 2 and 3 -> high drops below low at 2
+    # (after low's first death the two are equal, then high falls further)
+    f = pd.DataFrame({"time": [1.0, 5.0, 6.0, 2.0, 3.0, 7.0],
+                      "event": [1, 1, 0, 1, 1, 0], "xpo1": [0, 0, 0, 1, 1, 1.0]})
+    cr = sv.crossings(f, 0.5)
+    # S_high - S_low: t=1: +1/3; t=2: 0; t=3: -1/3 (swap at 3); t=5: 0; t>=5: 1/3 - 1/3 = 0
+    assert list(cr["time"]) == [3.0]
+    assert (cr["at_risk_low"].item(), cr["at_risk_high"].item()) == (2, 2)
+    assert sv.crossings(f.assign(xpo1=[1, 1, 1, 0, 0, 0.0]), 0.5)["time"].tolist() == [3.0]
