@@ -122,6 +122,7 @@ def test_analyse_and_km_table():
     assert first.sum() == len(df)
     summary = a.summary()
     assert summary["p_corrected_permutation"].notna().sum() == 2
+    assert (summary["p_corrected_mc_se"].dropna() == a.maxstat.mc_se).all()
 
 
 def test_proportional_hazards_test_matches_lifelines_and_flags_crossing():

@@ -285,6 +285,9 @@ class SurvivalAnalysis:
         out["p_corrected_permutation"] = np.where(
             out["cutpoint"] == "optimal", self.maxstat.p_permutation, np.nan
         )
+        out["p_corrected_mc_se"] = np.where(
+            out["cutpoint"] == "optimal", self.maxstat.mc_se, np.nan
+        )
         out["p_corrected_lausen92"] = np.where(
             out["cutpoint"] == "optimal", self.maxstat.p_lausen92, np.nan
         )
