@@ -1,12 +1,18 @@
 """Claims: what the text says the data shows, checked every time a chapter executes.
 
-Chapters use four functions::
+Chapters use five functions::
 
     begin_chapter("09-gastric")                      # hidden setup cell
     expect(hr > 1, "stad-xpo1-high-worse-os",
            "High XPO1 goes with shorter overall survival in gastric cancer", hr=hr, p=p)
     cited("trials-142", "142 registered trials test SINE compounds", "sokolova2025prognostic")
     not_checked("pdac-huang-55pct", "55% of PDACs overexpress XPO1", "no per-patient IHC data")
+    provenance("stad-source-paired-subset", source_id == "metagsca-STAD",
+               "The STAD text describes the MetaGSCA paired subset", source=source_id)
+
+A provenance check is not a finding: it guards that the prose still describes the data the
+chapter reads (which source, which curated table). It fails like ``expect`` but is listed
+apart from the claims in the report.
 
 A false ``expect`` raises :class:`ClaimDrift` naming the claim, chapter, statement and values,
 so ``quarto render`` stops and the tests fail.
@@ -32,6 +38,7 @@ from xpo1review import canonical
 from xpo1review.exceptions import ClaimDrift, ClaimError
 
 COMPUTED, CITED, NOT_CHECKED = "computed", "cited", "not checked"
+PROVENANCE = "provenance"
 #: Tag of the golden-notebook cell whose output holds the chapter's claims.
 SUMMARY_TAG = "xpo1review-claims"
 
@@ -80,6 +87,19 @@ def expect(condition: Any, claim_id: str, statement: str, **values: Any) -> None
             f"{statement!r}; values: {shown}. The data no longer support this sentence: "
             f"check the data change, then rewrite the sentence and its claim in "
             f"chapters/{claim.chapter}.qmd"
+        )
+
+
+def provenance(check_id: str, condition: Any, statement: str, **values: Any) -> None:
+    """Guard what the prose says about its inputs; raise :class:`ClaimDrift` if it changed."""
+    holds = _truth(condition, check_id)
+    check = _register(check_id, statement, PROVENANCE, "holds" if holds else "drifted", values)
+    if not holds:
+        shown = ", ".join(f"{k}={v!r}" for k, v in check.values.items()) or "(none given)"
+        raise ClaimDrift(
+            f"provenance check {check_id!r} no longer holds in chapter {check.chapter}: "
+            f"{statement!r}; values: {shown}. The chapter now reads different inputs: "
+            f"revise the prose that describes them in chapters/{check.chapter}.qmd"
         )
 
 
@@ -176,7 +196,7 @@ def load_all(root: Path | None = None) -> list[dict[str, Any]]:
             _files_read.append((golden.relative_to(root).as_posix(),
                                 hashlib.sha256(data).hexdigest()))
         for claim in records:
-            if chapter in stale and claim["kind"] == COMPUTED:
+            if chapter in stale and claim["kind"] in (COMPUTED, PROVENANCE):
                 claim["status"] = "stale: run `xpo1review notebooks build`"
             out.append(claim)
     return out
@@ -218,16 +238,30 @@ def report_rows(records: list[dict[str, Any]]) -> list[list[str]]:
 HEADER = ["Claim", "Chapter", "Statement", "Kind", "Values", "Status"]
 
 
-def report_markdown(root: Path | None = None) -> str:
-    """The claims report as a Markdown pipe table (used by ``chapters/claims.qmd``)."""
-    records = load_all(root)
-    if not records:
-        return "*No claims are recorded yet: run `xpo1review notebooks build`.*"
-    esc = [[cell.replace("|", "\\|").replace("\n", " ") for cell in row]
-           for row in report_rows(records)]
+def _markdown_table(rows: list[list[str]]) -> str:
+    esc = [[cell.replace("|", "\\|").replace("\n", " ") for cell in row] for row in rows]
     lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
     lines += ["| " + " | ".join(row) + " |" for row in esc]
     return "\n".join(lines)
+
+
+def report_markdown(root: Path | None = None) -> str:
+    """The claims report as a Markdown pipe table (used by ``chapters/claims.qmd``).
+
+    Provenance checks are left out (see :func:`provenance_markdown`): they are not findings.
+    """
+    records = [c for c in load_all(root) if c["kind"] != PROVENANCE]
+    if not records:
+        return "*No claims are recorded yet: run `xpo1review notebooks build`.*"
+    return _markdown_table(report_rows(records))
+
+
+def provenance_markdown(root: Path | None = None) -> str:
+    """The provenance checks (what the prose says about its inputs) as a Markdown table."""
+    records = [c for c in load_all(root) if c["kind"] == PROVENANCE]
+    if not records:
+        return "*No provenance checks are recorded.*"
+    return _markdown_table(report_rows(records))
 
 
 def _root() -> Path:

@@ -29,6 +29,17 @@ def fmt_p(p: float, threshold: float = 0.001) -> str:
     return f"p = {p:.3f}" if p < 0.1 else f"p = {p:.2f}"
 
 
+def fmt_p_mc(p: float, se: float) -> str:
+    """A Monte Carlo p-value and its standard error.
+
+    ``fmt_p_mc(0.0893, 0.00029)`` -> ``p = 0.089 (Monte Carlo standard error 0.0003)``.
+    """
+    se = _num(se, "Monte Carlo standard error")
+    if se < 0:
+        raise ValueError(f"a standard error cannot be negative, got {se}")
+    return f"{fmt_p(p)} (Monte Carlo standard error {se:.1g})"
+
+
 def fmt_pct(part: float, whole: float | None = None, digits: int = 0) -> str:
     """A percentage: ``fmt_pct(0.553)`` or ``fmt_pct(72, 130)`` -> ``55%``."""
     value = _num(part, "part")

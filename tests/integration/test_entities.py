@@ -157,3 +157,35 @@ def test_volcano_fingerprint_survives_kernel_noise_in_the_real_fit(cohort):
     changed = data_figure_fingerprint(volcano_figure(dataclasses.replace(result, table=table),
                                                      cohort))
     assert changed != before
+
+
+def test_tumour_normal_row_comes_from_one_study(mirror):
+    """The colorectal row pairs OncoDB's COAD fold change with OncoDB's COAD p, nothing else."""
+    onc = pd.read_csv(mirror / "oncodb/COAD_Differential_Gene_Expression_Table.txt", sep="\t")
+    tn = entity.tumour_normal_table()
+    row = tn.loc["COADREAD"]
+    assert row["summary_study"] == "COAD"
+    [xpo1] = onc[onc["Gene symbol"] == "XPO1"].to_dict("records")
+    assert row["oncodb_log2fc"] == pytest.approx(float(xpo1["log2 fold change"]))
+    assert row["oncodb_p"] == pytest.approx(float(xpo1["p-value"]))
+    assert tn.loc["CHOL", "gepia2_status"] == entity.NOT_IN_EXPORT
+    assert tn.loc["LIHC", "gepia2_status"] == entity.NOT_CALLED
+    assert tn.loc["PAAD", "gepia2_status"] == entity.CALLED
+
+
+def test_survival_choices_act_where_stated():
+    lihc, coad, stad = entity.lihc().survival, entity.coadread().survival, entity.stad().survival
+    assert lihc.dropped_for("redacted") == ("TCGA-DD-A116",)
+    assert (coad.n_zero_followup, stad.n_zero_followup) == (2, 1)
+    assert (coad.frame["time"] > 0).all() and (stad.frame["time"] > 0).all()
+    assert coad.optimal.sparse_groups == ("XPO1-high",)
+    summary = entity.maxstat_summary()
+    assert list(summary["Cohort"]) == ["STAD", "COAD (colon only)", "LIHC", "CHOL", "PAAD"]
+    assert (summary["Monte Carlo standard error"] <= 0.0005).all()
+
+
+def test_panel_label_says_colon_only():
+    from xpo1review.figures.expression import panel_label
+
+    assert panel_label("COADREAD", entity.coadread().expression) == "COAD (colon only)"
+    assert panel_label("STAD", entity.stad().expression) == "STAD"

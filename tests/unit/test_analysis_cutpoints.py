@@ -98,3 +98,27 @@ def test_lausen_bounds_and_monotone():
 def test_bad_min_prop():
     with pytest.raises(ValueError, match="min_prop"):
         cp.maxstat(simulated(20, 0, 1), min_prop=0.6)
+
+
+@pytest.mark.parametrize(("n", "least"), [(31, 7), (38, 8), (40, 8), (49, 10), (130, 26)])
+def test_minimum_group_is_rounded_up_on_both_sides(n, least):
+    """Both groups hold at least ceil(20% of n); R maxstat's floor(n * minprop) may not."""
+    assert cp.min_group_size(n, 0.2) == least
+    _, n_low = cp.candidate_cutpoints(np.arange(float(n)), 0.2)
+    assert n_low.min() == least and (n - n_low).min() == least
+
+
+def test_monte_carlo_error_shrinks_and_covers_a_long_run():
+    """The MC standard error is sqrt(p(1-p)/N); a long run lies within 4 errors."""
+    df = simulated(60, 0.3, 5)
+    short = cp.maxstat(df, n_permutations=2000, seed=11)
+    long = cp.maxstat(df, n_permutations=200_000, seed=12)
+    assert short.mc_se == pytest.approx(
+        np.sqrt(short.p_permutation * (1 - short.p_permutation) / 2000))
+    assert long.mc_se < short.mc_se / 5
+    assert abs(short.p_permutation - long.p_permutation) < 4 * short.mc_se + 4 * long.mc_se
+
+
+def test_default_permutations_keep_printed_digits_stable():
+    """With the default N the MC error is at most 0.0005 for any p."""
+    assert 0.5 / np.sqrt(cp.DEFAULT_PERMUTATIONS) <= 0.0005

@@ -71,7 +71,7 @@ def test_kaplan_meier_matches_statsmodels():
 def test_cox_hr_matches_statsmodels_phreg():
     df = simulated(seed=3)
     groups = sv.assign_groups(df["xpo1"], 0.0)
-    hr, lo, hi, p = sv.cox_hr(df, groups)
+    hr, lo, hi, p, _ = sv.cox_hr(df, groups)
     high = (groups == sv.HIGH).astype(float).to_numpy()[:, None]
     res = PHReg(df["time"], high, status=df["event"], ties="efron").fit()
     assert hr == pytest.approx(float(np.exp(res.params[0])), rel=1e-4)
@@ -122,3 +122,54 @@ def test_analyse_and_km_table():
     assert first.sum() == len(df)
     summary = a.summary()
     assert summary["p_corrected_permutation"].notna().sum() == 2
+    assert (summary["p_corrected_mc_se"].dropna() == a.maxstat.mc_se).all()
+
+
+def test_proportional_hazards_test_matches_lifelines_and_flags_crossing():
+    """The PH p is lifelines' rank-time Schoenfeld test; crossing hazards are rejected."""
+    from lifelines import CoxPHFitter
+    from lifelines.statistics import proportional_hazard_test
+
+    df = simulated(seed=6)
+    groups = sv.assign_groups(df["xpo1"], 0.0)
+    *_, ph_p = sv.cox_hr(df, groups)
+    data = pd.DataFrame({"time": df["time"], "event": df["event"],
+                         "high": (groups == sv.HIGH).astype(int)})
+    cph = CoxPHFitter().fit(data, duration_col="time", event_col="event")
+    expected = proportional_hazard_test(cph, data, time_transform="rank").summary["p"].iloc[0]
+    assert ph_p == pytest.approx(float(expected), rel=1e-9)
+    rng = np.random.default_rng(7)
+    n = 400
+    high = np.repeat([0, 1], n // 2)
+    # high: early deaths then none; low: steady hazard -> the curves cross
+    t = np.where(high == 1, rng.uniform(0, 1, n) ** 3 * 10, rng.exponential(5, n))
+    cross = pd.DataFrame({"time": t + 0.01, "event": 1, "xpo1": high.astype(float)})
+    c = sv.compare(cross, 0.5, "median")
+    assert c.ph_p < 0.05 and not c.ph_holds
+
+
+def test_zero_follow_up_is_dropped_and_counted():
+    df = simulated(seed=8)
+    df.loc[df.index[:3], ["time", "event"]] = [0.0, 0]
+    a = sv.analyse(df, "SIM", n_permutations=99)
+    assert a.n_zero_followup == 3 and a.n == len(df) - 3
+
+
+def test_sparse_groups_are_flagged():
+    df = simulated(seed=9)
+    df.loc[df["xpo1"] > 1.5, "event"] = 0
+    df.loc[df[df["xpo1"] > 1.5].index[:2], "event"] = 1
+    c = sv.compare(df, 1.5, "optimal")
+    assert c.high.events == 2 and c.sparse_groups == (sv.HIGH,)
+
+
+def test_crossings_found_where_the_curves_swap():
+    # low: one death at 1, one at 5; high: deaths at 2 and 3 -> high drops below low at 2
+    # (after low's first death the two are equal, then high falls further)
+    f = pd.DataFrame({"time": [1.0, 5.0, 6.0, 2.0, 3.0, 7.0],
+                      "event": [1, 1, 0, 1, 1, 0], "xpo1": [0, 0, 0, 1, 1, 1.0]})
+    cr = sv.crossings(f, 0.5)
+    # S_high - S_low: t=1: +1/3; t=2: 0; t=3: -1/3 (swap at 3); t=5: 0; t>=5: 1/3 - 1/3 = 0
+    assert list(cr["time"]) == [3.0]
+    assert (cr["at_risk_low"].item(), cr["at_risk_high"].item()) == (2, 2)
+    assert sv.crossings(f.assign(xpo1=[1, 1, 1, 0, 0, 0.0]), 0.5)["time"].tolist() == [3.0]

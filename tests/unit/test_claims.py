@@ -120,6 +120,23 @@ def test_report_reads_claims_from_golden_notebooks(tmp_path):
     assert claims.files_read()[-1][0] == "tests/notebooks/01-drift.ipynb"
 
 
+def test_provenance_checks_fail_like_claims_but_are_listed_apart(tmp_path):
+    with pytest.raises(ClaimDrift) as err:
+        claims.provenance("stad-source", "firehose-STAD" == "metagsca-STAD",
+                          "The STAD text describes the paired subset", source="firehose-STAD")
+    assert "stad-source" in str(err.value) and "source='firehose-STAD'" in str(err.value)
+    root = tmp_path / "book"
+    shutil.copytree(FIXTURE, root)
+    check = {"id": "p-1", "chapter": "01-drift", "statement": "reads source X",
+             "kind": "provenance", "status": "holds", "values": {}, "key": None,
+             "reason": None}
+    claim = {**check, "id": "c-1", "kind": "computed", "statement": "a finding"}
+    _golden_with_claims(root, [check, claim])
+    report, prov = claims.report_markdown(root), claims.provenance_markdown(root)
+    assert "| c-1 |" in report and "| p-1 |" not in report
+    assert "| p-1 |" in prov and "| c-1 |" not in prov
+
+
 def test_report_marks_computed_claims_of_changed_chapters_stale(tmp_path):
     root = tmp_path / "book"
     shutil.copytree(FIXTURE, root)
@@ -164,3 +181,11 @@ def test_fmt_pct_count_n_hr():
         fmt_count(2.5)
     with pytest.raises(ValueError):
         fmt_pct(3, 0)
+
+
+def test_fmt_p_mc():
+    from xpo1review.format import fmt_p_mc
+
+    assert fmt_p_mc(0.0893, 0.000285) == "p = 0.089 (Monte Carlo standard error 0.0003)"
+    with pytest.raises(ValueError):
+        fmt_p_mc(0.1, float("nan"))

@@ -63,3 +63,13 @@ def test_volcano_labels_xpo1_and_top_genes():
     labelled = set(fig.data.loc[fig.data["labelled"], "gene"])
     assert "XPO1" in labelled and set(de.top(5).index) <= labelled
     assert len(fig.data) == de.n_genes
+
+
+def test_annotation_gives_monte_carlo_error_and_marks_the_nominal_interval():
+    from xpo1review.figures.survival import annotation
+
+    a = sv.analyse(frame(), "SIM", time_unit="months", n_permutations=999)
+    text = annotation(a, a.optimal)
+    assert f"Monte Carlo standard error {a.maxstat.mc_se:.1g}" in text
+    assert "nominal CI, biased away from 1 by the search" in text
+    assert "biased" not in annotation(a, a.median)

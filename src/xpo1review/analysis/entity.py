@@ -12,7 +12,7 @@ Chapters call :func:`esca`, :func:`stad`, :func:`lihc`, :func:`chol`, :func:`paa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 import numpy as np
@@ -146,9 +146,9 @@ def _describe(prov: Provenance) -> str:
     """Short words for the kind of source: full cohort or paired subset."""
     first = prov.source_ids[0]
     if first.startswith("firehose"):
-        return "full Firehose cohort"
+        return "whole TCGA cohort (Firehose)"
     if first.startswith("metagsca"):
-        return "tumour-normal paired subset" + (" (COAD only)" if "COAD" in first else "")
+        return "tumour-normal paired subset" + (" (colon only)" if "COAD" in first else "")
     return prov.note.split(";")[0] if prov.note else ", ".join(prov.source_ids)
 
 
@@ -167,8 +167,11 @@ def expression_part(cohort: str) -> ExpressionPart | Unavailable:
     return ExpressionPart(frame, test, ds.provenance, _describe(ds.provenance))
 
 
-def _joined_frame(expr: Dataset, cohort: str) -> tuple[pd.DataFrame, Provenance]:
+def _joined_frame(expr: Dataset, cohort: str) -> tuple[pd.DataFrame, Provenance, tuple]:
     joined, report = loaders.join_expression_survival(expr, loaders.survival([cohort]))
+    tumours = report.dropped[report.dropped["reason"] != "not a primary tumour sample"]
+    dropped = tuple(zip(tumours["patient"].astype(str), tumours["reason"].astype(str),
+                        strict=True))
     f = joined.frame
     frame = pd.DataFrame(
         {
@@ -178,7 +181,7 @@ def _joined_frame(expr: Dataset, cohort: str) -> tuple[pd.DataFrame, Provenance]
             "xpo1": log2_xpo1(f["xpo1"], is_linear(expr.provenance)),
         }
     )
-    return frame, joined.provenance
+    return frame, joined.provenance, dropped
 
 
 @cache
@@ -191,11 +194,12 @@ def survival_part(
     """OS of XPO1-high vs -low at the median and the optimal cut-point."""
     choice = loaders.select_source(cohort, "survival")
     kwargs = {"min_prop": min_prop, "n_permutations": n_permutations, "seed": seed}
+    dropped: tuple = ()
     if isinstance(choice, Unavailable):
         return choice
     if choice.role != "curated-cohort":
         expr = loaders.xpo1_expression(cohort, analysis="survival")
-        frame, prov = _joined_frame(expr, cohort)
+        frame, prov, dropped = _joined_frame(expr, cohort)
         desc = f"{_describe(expr.provenance)}, OS from TCGA-CDR"
     else:
         ds = loaders.pdac_curated()
@@ -205,8 +209,9 @@ def survival_part(
                               "xpo1": np.log2(f["XPO1"].astype(float) + 1.0)})
         desc = "curated 130-tumour PDAC set (Raphael et al. 2017) with its own OS"
     sources = tuple(zip(prov.source_ids, prov.sha256s, strict=True))
-    return analyse(frame, cohort, time_unit="months", description=desc, sources=sources,
-                   **kwargs)
+    result = analyse(frame, cohort, time_unit="months", description=desc, sources=sources,
+                     **kwargs)
+    return replace(result, dropped=dropped)
 
 
 @cache
@@ -271,12 +276,31 @@ def all_results() -> dict[str, EntityResult]:
     return {c: run(c) for c in COHORTS}
 
 
+#: The published study shown for a cohort: colorectal = TCGA-COAD, the cohort of the
+#: per-sample data (TCGA-READ is a separate study in both resources).
+SUMMARY_STUDY = {"COADREAD": "COAD"}
+CALLED, NOT_CALLED, NOT_IN_EXPORT = "called DE", "not called DE", "not in the export"
+
+
+def _summary_study(summary: pd.DataFrame, cohort: str, resource: str) -> pd.DataFrame:
+    """The rows of one resource for one TCGA study of ``cohort`` (empty if absent)."""
+    study = SUMMARY_STUDY.get(cohort, cohort)
+    return summary[(summary["resource"] == resource) & (summary["tcga_type"] == study)]
+
+
+def _gepia2_status(hit: pd.DataFrame) -> str:
+    if hit.empty:
+        return NOT_IN_EXPORT
+    return CALLED if hit["log2fc"].notna().any() else NOT_CALLED
+
+
 def tumour_normal_table() -> pd.DataFrame:
     """Per cohort: our per-sample test (where available) beside OncoDB and GEPIA2 log2 FC.
 
     Columns: cohort, per_sample (bool), source, n_tumour, n_normal, n_pairs, log2fc, p
-    (paired Wilcoxon if >= 5 pairs, else Mann-Whitney), oncodb_log2fc, oncodb_p,
-    gepia2_log2fc (NaN = not called DE or not in the export).
+    (paired Wilcoxon if >= 5 pairs, else Mann-Whitney); summary_study (the one TCGA study
+    both published values come from: COAD for colorectal), oncodb_log2fc, oncodb_p,
+    gepia2_log2fc and gepia2_status (called DE / not called DE / not in the export).
     """
     summary = loaders.tumour_normal_summary("XPO1").frame
     rows = []
@@ -288,10 +312,36 @@ def tumour_normal_table() -> pd.DataFrame:
             row |= {"source": part.provenance.source_ids[0], "n_tumour": t.n_tumour,
                     "n_normal": t.n_normal, "n_pairs": t.n_pairs, "log2fc": t.log2fc,
                     "p": t.wilcoxon_p if t.n_pairs >= 5 else t.mannwhitney_p}
-        for res in ("OncoDB", "GEPIA2"):
-            hit = summary[(summary["cohort"] == c) & (summary["resource"] == res)]
-            row[f"{res.lower()}_log2fc"] = hit["log2fc"].max() if len(hit) else np.nan
-            if res == "OncoDB":
-                row["oncodb_p"] = hit["p_value"].max() if len(hit) else np.nan
+        onc = _summary_study(summary, c, "OncoDB")
+        gep = _summary_study(summary, c, "GEPIA2")
+        if len(onc) > 1 or len(gep) > 1:
+            raise ValueError(f"{c}: more than one published row for study "
+                             f"{SUMMARY_STUDY.get(c, c)}; expected one per resource")
+        row["summary_study"] = SUMMARY_STUDY.get(c, c)
+        row["oncodb_log2fc"] = float(onc["log2fc"].iloc[0]) if len(onc) else np.nan
+        row["oncodb_p"] = float(onc["p_value"].iloc[0]) if len(onc) else np.nan
+        row["gepia2_log2fc"] = float(gep["log2fc"].iloc[0]) if len(gep) else np.nan
+        row["gepia2_status"] = _gepia2_status(gep)
         rows.append(row)
     return pd.DataFrame(rows).set_index("cohort")
+
+
+def maxstat_summary() -> pd.DataFrame:
+    """One row per cohort with survival data: the search-corrected p and its checks."""
+    rows = []
+    for c in COHORTS:
+        s = survival_part(c)
+        if isinstance(s, Unavailable):
+            continue
+        ms = s.maxstat
+        colon_only = c == "COADREAD" and not any("READ" in sid for sid, _ in s.sources)
+        rows.append({
+            "Cohort": "COAD (colon only)" if colon_only else c, "Patients": s.n, "Deaths": s.events,
+            "Candidate cuts": ms.n_candidates, "Smallest group": ms.min_group,
+            "Corrected p (permutation)": round(ms.p_permutation, 4),
+            "Monte Carlo standard error": float(f"{ms.mc_se:.1g}"),
+            "Lausen–Schumacher p": round(ms.p_lausen92, 3),
+            "Proportional hazards p, median": round(s.median.ph_p, 2),
+            "Proportional hazards p, optimal": round(s.optimal.ph_p, 2),
+        })
+    return pd.DataFrame(rows)

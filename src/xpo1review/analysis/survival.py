@@ -3,6 +3,10 @@
 Input frames have one row per patient with columns ``time`` (follow-up, any unit),
 ``event`` (1 = death, 0 = censored) and ``xpo1`` (expression). A patient is XPO1-high
 when ``xpo1 > threshold``; ties at the threshold go to the low group.
+
+Patients with zero follow-up are left out by :func:`analyse`: censored at time 0, they
+leave the risk set before any death and carry no information on survival, but would count
+towards ``n``, the median and the minimum group size of the cut-point search.
 """
 
 from __future__ import annotations
@@ -15,13 +19,15 @@ import numpy as np
 import pandas as pd
 from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.exceptions import ConvergenceError, ConvergenceWarning
-from lifelines.statistics import logrank_test
+from lifelines.statistics import logrank_test, proportional_hazard_test
 
 from xpo1review.exceptions import SchemaError
 
 LOW, HIGH = "XPO1-low", "XPO1-high"
 GROUPS = (LOW, HIGH)
 REQUIRED = ("time", "event", "xpo1")
+#: A group with fewer deaths than this gives an unstable hazard ratio; the text flags it.
+SPARSE_EVENTS = 5
 
 
 @dataclass(frozen=True)
@@ -49,10 +55,21 @@ class SurvivalComparison:
     hr_upper: float
     cox_p: float
     time_unit: str
+    ph_p: float = math.nan
 
     @property
     def n(self) -> int:
         return self.low.n + self.high.n
+
+    @property
+    def sparse_groups(self) -> tuple[str, ...]:
+        """Labels of groups with fewer than :data:`SPARSE_EVENTS` deaths."""
+        return tuple(g.label for g in (self.low, self.high) if g.events < SPARSE_EVENTS)
+
+    @property
+    def ph_holds(self) -> bool:
+        """False when the proportional-hazards test rejects at 5% (NaN counts as holding)."""
+        return not self.ph_p < 0.05
 
     @property
     def events(self) -> int:
@@ -79,6 +96,7 @@ class SurvivalComparison:
                     "hr_high_vs_low": self.hr,
                     "hr_lower95": self.hr_lower,
                     "hr_upper95": self.hr_upper,
+                    "ph_test_p": self.ph_p,
                 }
             )
         return pd.DataFrame(rows)
@@ -127,8 +145,14 @@ def logrank(frame: pd.DataFrame, groups: pd.Series) -> tuple[float, float]:
     return float(res.test_statistic), float(res.p_value)
 
 
-def cox_hr(frame: pd.DataFrame, groups: pd.Series) -> tuple[float, float, float, float]:
-    """Cox hazard ratio of XPO1-high vs -low with its 95% CI and Wald p (NaN if no fit)."""
+def cox_hr(
+    frame: pd.DataFrame, groups: pd.Series
+) -> tuple[float, float, float, float, float]:
+    """Cox HR of XPO1-high vs -low: HR, 95% CI, Wald p and proportional-hazards test p.
+
+    The last value is the p of lifelines' ``proportional_hazard_test`` (scaled Schoenfeld
+    residuals against the rank of time); everything is NaN if the model does not fit.
+    """
     data = pd.DataFrame(
         {"time": frame["time"], "event": frame["event"], "high": (groups == HIGH).astype(int)}
     )
@@ -137,13 +161,15 @@ def cox_hr(frame: pd.DataFrame, groups: pd.Series) -> tuple[float, float, float,
             warnings.simplefilter("ignore", ConvergenceWarning)
             cph = CoxPHFitter().fit(data, duration_col="time", event_col="event")
     except ConvergenceError:
-        return (math.nan,) * 4
+        return (math.nan,) * 5
     s = cph.summary.loc["high"]
+    ph = proportional_hazard_test(cph, data, time_transform="rank")
     return (
         float(s["exp(coef)"]),
         float(s["exp(coef) lower 95%"]),
         float(s["exp(coef) upper 95%"]),
         float(s["p"]),
+        float(ph.summary["p"].iloc[0]),
     )
 
 
@@ -162,7 +188,7 @@ def compare(
     if groups.nunique() < 2:
         raise ValueError(f"threshold {threshold} puts every patient in one group")
     chi2, p = logrank(frame, groups)
-    hr, lo, hi, cox_p = cox_hr(frame, groups)
+    hr, lo, hi, cox_p, ph_p = cox_hr(frame, groups)
     return SurvivalComparison(
         cutpoint=cutpoint,
         threshold=float(threshold),
@@ -175,6 +201,7 @@ def compare(
         hr_upper=hi,
         cox_p=cox_p,
         time_unit=time_unit,
+        ph_p=ph_p,
     )
 
 
@@ -192,6 +219,29 @@ def km_table(frame: pd.DataFrame, threshold: float, cutpoint: str) -> pd.DataFra
     return pd.concat(parts, ignore_index=True)
 
 
+def crossings(frame: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    """Times where the Kaplan-Meier curves of the two groups swap order.
+
+    One row per swap (ties of the curves skipped): ``time`` and the patients still at risk
+    in each group then (``at_risk_low``, ``at_risk_high``).
+    """
+    frame = validate(frame)
+    groups = assign_groups(frame["xpo1"], threshold)
+    fits = km_by_group(frame, groups)
+    times = np.unique(frame["time"])
+    diff = (fits[HIGH].survival_function_at_times(times).to_numpy()
+            - fits[LOW].survival_function_at_times(times).to_numpy())
+    sign = np.sign(np.round(diff, 12))
+    rows, last = [], 0.0
+    for t, sg in zip(times, sign, strict=True):
+        if sg != 0 and last != 0 and sg != last:
+            rows.append({"time": float(t),
+                         "at_risk_low": int(((groups == LOW) & (frame["time"] >= t)).sum()),
+                         "at_risk_high": int(((groups == HIGH) & (frame["time"] >= t)).sum())})
+        last = sg if sg != 0 else last
+    return pd.DataFrame(rows, columns=["time", "at_risk_low", "at_risk_high"])
+
+
 @dataclass(frozen=True)
 class SurvivalAnalysis:
     """Both cut-points for one cohort: the median and the search-corrected optimal one."""
@@ -204,10 +254,22 @@ class SurvivalAnalysis:
     time_unit: str
     description: str = ""
     sources: tuple[tuple[str, str | None], ...] = ()
+    n_zero_followup: int = 0
+    #: (patient, reason) of every tumour left out when joining expression to follow-up.
+    dropped: tuple[tuple[str, str], ...] = ()
+
+    def dropped_for(self, reason: str) -> tuple[str, ...]:
+        """Patients left out for a reason containing ``reason`` (e.g. ``"redacted"``)."""
+        return tuple(p for p, r in self.dropped if reason in r)
 
     @property
     def n(self) -> int:
         return self.median.n
+
+    @property
+    def ph_failures(self) -> tuple[str, ...]:
+        """Cut-points (``median``/``optimal``) whose proportional-hazards test rejects at 5%."""
+        return tuple(c.cutpoint for c in self.comparisons() if not c.ph_holds)
 
     @property
     def events(self) -> int:
@@ -223,6 +285,9 @@ class SurvivalAnalysis:
         out["p_corrected_permutation"] = np.where(
             out["cutpoint"] == "optimal", self.maxstat.p_permutation, np.nan
         )
+        out["p_corrected_mc_se"] = np.where(
+            out["cutpoint"] == "optimal", self.maxstat.mc_se, np.nan
+        )
         out["p_corrected_lausen92"] = np.where(
             out["cutpoint"] == "optimal", self.maxstat.p_lausen92, np.nan
         )
@@ -237,10 +302,15 @@ def analyse(
     sources: tuple[tuple[str, str | None], ...] = (),
     **maxstat_kwargs,
 ) -> SurvivalAnalysis:
-    """Median and optimal (maximally selected log-rank) cut-point comparisons of ``frame``."""
+    """Median and optimal (maximally selected log-rank) cut-point comparisons of ``frame``.
+
+    Patients with zero follow-up are dropped first and counted in ``n_zero_followup``.
+    """
     from xpo1review.analysis.cutpoints import maxstat, median_cutpoint
 
     frame = validate(frame)
+    zero = frame["time"] <= 0
+    frame = frame[~zero].reset_index(drop=True)
     ms = maxstat(frame, **maxstat_kwargs)
     return SurvivalAnalysis(
         cohort=cohort,
@@ -251,4 +321,5 @@ def analyse(
         time_unit=time_unit,
         description=description,
         sources=tuple(sources),
+        n_zero_followup=int(zero.sum()),
     )

@@ -31,8 +31,16 @@ TCGA_TYPES = {"COADREAD": ("COAD", "READ")}
 RESOURCES = ("OncoDB", "GEPIA2")
 
 
+def panel_label(cohort: str, part) -> str:
+    """The panel title: the cohort, or what its per-sample data actually cover."""
+    if cohort == "COADREAD" and not isinstance(part, Unavailable) and not any(
+            "COADREAD" in sid or "READ" in sid.split("-") for sid in part.provenance.source_ids):
+        return "COAD (colon only)"
+    return cohort
+
+
 def _samples_panel(ax, cohort: str, part) -> pd.DataFrame:
-    ax.set_title(cohort, loc="left", fontweight="bold")
+    ax.set_title(panel_label(cohort, part), loc="left", fontweight="bold")
     if isinstance(part, Unavailable):
         unavailable_panel(ax, "no per-sample\nexpression data\nused in this book\n"
                               "for this cohort")
@@ -53,7 +61,7 @@ def _samples_panel(ax, cohort: str, part) -> pd.DataFrame:
     ax.set_ylabel(t.scale, fontsize=7)
     test = (f"paired Wilcoxon {fmt_p(t.wilcoxon_p)}" if t.n_pairs >= 5
             else f"Mann-Whitney {fmt_p(t.mannwhitney_p)}")
-    ax.text(0.0, -0.30, f"{part.provenance.source_ids[0]}\n{part.description}\n{test}",
+    ax.text(0.0, -0.30, f"{part.description}\n{test}",
             transform=ax.transAxes, va="top", fontsize=6.5)
     out = f[["patient", "sample", "tissue", "xpo1"]].assign(
         cohort=cohort, kind="per-sample", resource=part.provenance.source_ids[0],
@@ -109,9 +117,10 @@ def tumour_normal_figure(cohorts: tuple[str, ...] = entity.COHORTS) -> DataFigur
         for ax in axes[1]:
             ax.set_ylim(min(0.0, float(np.nanmin(summary["log2fc"])) * 1.15), top)
         axes[1, 0].set_ylabel("published log2 FC\ntumour vs normal", fontsize=7)
-        fig.text(0.01, 0.985, "XPO1 per sample (this build)", fontsize=9, va="top")
-        fig.text(0.01, 0.36, "Published summaries: OncoDB (TCGA) and GEPIA2 "
-                 "(TCGA + GTEx normals; 'not called DE' = |log2 FC| < 1)", fontsize=9)
+        fig.text(0.01, 0.985, "XPO1 per sample", fontsize=9, va="top")
+        fig.text(0.01, 0.36, "Published summaries: OncoDB (TCGA) and GEPIA2 (TCGA + GTEx "
+                 "normals; 'not called DE': fails GEPIA2's |log2 FC| or q-value cut-off)",
+                 fontsize=9)
         fig.subplots_adjust(hspace=1.0, wspace=0.55, top=0.9, bottom=0.14, left=0.06,
                             right=0.99)
         sources = [(s, h) for p in parts.values() if not isinstance(p, Unavailable)

@@ -22,16 +22,21 @@ from xpo1review.figures.style import (
     new_figure,
     provenance_caption,
 )
-from xpo1review.format import fmt_hr, fmt_p
+from xpo1review.format import fmt_hr, fmt_p, fmt_p_mc
 
 TITLES = {"median": "Median split", "optimal": "Optimal cut-point"}
 
 
 def _hr_text(c: SurvivalComparison) -> str:
     try:
-        return f"{fmt_hr(c.hr, c.hr_lower, c.hr_upper)}, high vs low"
+        text = f"{fmt_hr(c.hr, c.hr_lower, c.hr_upper)}, high vs low"
     except ValueError:
         return "HR not estimable"
+    if c.cutpoint == "optimal":
+        text += " (nominal CI, biased away from 1 by the search)"
+    if c.sparse_groups:
+        text += f"; few deaths in {', '.join(c.sparse_groups)}"
+    return text
 
 
 def _median_text(m: float, unit: str) -> str:
@@ -45,8 +50,8 @@ def annotation(analysis: SurvivalAnalysis, c: SurvivalComparison) -> str:
     if c.cutpoint == "optimal":
         ms = analysis.maxstat
         lines.append(
-            f"corrected for the search: {fmt_p(ms.p_permutation)} (permutation), "
-            f"{fmt_p(ms.p_lausen92)} (Lausen-Schumacher)"
+            f"corrected for the search: {fmt_p_mc(ms.p_permutation, ms.mc_se)} "
+            f"(permutation), {fmt_p(ms.p_lausen92)} (Lausen-Schumacher)"
         )
     lines.append(_hr_text(c))
     for g in (c.low, c.high):
