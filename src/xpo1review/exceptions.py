@@ -57,3 +57,7 @@ class CuratedDataError(DataError):
 
 class RemoteAPIError(XPO1ReviewError):
     """An online service (ClinicalTrials.gov, Crossref) failed or answered nonsense."""
+
+
+class UnsafePath(XPO1ReviewError):
+    """A path from the registry, a chapter or a curated file that leaves its directory."""

@@ -37,7 +37,7 @@ def project(tmp_path, monkeypatch):
     (mirror / "x" / "good.txt").write_bytes(GOOD)
     (mirror / "x" / "other.txt").write_bytes(OTHER)
     (mirror / "x" / "loose.txt").write_bytes(b"unpinned\n")
-    entries = [("good", sha(GOOD)), ("other", sha(OTHER)), ("loose", "null")]
+    entries = [("good", sha(GOOD)), ("other", sha(OTHER)), ("loose", "unpinned")]
     body = "sources:\n" + "".join(
         f"  - id: {i}\n    url: http://127.0.0.1:9/x/{i}.txt\n    sha256: {h}\n"
         f"    format: txt\n    licence: MIT\n    cite: [k]\n    description: d\n"

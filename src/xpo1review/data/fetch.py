@@ -20,6 +20,7 @@ from pathlib import Path
 
 from xpo1review.data.registry import Source, get_source, load_registry
 from xpo1review.exceptions import ChecksumMismatch, SourceUnavailable
+from xpo1review.paths import inside
 
 DEFAULT_TIMEOUT = 30.0
 _CHUNK = 1 << 20
@@ -47,7 +48,8 @@ def timeout() -> float:
 
 
 def cached_path(source: Source) -> Path:
-    return cache_dir() / source.mirror_path
+    """Where a source lives in the cache; UnsafePath if that would be outside the cache."""
+    return inside(cache_dir(), source.mirror_path, f"data/sources.yaml: {source.id}: mirror")
 
 
 def sha256_file(path: Path, *, memo: bool = True) -> str:
@@ -94,7 +96,7 @@ def fetch(source_id: str, *, allow_unpinned: bool = False, progress: bool = Fals
               file=sys.stderr)
     elif src.sha256 is None and not allow_unpinned:
         raise SourceUnavailable(
-            f"{src.id} is registered but not pinned (sha256: null) and not cached; "
+            f"{src.id} is registered but not pinned (sha256: unpinned) and not cached; "
             f"run `xpo1review data fetch {src.id}` to download it, then pin the printed "
             "sha256 in data/sources.yaml"
         )
@@ -125,7 +127,7 @@ def _copy_from_mirror(src: Source, mirror: Path, target: Path, progress: bool) -
             f"the mirror directory {mirror} (XPO1REVIEW_MIRROR) does not exist; point "
             "XPO1REVIEW_MIRROR at a mirror (e.g. ../shared/data) or unset it to download"
         )
-    origin = mirror / src.mirror_path
+    origin = inside(mirror, src.mirror_path, f"data/sources.yaml: {src.id}: mirror")
     if not origin.is_file():
         raise SourceUnavailable(
             f"{src.id} is not in the mirror ({origin} missing); unset XPO1REVIEW_MIRROR "
@@ -196,7 +198,8 @@ class Check:
 
 def check(source: Source, root: Path | None = None) -> Check:
     """Re-hash one source's file under ``root`` (default: the cache)."""
-    path = (root / source.mirror_path) if root is not None else cached_path(source)
+    path = (inside(root, source.mirror_path, f"data/sources.yaml: {source.id}: mirror")
+            if root is not None else cached_path(source))
     if not path.is_file():
         return Check(source.id, path, "missing", source.sha256, None, None)
     actual = sha256_file(path, memo=False)

@@ -7,16 +7,19 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 
 from xpo1review.exceptions import DataError, UnknownSource
-from xpo1review.paths import project_root
+from xpo1review.paths import escape_reason, project_root
 
 #: The book's cohorts (TCGA study abbreviations; colon and rectum together as COADREAD).
 COHORTS = ("ESCA", "STAD", "LIHC", "CHOL", "PAAD", "COADREAD")
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+#: The explicit value of ``sha256:`` for a registered but unpinned source.
+UNPINNED = "unpinned"
 _REQUIRED = ("id", "url", "sha256", "format", "licence", "cite", "description", "mirror", "cohorts")
 _ROLES = {"survival", "expression", "paired-subset", "curated-cohort", "summary", "documentation"}
 
@@ -88,31 +91,51 @@ def _parse_entry(path: str, n: int, entry: object) -> Source:
     if missing:
         raise DataError(f"{where} ({entry.get('id', '?')}): missing field(s) {', '.join(missing)}")
     sid = str(entry["id"])
-    sha = entry["sha256"]
-    if sha is not None and not _SHA256.match(str(sha)):
-        raise DataError(f"{where} ({sid}): sha256 must be 64 lowercase hex digits or null")
+    where = f"{where} ({sid})"
+    sha = _parse_sha256(where, entry["sha256"])
+    url, mirror = str(entry["url"]), str(entry["mirror"])
+    if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+        raise DataError(f"{where}: url {url!r} is not an http(s) URL; fix it in the registry")
+    if why := escape_reason(mirror):
+        raise DataError(f"{where}: mirror {mirror!r} must be a path inside the mirror and "
+                        f"cache directories ({why}), e.g. tcga-cdr/file.xlsx")
     role = str(entry.get("role", "expression"))
     if role not in _ROLES:
-        raise DataError(f"{where} ({sid}): role {role!r} not one of {sorted(_ROLES)}")
+        raise DataError(f"{where}: role {role!r} not one of {sorted(_ROLES)}")
     cite = entry["cite"]
     cite = (cite,) if isinstance(cite, str) else tuple(str(k) for k in cite)
     cohorts = tuple(str(c) for c in entry["cohorts"] or ())
     bad = [c for c in cohorts if c not in COHORTS]
     if bad:
-        raise DataError(f"{where} ({sid}): unknown cohort(s) {bad}; known: {', '.join(COHORTS)}")
+        raise DataError(f"{where}: unknown cohort(s) {bad}; known: {', '.join(COHORTS)}")
     return Source(
         id=sid,
-        url=str(entry["url"]),
-        sha256=None if sha is None else str(sha),
+        url=url,
+        sha256=sha,
         format=str(entry["format"]),
         licence=str(entry["licence"]),
         cite=cite,
         description=str(entry["description"]),
-        mirror_path=str(entry["mirror"]),
+        mirror_path=mirror,
         cohorts=cohorts,
         role=role,
         origin=entry.get("origin"),
     )
+
+
+def _parse_sha256(where: str, value: object) -> str | None:
+    """The pinned hash, or None for an explicitly unpinned source (``sha256: unpinned``).
+
+    A blank or null value is an error, so an edit cannot silently drop a pin."""
+    if value == UNPINNED:
+        return None
+    if value is None or not str(value).strip():
+        raise DataError(f"{where}: sha256 is empty; pin the file's hash (64 hex digits) or, "
+                        f"to register it unpinned on purpose, write `sha256: {UNPINNED}`")
+    if not _SHA256.match(str(value)):
+        raise DataError(f"{where}: sha256 {str(value)!r} is not 64 lowercase hex digits "
+                        f"(nor `{UNPINNED}`)")
+    return str(value)
 
 
 def get_source(source_id: str, registry: dict[str, Source] | None = None) -> Source:

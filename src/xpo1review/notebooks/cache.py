@@ -33,6 +33,7 @@ from xpo1review.notebooks.convert import (
     has_python,
     parse_chapter,
 )
+from xpo1review.paths import inside
 
 MANIFEST = "tests/notebooks/manifest.json"
 
@@ -141,8 +142,10 @@ def stale_chapters(root: Path, modules: bool = True) -> list[str]:
 
 
 def freeze_dir(root: Path, chapter: str) -> Path:
-    """Where Quarto keeps a chapter's frozen results: ``_freeze/<chapter without .qmd>``."""
-    return root / "_freeze" / Path(chapter).with_suffix("")
+    """Where Quarto keeps a chapter's frozen results: ``_freeze/<chapter without .qmd>``
+    (UnsafePath if the chapter's path in ``_quarto.yml`` would lead out of ``_freeze/``)."""
+    return inside(root / "_freeze", Path(chapter).with_suffix("").as_posix(),
+                  f"_quarto.yml: chapter {chapter}")
 
 
 def check(root: Path, ci: bool) -> list[str]:
@@ -154,10 +157,10 @@ def check(root: Path, ci: bool) -> list[str]:
     except XPO1ReviewError as err:
         return [str(err)]
     for chapter in chapters:
-        frozen = freeze_dir(root, chapter)
-        if not frozen.exists():
-            continue
         try:
+            frozen = freeze_dir(root, chapter)
+            if not frozen.exists():
+                continue
             reasons = changes(root, chapter, manifest.get(chapter))
         except XPO1ReviewError as err:
             problems.append(f"{chapter}:1: {err}")
