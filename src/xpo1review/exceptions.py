@@ -24,6 +24,14 @@ class SourceUnavailable(DataError):
     """A registered source that cannot be had in this build (unpinned, offline, ...)."""
 
 
+class NetworkTimeout(SourceUnavailable):
+    """A server did not answer in time, or a download overran its deadline."""
+
+
+class CacheUnwritable(DataError):
+    """The cache cannot be written (read-only, full, no permission); names the path."""
+
+
 class SchemaError(DataError):
     """A loaded table fails validation."""
 

@@ -102,8 +102,11 @@ def _one(**changes: str) -> str:
         ({"mirror": " /etc/passwd"}, r"\(a\): mirror '/etc/passwd' .*absolute"),
         ({"mirror": " 'C:\\x.txt'"}, r"\(a\): mirror .*forward slashes"),
         ({"mirror": " ''"}, r"\(a\): mirror '' .*empty"),
-        ({"url": " htps//example.org/x"}, r"\(a\): url 'htps//example.org/x' is not an http"),
-        ({"url": " file:///etc/passwd"}, r"\(a\): url .* is not an http"),
+        ({"url": " htps//example.org/x"}, r"\(a\): url 'htps//example.org/x' is malformed"),
+        ({"url": " file:///etc/passwd"}, r"\(a\): url .* is malformed .*not an http"),
+        ({"url": " http://127.0.0.1:99999/x"}, r"\(a\): url .* is malformed .*[Pp]ort"),
+        ({"url": " 'http://exa mple.org/x'"}, r"\(a\): url .* is malformed .*white space"),
+        ({"url": " 'https://[::1/x'"}, r"\(a\): url .* is malformed .*IPv6"),
     ],
 )
 def test_unsafe_or_unpinning_entries_are_refused_naming_the_entry(tmp_path, changes, message):

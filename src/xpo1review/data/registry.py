@@ -94,8 +94,8 @@ def _parse_entry(path: str, n: int, entry: object) -> Source:
     where = f"{where} ({sid})"
     sha = _parse_sha256(where, entry["sha256"])
     url, mirror = str(entry["url"]), str(entry["mirror"])
-    if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
-        raise DataError(f"{where}: url {url!r} is not an http(s) URL; fix it in the registry")
+    if why := _url_problem(url):
+        raise DataError(f"{where}: url {url!r} is malformed ({why}); fix it in the registry")
     if why := escape_reason(mirror):
         raise DataError(f"{where}: mirror {mirror!r} must be a path inside the mirror and "
                         f"cache directories ({why}), e.g. tcga-cdr/file.xlsx")
@@ -123,6 +123,20 @@ def _parse_entry(path: str, n: int, entry: object) -> Source:
     )
 
 
+def _url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be downloaded, or None (the network is not consulted)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError for a bad port)
+    except ValueError as err:
+        return str(err)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "not an http(s) URL with a host"
+    if any(c.isspace() for c in url):
+        return "it contains white space"
+    return None
+
+
 def _parse_sha256(where: str, value: object) -> str | None:
     """The pinned hash, or None for an explicitly unpinned source (``sha256: unpinned``).
 
@@ -144,7 +158,9 @@ def get_source(source_id: str, registry: dict[str, Source] | None = None) -> Sou
     try:
         return registry[source_id]
     except KeyError:
-        close = difflib.get_close_matches(source_id, list(registry), n=3, cutoff=0.5)
+        lowered = {sid.lower(): sid for sid in registry}  # case is never the difference
+        close = [lowered[m] for m in difflib.get_close_matches(
+            source_id.lower(), list(lowered), n=3, cutoff=0.5)]
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
         raise UnknownSource(
             f"unknown data source {source_id!r} (not in {registry_path()}).{hint} "
