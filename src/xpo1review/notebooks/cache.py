@@ -23,6 +23,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock, Timeout
+
 import xpo1review
 from xpo1review import atomic
 from xpo1review.exceptions import XPO1ReviewError
@@ -36,6 +38,9 @@ from xpo1review.notebooks.convert import (
 from xpo1review.paths import inside
 
 MANIFEST = "tests/notebooks/manifest.json"
+#: Every writer of the manifest holds this lock (concurrent builds must not lose entries).
+MANIFEST_LOCK = "tests/notebooks/.manifest.json.lock"
+LOCK_TIMEOUT = 120.0
 
 
 def python_chapters(root: Path) -> list[str]:
@@ -58,13 +63,27 @@ def load_manifest(root: Path) -> dict[str, Any]:
 
 
 def save_entry(root: Path, chapter: str, entry: dict[str, Any] | None) -> None:
-    """Record (or, with ``None``, forget) a chapter's inputs in the manifest."""
-    manifest = load_manifest(root)
-    if entry is None:
-        manifest.pop(chapter, None)
-    else:
-        manifest[chapter] = entry
-    atomic.write_text(root / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    """Record (or, with ``None``, forget) a chapter's inputs in the manifest: read, changed
+    and written under the manifest's lock, so that concurrent builds lose no entry."""
+    path = root / MANIFEST
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(root / MANIFEST_LOCK, timeout=LOCK_TIMEOUT)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise XPO1ReviewError(
+            f"{MANIFEST}: another `xpo1review notebooks` run has held {MANIFEST_LOCK} for over "
+            f"{LOCK_TIMEOUT:g} s; wait for it to finish (or stop it) and run again") from None
+    try:
+        atomic.remove_leftovers(path)  # interrupted writes: nobody else writes it now
+        manifest = load_manifest(root)
+        if entry is None:
+            manifest.pop(chapter, None)
+        else:
+            manifest[chapter] = entry
+        atomic.write_text(path, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    finally:
+        lock.release()
 
 
 def _sha_file(path: Path) -> str:
