@@ -486,3 +486,35 @@ def test_a_lower_case_cohort_gets_the_upper_case_suggestion(project):
 def test_a_wrongly_cased_id_suggests_the_right_one(project):
     with pytest.raises(UnknownSource, match=r"Did you mean: good\b"):
         fetch.fetch("GOOD")
+
+
+_KILLED_WRITER = """
+import shutil, time
+from xpo1review.data import fetch
+
+def slow(inp, out, *args):
+    out.write(inp.read(100))
+    out.flush()
+    time.sleep(30)  # killed here, mid-copy
+
+fetch.shutil.copyfileobj = slow
+fetch.fetch("good")
+"""
+
+
+def test_a_fetch_killed_mid_copy_is_cleaned_up_by_the_next(project):
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", _KILLED_WRITER])
+    try:
+        end = time.monotonic() + 30
+        while not leftovers(project["cache"]) and time.monotonic() < end:
+            time.sleep(0.05)
+        assert leftovers(project["cache"]), "the writer never started"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    assert fetch.fetch("good").read_bytes() == GOOD
+    assert leftovers(project["cache"]) == []
