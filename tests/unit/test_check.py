@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,17 @@ def test_pre_render_installs_the_csl_style(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(check, "CHECKS", {"good": lambda root: []})
     assert cli.main(["check", "--pre-render"]) == 0
     assert installed == [project_root()]
+
+
+def test_the_gate_refuses_a_registry_edit_that_drops_a_pin(tmp_path: Path) -> None:
+    registry = (project_root() / "data" / "sources.yaml").read_text(encoding="utf-8")
+    pin = re.search(r"(?m)^    sha256: [0-9a-f]{64}$", registry)
+    assert pin, "no pinned source in data/sources.yaml"
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "sources.yaml").write_text(
+        registry[:pin.start()] + "    sha256:" + registry[pin.end():], encoding="utf-8")
+    [problem] = check.run_checks(tmp_path, ["registry"])
+    line = registry[:pin.start()].rfind("  - id:")
+    assert problem.startswith(
+        f"[registry] data/sources.yaml:{registry[:line].count(chr(10)) + 1}: entry 1 "
+        "(tcga-cdr): sha256 is empty")

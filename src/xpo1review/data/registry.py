@@ -67,20 +67,33 @@ def load_registry(path: Path | None = None) -> dict[str, Source]:
 
 @lru_cache(maxsize=8)
 def _load(path: str, _mtime: int, _size: int) -> tuple[tuple[str, Source], ...]:
+    text = Path(path).read_text(encoding="utf-8")
     try:
-        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        doc = yaml.safe_load(text)
     except yaml.YAMLError as err:
         raise DataError(f"{path}: not valid YAML: {err}") from err
     entries = doc.get("sources") if isinstance(doc, dict) else None
     if not isinstance(entries, list):
         raise DataError(f"{path}: expected a top-level `sources:` list")
+    lines = _entry_lines(text)
     out: dict[str, Source] = {}
     for n, entry in enumerate(entries, 1):
-        src = _parse_entry(path, n, entry)
+        at = f"{path}:{lines[n - 1]}" if len(lines) == len(entries) else path
+        src = _parse_entry(at, n, entry)
         if src.id in out:
-            raise DataError(f"{path}: entry {n}: duplicate source id {src.id!r}")
+            raise DataError(f"{at}: entry {n}: duplicate source id {src.id!r}")
         out[src.id] = src
     return tuple(out.items())
+
+
+def _entry_lines(text: str) -> list[int]:
+    """The line on which each entry of ``sources:`` starts (empty if that cannot be told)."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        items = next(v for k, v in node.value if k.value == "sources").value
+        return [item.start_mark.line + 1 for item in items]
+    except (yaml.YAMLError, AttributeError, StopIteration, TypeError, ValueError):
+        return []
 
 
 def _parse_entry(path: str, n: int, entry: object) -> Source:
