@@ -85,7 +85,8 @@ def _one(**changes: str) -> str:
     """A one-entry registry (source `a`) with some lines replaced, e.g. mirror='../x'."""
     body = "sources:" + ENTRY.format(id="a", sha=GOOD_SHA, cohort="CHOL")
     for key, value in changes.items():
-        body = re.sub(rf"(?m)^    {key}:.*$", lambda _, k=key, v=value: f"    {k}:{v}", body)
+        body = re.sub(rf"(?m)^(    |  - ){key}:.*$",
+                      lambda m, k=key, v=value: f"{m[1]}{k}:{v}", body)
     return body
 
 
@@ -102,6 +103,8 @@ def _one(**changes: str) -> str:
         ({"mirror": " /etc/passwd"}, r"\(a\): mirror '/etc/passwd' .*absolute"),
         ({"mirror": " 'C:\\x.txt'"}, r"\(a\): mirror .*forward slashes"),
         ({"mirror": " ''"}, r"\(a\): mirror '' .*empty"),
+        ({"id": " ../../evil"}, r"entry 1: id '../../evil' must be letters"),
+        ({"id": " a/b"}, r"entry 1: id 'a/b' must be letters"),
         ({"url": " htps//example.org/x"}, r"\(a\): url 'htps//example.org/x' is malformed"),
         ({"url": " file:///etc/passwd"}, r"\(a\): url .* is malformed .*not an http"),
         ({"url": " http://127.0.0.1:99999/x"}, r"\(a\): url .* is malformed .*[Pp]ort"),

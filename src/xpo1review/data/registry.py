@@ -18,6 +18,7 @@ from xpo1review.paths import escape_reason, project_root
 COHORTS = ("ESCA", "STAD", "LIHC", "CHOL", "PAAD", "COADREAD")
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 #: The explicit value of ``sha256:`` for a registered but unpinned source.
 UNPINNED = "unpinned"
 _REQUIRED = ("id", "url", "sha256", "format", "licence", "cite", "description", "mirror", "cohorts")
@@ -104,6 +105,9 @@ def _parse_entry(path: str, n: int, entry: object) -> Source:
     if missing:
         raise DataError(f"{where} ({entry.get('id', '?')}): missing field(s) {', '.join(missing)}")
     sid = str(entry["id"])
+    if not _ID.match(sid):
+        raise DataError(f"{where}: id {sid!r} must be letters, digits, '.', '_' or '-' "
+                        "(it names files in the cache)")
     where = f"{where} ({sid})"
     sha = _parse_sha256(where, entry["sha256"])
     url, mirror = str(entry["url"]), str(entry["mirror"])
