@@ -25,7 +25,11 @@ class SourceUnavailable(DataError):
 
 
 class NetworkTimeout(SourceUnavailable):
-    """A server did not answer in time, or a download overran its deadline."""
+    """A server did not accept a connection, or sent nothing, in time."""
+
+
+class DeadlineExceeded(SourceUnavailable):
+    """A download was still running when its deadline (XPO1REVIEW_DEADLINE) came."""
 
 
 class CacheUnwritable(DataError):

@@ -25,6 +25,7 @@ from xpo1review.exceptions import (
     CacheUnwritable,
     ChecksumMismatch,
     DataError,
+    DeadlineExceeded,
     NetworkTimeout,
     SourceUnavailable,
     UnknownSource,
@@ -429,7 +430,7 @@ def test_a_download_that_trickles_stops_at_its_deadline(project, trickle_server,
     monkeypatch.setenv("XPO1REVIEW_DEADLINE", "1")
     set_url(project, f"{trickle_server}/x/good.txt")
     start = time.monotonic()
-    with pytest.raises(NetworkTimeout, match=r"^good: the download from .* did not finish "
+    with pytest.raises(DeadlineExceeded, match=r"^good: the download from .* did not finish "
                                              r"within its deadline of 1 s"):
         fetch.fetch("good")
     assert time.monotonic() - start < 8

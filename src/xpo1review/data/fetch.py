@@ -39,6 +39,7 @@ from xpo1review.exceptions import (
     CacheUnwritable,
     ChecksumMismatch,
     DataError,
+    DeadlineExceeded,
     NetworkTimeout,
     SourceUnavailable,
 )
@@ -329,7 +330,7 @@ def _network_error(src: Source, err: Exception) -> DataError:
 def _http_get(url: str, output: str | IO[bytes], _pooch: object = None, *, src: Source,
               progress: bool = False) -> None:
     """A pooch downloader: requests with a connect timeout, a stall timeout (between any two
-    bytes) and a total deadline for the file (NetworkTimeout when it is exceeded)."""
+    bytes) and a total deadline for the file (DeadlineExceeded when it is reached)."""
     import requests
     import urllib3
 
@@ -341,7 +342,7 @@ def _http_get(url: str, output: str | IO[bytes], _pooch: object = None, *, src: 
               else nullcontext(output)) as out:
             while True:
                 if time.monotonic() - start > limit:
-                    raise NetworkTimeout(
+                    raise DeadlineExceeded(
                         f"{src.id}: the download from {url} did not finish within its "
                         f"deadline of {limit:g} s ({received:,} bytes received; "
                         "XPO1REVIEW_DEADLINE). Try again on a faster connection, raise "
