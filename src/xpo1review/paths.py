@@ -36,12 +36,13 @@ def escape_reason(relative: str) -> str | None:
     return None
 
 
-def inside(base: Path, relative: str, what: str) -> Path:
+def inside(base: Path, relative: str, what: str, *, links: bool = True) -> Path:
     """``base / relative``, or UnsafePath naming ``what`` if it would leave ``base``
-    (absolute, ``..``, or through a symbolic link pointing out of ``base``)."""
+    (absolute, ``..``, or, with ``links``, through a symbolic link pointing out of ``base``;
+    pass ``links=False`` for a place only read from, such as a mirror made of symlinks)."""
     why = escape_reason(relative)
     path = base / relative
-    if why is None and not path.resolve().is_relative_to(base.resolve()):
+    if why is None and links and not path.resolve().is_relative_to(base.resolve()):
         why = "a symbolic link on the way leads out of it"
     if why:
         raise UnsafePath(f"{what}: path {relative!r} must stay inside {base} ({why}); "

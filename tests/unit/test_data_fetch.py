@@ -519,3 +519,12 @@ def test_a_fetch_killed_mid_copy_is_cleaned_up_by_the_next(project):
         proc.wait(10)
     assert fetch.fetch("good").read_bytes() == GOOD
     assert leftovers(project["cache"]) == []
+
+
+def test_a_mirror_made_of_symlinks_is_fine(project, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (project["mirror"] / "x" / "good.txt").rename(elsewhere / "good.txt")
+    (project["mirror"] / "x" / "good.txt").symlink_to(elsewhere / "good.txt")
+    assert fetch.fetch("good").read_bytes() == GOOD
+    assert fetch.verify(["good"], project["mirror"])[0].state == "ok"

@@ -37,6 +37,9 @@ def test_a_symlink_out_of_the_base_is_refused(tmp_path):
     with pytest.raises(UnsafePath, match="symbolic link"):
         inside(tmp_path / "base", "x/file.txt", "entry")
     assert inside(tmp_path / "base", "y/file.txt", "entry") == tmp_path / "base" / "y/file.txt"
+    # a place only read from (a mirror made of symlinks) may link out
+    assert inside(tmp_path / "base", "x/file.txt", "entry", links=False) == (
+        tmp_path / "base" / "x" / "file.txt")
 
 
 def test_a_chapter_path_cannot_make_the_gate_delete_outside_freeze(tmp_path):

@@ -252,7 +252,8 @@ def _copy_from_mirror(src: Source, mirror: Path, target: Path, progress: bool) -
             f"the mirror directory {mirror} (XPO1REVIEW_MIRROR) does not exist; point "
             "XPO1REVIEW_MIRROR at a mirror (e.g. ../shared/data) or unset it to download"
         )
-    origin = inside(mirror, src.mirror_path, f"data/sources.yaml: {src.id}: mirror")
+    origin = inside(mirror, src.mirror_path, f"data/sources.yaml: {src.id}: mirror",
+                    links=False)  # only read: a mirror may be made of symlinks
     if not origin.is_file():
         raise SourceUnavailable(
             f"{src.id} is not in the mirror ({origin} missing); unset XPO1REVIEW_MIRROR "
@@ -396,8 +397,8 @@ class Check:
 
 def check(source: Source, root: Path | None = None) -> Check:
     """Re-hash one source's file under ``root`` (default: the cache)."""
-    path = (inside(root, source.mirror_path, f"data/sources.yaml: {source.id}: mirror")
-            if root is not None else cached_path(source))
+    path = (inside(root, source.mirror_path, f"data/sources.yaml: {source.id}: mirror",
+                   links=False) if root is not None else cached_path(source))
     if not path.is_file():
         return Check(source.id, path, "missing", source.sha256, None, None)
     actual = sha256_file(path, memo=False)
