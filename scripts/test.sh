@@ -6,12 +6,21 @@ source scripts/bootstrap.sh
 export PATH="$PWD/.venv/bin:$PATH" QUARTO_PYTHON="$PWD/.venv/bin/python"
 echo "==> ruff"
 ruff check src tests benchmarks
-echo "==> panache lint"
-panache lint --no-cache .
+# The project's own gate first: it names a malformed file (e.g. `references.bib:19: unparsable
+# BibTeX block`) in seconds, where a third-party linter may run away on the same input.
+echo "==> xpo1review check"
+xpo1review check
+# Third-party linters run bounded (time, memory): a runaway is reported, not a dead machine.
+echo "==> panache lint (at most ${XPO1REVIEW_LINT_SECONDS:-300} s, ${XPO1REVIEW_LINT_MB:-2048} MB)"
+if ! scripts/bounded.sh "${XPO1REVIEW_LINT_SECONDS:-300}" "${XPO1REVIEW_LINT_MB:-2048}" \
+    panache lint --no-cache .; then
+  echo "panache lint failed (above). If it hit a limit although \`xpo1review check\` is clean," \
+       "re-run it on single files to find the input it chokes on; raise" \
+       "XPO1REVIEW_LINT_SECONDS / XPO1REVIEW_LINT_MB only if it really needs more." >&2
+  exit 1
+fi
 echo "==> data: fetch and verify every pinned source"
 xpo1review data fetch
 xpo1review data verify
-echo "==> xpo1review check"
-xpo1review check
 echo "==> pytest (unit, integration, golden notebooks with nbval, render checks)"
 pytest --nbval "$@"

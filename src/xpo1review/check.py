@@ -56,7 +56,20 @@ def _freeze(root: Path) -> list[str]:
     return notebook_cache.check(root, ci=bool(os.environ.get("CI")))
 
 
+def _registry(root: Path) -> list[str]:
+    """The data registry parses: every entry pinned or explicitly unpinned, paths inside."""
+    from xpo1review.data import registry
+    from xpo1review.exceptions import DataError
+
+    try:
+        registry.load_registry(root / "data" / "sources.yaml")
+    except DataError as err:
+        return [str(err).replace(f"{root}/", "", 1)]
+    return []
+
+
 CHECKS: dict[str, Check] = {
+    "registry": _registry,
     "structure": structure.check,
     "citations": citation_gate.check,
     "abbreviations": abbreviations.check,

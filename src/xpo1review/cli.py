@@ -7,6 +7,7 @@ handler takes the parsed ``argparse.Namespace`` and returns an exit code.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import sys
 
@@ -22,6 +23,16 @@ COMMANDS = {
     "trials": "xpo1review.trials.commands",
     "doctor": "xpo1review.doctor",
     "build": "xpo1review.book",
+}
+
+
+#: Disk errors reported as a message (not a traceback), with what to do.
+_DISK_ERRORS = {
+    errno.ENOSPC: "Free space on that disk",
+    errno.EDQUOT: "Free space within your disk quota",
+    errno.EROFS: "Its file system is read-only: make it writable or work elsewhere",
+    errno.EACCES: "Fix its permissions",
+    errno.EPERM: "Fix its permissions",
 }
 
 
@@ -42,6 +53,13 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.handler(args) or 0)
     except XPO1ReviewError as err:
         print(f"xpo1review: error: {err}", file=sys.stderr)
+        return 1
+    except OSError as err:
+        if err.errno not in _DISK_ERRORS:
+            raise
+        print(f"xpo1review: error: {err.strerror} (errno {err.errno}): "
+              f"{err.filename or 'a file the command writes'}. {_DISK_ERRORS[err.errno]}, "
+              "then run the command again.", file=sys.stderr)
         return 1
 
 

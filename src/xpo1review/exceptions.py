@@ -24,6 +24,18 @@ class SourceUnavailable(DataError):
     """A registered source that cannot be had in this build (unpinned, offline, ...)."""
 
 
+class NetworkTimeout(SourceUnavailable):
+    """A server did not accept a connection, or sent nothing, in time."""
+
+
+class DeadlineExceeded(SourceUnavailable):
+    """A download was still running when its deadline (XPO1REVIEW_DEADLINE) came."""
+
+
+class CacheUnwritable(DataError):
+    """The cache cannot be written (read-only, full, no permission); names the path."""
+
+
 class SchemaError(DataError):
     """A loaded table fails validation."""
 
@@ -57,3 +69,7 @@ class CuratedDataError(DataError):
 
 class RemoteAPIError(XPO1ReviewError):
     """An online service (ClinicalTrials.gov, Crossref) failed or answered nonsense."""
+
+
+class UnsafePath(XPO1ReviewError):
+    """A path from the registry, a chapter or a curated file that leaves its directory."""

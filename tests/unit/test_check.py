@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,17 @@ def test_malformed_chapters_fail_check_and_build_without_traceback(
     assert f"[structure] {message}" in capsys.readouterr().err
     assert cli.main(["notebooks", "build"]) == 1
     assert capsys.readouterr().err.startswith(f"xpo1review: error: {message}")
+
+
+def test_the_gate_refuses_a_registry_edit_that_drops_a_pin(tmp_path: Path) -> None:
+    registry = (project_root() / "data" / "sources.yaml").read_text(encoding="utf-8")
+    pin = re.search(r"(?m)^    sha256: [0-9a-f]{64}$", registry)
+    assert pin, "no pinned source in data/sources.yaml"
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "sources.yaml").write_text(
+        registry[:pin.start()] + "    sha256:" + registry[pin.end():], encoding="utf-8")
+    [problem] = check.run_checks(tmp_path, ["registry"])
+    line = registry[:pin.start()].rfind("  - id:")
+    assert problem.startswith(
+        f"[registry] data/sources.yaml:{registry[:line].count(chr(10)) + 1}: entry 1 "
+        "(tcga-cdr): sha256 is empty")

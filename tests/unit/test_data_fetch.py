@@ -6,9 +6,12 @@ registers small files in a throw-away mirror; nothing leaves this machine.
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import http.server
+import os
+import shutil
 import socket
 import threading
 import time
@@ -18,7 +21,16 @@ import pytest
 import requests
 
 from xpo1review.data import commands, fetch
-from xpo1review.exceptions import ChecksumMismatch, SourceUnavailable, UnknownSource
+from xpo1review.exceptions import (
+    CacheUnwritable,
+    ChecksumMismatch,
+    DataError,
+    DeadlineExceeded,
+    NetworkTimeout,
+    SourceUnavailable,
+    UnknownSource,
+    UnsafePath,
+)
 
 GOOD = b"cohort\tvalue\nCHOL\t1.5\n" * 50
 OTHER = b"something else entirely\n"
@@ -37,7 +49,7 @@ def project(tmp_path, monkeypatch):
     (mirror / "x" / "good.txt").write_bytes(GOOD)
     (mirror / "x" / "other.txt").write_bytes(OTHER)
     (mirror / "x" / "loose.txt").write_bytes(b"unpinned\n")
-    entries = [("good", sha(GOOD)), ("other", sha(OTHER)), ("loose", "null")]
+    entries = [("good", sha(GOOD)), ("other", sha(OTHER)), ("loose", "unpinned")]
     body = "sources:\n" + "".join(
         f"  - id: {i}\n    url: http://127.0.0.1:9/x/{i}.txt\n    sha256: {h}\n"
         f"    format: txt\n    licence: MIT\n    cite: [k]\n    description: d\n"
@@ -157,9 +169,9 @@ def test_network_timeout_is_set_and_reported(project, monkeypatch):
         raise requests.exceptions.ConnectTimeout("simulated: no route")
 
     monkeypatch.setattr(requests, "get", hang)
-    with pytest.raises(SourceUnavailable, match="ConnectTimeout"):
+    with pytest.raises(NetworkTimeout, match=r"did not accept a connection within 5 s"):
         fetch.fetch("good")
-    assert seen["timeout"] == 0.5
+    assert seen["timeout"] == (fetch.DEFAULT_CONNECT_TIMEOUT, 0.5)
 
 
 @pytest.fixture
@@ -226,3 +238,293 @@ def test_status_rows(project):
 
 def test_cohort_names_expand_to_sources(project):
     assert commands.resolve_ids(["CHOL", "good"]) == ["good", "other", "loose"]
+
+
+# --- paths from the registry stay inside the cache (issue 12, item 2) ----------------
+def test_a_mirror_path_out_of_the_cache_is_refused_naming_the_entry(project, capsys):
+    from xpo1review.cli import main
+
+    precious = project["cache"].parent / "precious.txt"
+    precious.write_text("mine\n")
+    path = project["root"] / "data" / "sources.yaml"
+    path.write_text(path.read_text().replace("mirror: x/good.txt", "mirror: ../precious.txt"))
+    with pytest.raises(DataError, match=r"entry 1 \(good\): mirror '../precious.txt'"):
+        fetch.fetch("good")
+    assert main(["data", "fetch"]) == 1
+    assert "entry 1 (good): mirror '../precious.txt' must be a path inside" in (
+        capsys.readouterr().err)
+    assert precious.read_text() == "mine\n"
+
+
+def test_a_symlink_in_the_cache_cannot_lead_a_fetch_outside(project, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    project["cache"].mkdir()
+    (project["cache"] / "x").symlink_to(outside)
+    with pytest.raises(UnsafePath, match=r"good: mirror: path 'x/good.txt' .*symbolic link"):
+        fetch.fetch("good")
+    assert list(outside.iterdir()) == []
+
+
+# --- debris of interrupted fetches (item 9) ----------------------------------------
+def _plant_debris(cache: Path) -> list[Path]:
+    folder = cache / "x"
+    folder.mkdir(parents=True, exist_ok=True)
+    part = folder / ".good.txt.k3j9x.part"
+    part.write_bytes(GOOD[:10])
+    staging = folder / ".good.txt.staging-a1b2"
+    staging.mkdir()
+    (staging / "good.txt").write_bytes(GOOD[:5])
+    legacy = folder / ".staging-zz99"  # the earlier naming, from a run long ago
+    legacy.mkdir()
+    old = time.time() - 2 * fetch.STALE_AFTER
+    os.utime(legacy, (old, old))
+    recent = folder / ".staging-now1"  # may belong to a fetch running right now: kept
+    recent.mkdir()
+    return [part, staging, legacy, recent]
+
+
+def test_leftovers_of_an_interrupted_fetch_are_removed_by_the_next(project):
+    part, staging, legacy, recent = _plant_debris(project["cache"])
+    assert fetch.fetch("good").read_bytes() == GOOD
+    assert not part.exists() and not staging.exists() and not legacy.exists()
+    assert recent.is_dir()
+
+
+def test_leftovers_beside_a_good_cached_file_are_removed_too(project):
+    fetch.fetch("good")
+    part, staging, *_ = _plant_debris(project["cache"])
+    assert fetch.fetch("good").read_bytes() == GOOD
+    assert not part.exists() and not staging.exists()
+
+
+def test_an_interrupted_copy_leaves_nothing(project, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fetch.shutil, "copyfileobj", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        fetch.fetch("good")
+    assert leftovers(project["cache"]) == []
+
+
+# --- unwritable or full disks (item 10) ----------------------------------------------
+def _disk_fails(monkeypatch, code: int, only: str = "") -> None:
+    real = shutil.copyfileobj
+
+    def copy(inp, out, *args):
+        if only in getattr(inp, "name", ""):
+            raise OSError(code, os.strerror(code))
+        return real(inp, out, *args)
+
+    monkeypatch.setattr(fetch.shutil, "copyfileobj", copy)
+
+
+def test_a_full_disk_is_reported_with_the_path_and_what_to_do(project, monkeypatch):
+    _disk_fails(monkeypatch, errno.ENOSPC)
+    with pytest.raises(CacheUnwritable) as info:
+        fetch.fetch("good")
+    msg = str(info.value)
+    assert msg.startswith(f"cannot write {project['cache'] / 'x'} (No space left on device, "
+                          "errno 28): the disk is full: free space on it, or set "
+                          "XPO1REVIEW_CACHE")
+    assert leftovers(project["cache"]) == []
+
+
+def test_a_read_only_cache_is_reported_with_the_path(project, monkeypatch):
+    def read_only(self, *args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system", str(self))
+
+    monkeypatch.setattr(Path, "mkdir", read_only)
+    with pytest.raises(CacheUnwritable, match=r"cannot write .*cache/x \(Read-only file system, "
+                                              r"errno 30\): the file system is read-only"):
+        fetch.fetch("good")
+
+
+def test_fetch_continues_after_a_disk_error_and_sums_up(project, monkeypatch, capsys):
+    from xpo1review.cli import main
+
+    _disk_fails(monkeypatch, errno.ENOSPC, only="good.txt")
+    assert main(["data", "fetch", "good", "other"]) == 1
+    out, err = capsys.readouterr()
+    assert "FAILED  good: cannot write" in err and "ok      other" in out
+    assert "1 of 2 source(s) in" in out
+    assert "  fetched or already cached: other\n  FAILED: good\n  not attempted: none" in err
+    assert not (project["cache"] / "x" / "good.txt").exists()
+
+
+# --- a network that never answers (item 11) --------------------------------------------
+@pytest.fixture
+def silent_server():
+    """127.0.0.1 server that accepts connections and never answers; stops within 20 s."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+    sock.settimeout(0.2)
+    stop, held = threading.Event(), []
+
+    def serve() -> None:
+        end = time.monotonic() + 20
+        while not stop.is_set() and time.monotonic() < end:
+            try:
+                held.append(sock.accept()[0])
+            except TimeoutError:
+                continue
+        for conn in held:
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    stop.set()
+    thread.join(5)
+    sock.close()
+
+
+@pytest.fixture
+def trickle_server():
+    """127.0.0.1 server that answers 200 and then sends one byte every 0.1 s (for 20 s)."""
+    class Slow(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(GOOD)))
+            self.end_headers()
+            end = time.monotonic() + 20
+            for byte in GOOD:
+                if time.monotonic() > end:
+                    return
+                try:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                except OSError:
+                    return
+                time.sleep(0.1)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_a_server_that_never_answers_costs_one_short_timeout(project, silent_server,
+                                                              monkeypatch):
+    monkeypatch.delenv("XPO1REVIEW_MIRROR")
+    monkeypatch.setenv("XPO1REVIEW_TIMEOUT", "1")
+    set_url(project, f"{silent_server}/x/good.txt")
+    start = time.monotonic()
+    with pytest.raises(NetworkTimeout) as info:
+        fetch.fetch("good")
+    assert time.monotonic() - start < 8
+    assert str(info.value).startswith(f"good: {silent_server[7:]} accepted the connection but "
+                                      "sent nothing for 1 s (XPO1REVIEW_TIMEOUT)")
+    assert leftovers(project["cache"]) == []
+
+
+def test_a_download_that_trickles_stops_at_its_deadline(project, trickle_server, monkeypatch):
+    monkeypatch.delenv("XPO1REVIEW_MIRROR")
+    monkeypatch.setenv("XPO1REVIEW_DEADLINE", "1")
+    set_url(project, f"{trickle_server}/x/good.txt")
+    start = time.monotonic()
+    with pytest.raises(DeadlineExceeded, match=r"^good: the download from .* did not finish "
+                                             r"within its deadline of 1 s"):
+        fetch.fetch("good")
+    assert time.monotonic() - start < 8
+    assert not (project["cache"] / "x" / "good.txt").exists()
+    assert leftovers(project["cache"]) == []
+
+
+def test_every_source_outcome_is_reported_when_the_host_is_silent(project, silent_server,
+                                                                   monkeypatch, capsys):
+    from xpo1review.cli import main
+
+    monkeypatch.delenv("XPO1REVIEW_MIRROR")
+    monkeypatch.setenv("XPO1REVIEW_TIMEOUT", "1")
+    path = project["root"] / "data" / "sources.yaml"
+    path.write_text(path.read_text().replace("http://127.0.0.1:9", silent_server))
+    start = time.monotonic()
+    assert main(["data", "fetch", "good", "other"]) == 1
+    assert time.monotonic() - start < 8  # one timeout, not one per source
+    out, err = capsys.readouterr()
+    assert "FAILED  good: " in err
+    assert f"SKIPPED other: not attempted, {silent_server[7:]} did not answer for good" in err
+    assert "0 of 2 source(s) in" in out
+    assert "  FAILED: good\n  not attempted: other" in err
+
+
+def test_a_malformed_url_is_not_called_a_network_problem(project, monkeypatch):
+    monkeypatch.delenv("XPO1REVIEW_MIRROR")
+
+    def invalid(url, **kwargs):
+        raise requests.exceptions.InvalidURL(f"Failed to parse: {url}")
+
+    monkeypatch.setattr(requests, "get", invalid)
+    with pytest.raises(DataError) as info:
+        fetch.fetch("good")
+    assert "is malformed" in str(info.value) and "network" not in str(info.value)
+    assert not isinstance(info.value, SourceUnavailable)
+
+
+# --- smaller (item 12) ----------------------------------------------------------------
+def test_a_bad_mirror_file_is_not_advised_away_with_data_fetch(project, capsys):
+    (project["mirror"] / "x" / "good.txt").write_bytes(OTHER)
+    args = type("A", (), {"ids": ["good"], "mirror": str(project["mirror"])})()
+    assert commands.cmd_verify(args) == 1
+    err = capsys.readouterr().err
+    assert "What to do: this mirror's copy is not the registered file. Replace it" in err
+    assert "data fetch" not in err
+
+
+def test_a_lower_case_cohort_gets_the_upper_case_suggestion(project):
+    with pytest.raises(UnknownSource, match="did you mean CHOL?"):
+        commands.resolve_ids(["chol"])
+
+
+def test_a_wrongly_cased_id_suggests_the_right_one(project):
+    with pytest.raises(UnknownSource, match=r"Did you mean: good\b"):
+        fetch.fetch("GOOD")
+
+
+_KILLED_WRITER = """
+import shutil, time
+from xpo1review.data import fetch
+
+def slow(inp, out, *args):
+    out.write(inp.read(100))
+    out.flush()
+    time.sleep(30)  # killed here, mid-copy
+
+fetch.shutil.copyfileobj = slow
+fetch.fetch("good")
+"""
+
+
+def test_a_fetch_killed_mid_copy_is_cleaned_up_by_the_next(project):
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", _KILLED_WRITER])
+    try:
+        end = time.monotonic() + 30
+        while not leftovers(project["cache"]) and time.monotonic() < end:
+            time.sleep(0.05)
+        assert leftovers(project["cache"]), "the writer never started"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    assert fetch.fetch("good").read_bytes() == GOOD
+    assert leftovers(project["cache"]) == []
+
+
+def test_a_mirror_made_of_symlinks_is_fine(project, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (project["mirror"] / "x" / "good.txt").rename(elsewhere / "good.txt")
+    (project["mirror"] / "x" / "good.txt").symlink_to(elsewhere / "good.txt")
+    assert fetch.fetch("good").read_bytes() == GOOD
+    assert fetch.verify(["good"], project["mirror"])[0].state == "ok"

@@ -80,10 +80,10 @@ ENTRY = """
     ("body", "message"),
     [
         ("sources:" + ENTRY.format(id="a", sha="abc", cohort="CHOL"), "64 lowercase hex"),
-        ("sources:" + ENTRY.format(id="a", sha="null", cohort="CHOL") + "    git_blob: abc\n",
+        ("sources:" + ENTRY.format(id="a", sha="unpinned", cohort="CHOL") + "    git_blob: abc\n",
          r"\(a\): git_blob 'abc' must be 40 lowercase hex digits"),
-        ("sources:" + ENTRY.format(id="a", sha="null", cohort="XXXX"), "unknown cohort"),
-        ("sources:" + ENTRY.format(id="a", sha="null", cohort="CHOL") * 2, "duplicate"),
+        ("sources:" + ENTRY.format(id="a", sha="unpinned", cohort="XXXX"), "unknown cohort"),
+        ("sources:" + ENTRY.format(id="a", sha="unpinned", cohort="CHOL") * 2, "duplicate"),
         ("sources:\n  - id: a\n    url: u\n", "missing field"),
         ("sources: {a: 1}\n", "top-level `sources:` list"),
         ("sources: [\n", "not valid YAML"),
@@ -92,6 +92,51 @@ ENTRY = """
 def test_malformed_registry_is_refused(tmp_path, body, message):
     with pytest.raises(DataError, match=message):
         registry.load_registry(_write(tmp_path, body))
+
+
+GOOD_SHA = "ab" * 32
+
+
+def _one(**changes: str) -> str:
+    """A one-entry registry (source `a`) with some lines replaced, e.g. mirror='../x'."""
+    body = "sources:" + ENTRY.format(id="a", sha=GOOD_SHA, cohort="CHOL")
+    for key, value in changes.items():
+        body = re.sub(rf"(?m)^(    |  - ){key}:.*$",
+                      lambda m, k=key, v=value: f"{m[1]}{k}:{v}", body)
+    return body
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"sha256": ""}, r"\(a\): sha256 is empty; .*`sha256: unpinned`"),
+        ({"sha256": " null"}, r"\(a\): sha256 is empty"),
+        ({"sha256": " ~"}, r"\(a\): sha256 is empty"),
+        ({"sha256": " ''"}, r"\(a\): sha256 is empty"),
+        ({"sha256": " " + "A" * 64}, r"\(a\): sha256 'A+' is not 64 lowercase hex"),
+        ({"mirror": " ../precious.txt"}, r"\(a\): mirror '../precious.txt' .*contains '..'"),
+        ({"mirror": " x/../../precious.txt"}, r"\(a\): mirror .*contains '..'"),
+        ({"mirror": " /etc/passwd"}, r"\(a\): mirror '/etc/passwd' .*absolute"),
+        ({"mirror": " 'C:\\x.txt'"}, r"\(a\): mirror .*forward slashes"),
+        ({"mirror": " ''"}, r"\(a\): mirror '' .*empty"),
+        ({"id": " ../../evil"}, r"entry 1: id '../../evil' must be letters"),
+        ({"id": " a/b"}, r"entry 1: id 'a/b' must be letters"),
+        ({"url": " htps//example.org/x"}, r"\(a\): url 'htps//example.org/x' is malformed"),
+        ({"url": " file:///etc/passwd"}, r"\(a\): url .* is malformed .*not an http"),
+        ({"url": " http://127.0.0.1:99999/x"}, r"\(a\): url .* is malformed .*[Pp]ort"),
+        ({"url": " 'http://exa mple.org/x'"}, r"\(a\): url .* is malformed .*white space"),
+        ({"url": " 'https://[::1/x'"}, r"\(a\): url .* is malformed .*IPv6"),
+    ],
+)
+def test_unsafe_or_unpinning_entries_are_refused_naming_the_entry(tmp_path, changes, message):
+    with pytest.raises(DataError, match=message):
+        registry.load_registry(_write(tmp_path, _one(**changes)))
+
+
+def test_unpinned_must_be_explicit(tmp_path):
+    reg = registry.load_registry(_write(tmp_path, _one(sha256=" unpinned")))
+    assert reg["a"].sha256 is None and not reg["a"].pinned
+    assert registry.load_registry(_write(tmp_path, _one()))["a"].pinned
 
 
 def test_unknown_source_suggests_close_ids(reg):

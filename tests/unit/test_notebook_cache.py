@@ -109,3 +109,64 @@ def test_build_prunes_golden_notebooks_of_chapters_without_python(book):
     result = commands.build(book)
     assert result.removed == ["tests/notebooks/99-gone.ipynb"]
     assert not orphan.exists() and cache.load_manifest(book) == {}
+
+
+# --- concurrent builds and interrupted writes (issue 12, item 9) ---------------------
+_WRITER = """
+import sys
+from pathlib import Path
+from xpo1review.notebooks import cache
+root, who, n = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+for i in range(n):
+    cache.save_entry(root, f"chapters/{who}-{i}.qmd", {"code": who, "modules": {}, "data": {},
+                                                       "files": {}})
+"""
+
+
+def test_concurrent_writers_lose_no_manifest_entry(book):
+    import subprocess
+    import sys
+
+    writers, n = 6, 25
+    procs = [subprocess.Popen([sys.executable, "-c", _WRITER, str(book), f"w{w}", str(n)])
+             for w in range(writers)]
+    assert [p.wait(timeout=120) for p in procs] == [0] * writers
+    manifest = cache.load_manifest(book)
+    assert len(manifest) == writers * n
+    assert not list((book / "tests" / "notebooks").glob(".manifest.json.*.tmp"))
+
+
+def test_leftovers_of_an_interrupted_manifest_write_are_removed(book):
+    _record(book)
+    left = book / "tests" / "notebooks" / ".manifest.json.abc123.tmp"
+    left.write_text("{half", encoding="utf-8")
+    _record(book)
+    assert not left.exists()
+
+
+# --- notebooks build --force (item 12) -------------------------------------------------
+def _fake_runs(monkeypatch, outputs: list[str]) -> None:
+    import nbformat.v4 as v4
+
+    from xpo1review.notebooks.execute import Execution
+
+    def run(root, chapter):
+        text = outputs.pop(0)
+        cell = v4.new_code_cell("print(n)", outputs=[
+            v4.new_output("stream", name="stdout", text=text)])
+        return Execution(chapter, v4.new_notebook(cells=[cell]), {})
+
+    monkeypatch.setattr(commands, "execute_chapter", run)
+
+
+def test_build_force_does_not_overwrite_changed_outputs(book, monkeypatch):
+    from xpo1review.notebooks import golden
+
+    _fake_runs(monkeypatch, ["42\n", "43\n", "42\n", "43\n"])
+    assert commands.build(book, accept=True).written == [CHAPTER]
+    forced = commands.build(book, force=True)  # inputs unchanged, output differs: listed
+    assert forced.written == [] and list(forced.changed) == [CHAPTER]
+    assert golden.read(book, CHAPTER).cells[0].outputs[0].text == "42\n"
+    assert commands.build(book, force=True).written == [CHAPTER]  # same output: fine
+    assert commands.build(book, accept=True, force=True).written == [CHAPTER]
+    assert golden.read(book, CHAPTER).cells[0].outputs[0].text == "43\n"

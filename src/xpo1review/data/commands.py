@@ -5,11 +5,18 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from xpo1review.data.declared import used_sources
 from xpo1review.data.fetch import Check, cache_dir, check, fetch, mirror_dir, verify
 from xpo1review.data.registry import COHORTS, get_source, load_registry, sources_for_cohort
-from xpo1review.exceptions import ChecksumMismatch, DataError, SourceUnavailable
+from xpo1review.exceptions import (
+    DataError,
+    NetworkTimeout,
+    SourceUnavailable,
+    UnknownSource,
+    XPO1ReviewError,
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,6 +40,9 @@ def resolve_ids(names: list[str]) -> list[str]:
     """Source ids for command-line names: ids as such, cohorts expanded to their sources."""
     out: list[str] = []
     for name in names:
+        if name not in COHORTS and name.upper() in COHORTS:
+            raise UnknownSource(f"unknown data source {name!r}; cohorts are written in upper "
+                                f"case: did you mean {name.upper()}?")
         ids = [s.id for s in sources_for_cohort(name)] if name in COHORTS else [
             get_source(name).id]
         out += [i for i in ids if i not in out]
@@ -42,18 +52,32 @@ def resolve_ids(names: list[str]) -> list[str]:
 def cmd_fetch(args: argparse.Namespace) -> int:
     explicit = bool(args.ids)
     ids = resolve_ids(args.ids) if explicit else used_sources()
-    failed = 0
+    done, failed, skipped = [], [], []
+    silent: dict[str, str] = {}  # host -> the source it did not answer for
     for sid in ids:
+        host = urlsplit(get_source(sid).url).netloc
+        if mirror_dir() is None and host in silent:
+            skipped.append(sid)
+            print(f"SKIPPED {sid}: not attempted, {host} did not answer for {silent[host]}",
+                  file=sys.stderr)
+            continue
         try:
             path = fetch(sid, allow_unpinned=explicit, progress=True)
-        except (SourceUnavailable, ChecksumMismatch) as err:
-            failed += 1
+        except (XPO1ReviewError, OSError) as err:
+            failed.append(sid)
             print(f"FAILED  {sid}: {err}", file=sys.stderr)
+            if isinstance(err, NetworkTimeout):
+                silent[host] = sid
             continue
+        done.append(sid)
         print(f"ok      {sid}  {path}")
     where = f"mirror {mirror_dir()}" if mirror_dir() else "network"
-    print(f"{len(ids) - failed} of {len(ids)} source(s) in {cache_dir()} (from {where})")
-    return 1 if failed else 0
+    print(f"{len(done)} of {len(ids)} source(s) in {cache_dir()} (from {where})")
+    if failed or skipped:
+        print(f"  fetched or already cached: {', '.join(done) or 'none'}\n"
+              f"  FAILED: {', '.join(failed) or 'none'}\n"
+              f"  not attempted: {', '.join(skipped) or 'none'}", file=sys.stderr)
+    return 1 if failed or skipped else 0
 
 
 def _verify_root(args: argparse.Namespace) -> Path | None:
@@ -74,15 +98,25 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(f"{c.state:9} {c.source_id:18} {c.path}")
     for c in bad:
         print(f"\nMISMATCH {c.source_id}: {c.path}\n  expected {c.expected}\n  actual   "
-              f"{c.actual}\n  What to do: delete it and run `xpo1review data fetch "
-              f"{c.source_id}`; if the source changed upstream, review and re-pin it in "
-              "data/sources.yaml.", file=sys.stderr)
+              f"{c.actual}\n  What to do: {_advice(c, root)}", file=sys.stderr)
     n_ok = sum(c.state == "ok" for c in checks)
     print(f"{n_ok} verified, {len(bad)} mismatched, "
           f"{sum(c.state == 'missing' for c in checks)} not present, "
           f"{sum(c.state == 'unpinned' for c in checks)} unpinned "
           f"(in {root or cache_dir()})")
     return 1 if bad else 0
+
+
+def _advice(c: Check, mirror: Path | None) -> str:
+    """What to do about a mismatched file: in the cache, fetch it again; in a mirror, the
+    mirror itself must be repaired (fetching would copy the same bad file)."""
+    if mirror is None:
+        return (f"delete it and run `xpo1review data fetch {c.source_id}`; if the source "
+                "changed upstream, review and re-pin it in data/sources.yaml.")
+    return (f"this mirror's copy is not the registered file. Replace it with the file from "
+            f"{get_source(c.source_id).url} (or from a good mirror), then run `xpo1review data "
+            f"verify --mirror {mirror}`; if the source changed upstream, review and re-pin it "
+            "in data/sources.yaml. The cache is not affected.")
 
 
 def status_rows(checks: list[Check] | None = None) -> list[dict[str, str]]:

@@ -7,17 +7,21 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 
 from xpo1review.exceptions import DataError, UnknownSource
-from xpo1review.paths import project_root
+from xpo1review.paths import escape_reason, project_root
 
 #: The book's cohorts (TCGA study abbreviations; colon and rectum together as COADREAD).
 COHORTS = ("ESCA", "STAD", "LIHC", "CHOL", "PAAD", "COADREAD")
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _GIT_BLOB = re.compile(r"^[0-9a-f]{40}$")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z")
+#: The explicit value of ``sha256:`` for a registered but unpinned source.
+UNPINNED = "unpinned"
 _REQUIRED = ("id", "url", "sha256", "format", "licence", "cite", "description", "mirror", "cohorts")
 _ROLES = {"survival", "expression", "paired-subset", "curated-cohort", "summary", "documentation"}
 
@@ -67,18 +71,21 @@ def load_registry(path: Path | None = None) -> dict[str, Source]:
 
 @lru_cache(maxsize=8)
 def _load(path: str, _mtime: int, _size: int) -> tuple[tuple[str, Source], ...]:
+    text = Path(path).read_text(encoding="utf-8")
     try:
-        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        doc = yaml.safe_load(text)
     except yaml.YAMLError as err:
         raise DataError(f"{path}: not valid YAML: {err}") from err
     entries = doc.get("sources") if isinstance(doc, dict) else None
     if not isinstance(entries, list):
         raise DataError(f"{path}: expected a top-level `sources:` list")
+    lines = _entry_lines(text)
     out: dict[str, Source] = {}
     for n, entry in enumerate(entries, 1):
-        src = _parse_entry(path, n, entry)
+        at = f"{path}:{lines[n - 1]}" if len(lines) == len(entries) else path
+        src = _parse_entry(at, n, entry)
         if src.id in out:
-            raise DataError(f"{path}: entry {n}: duplicate source id {src.id!r}")
+            raise DataError(f"{at}: entry {n}: duplicate source id {src.id!r}")
         out[src.id] = src
     return tuple(out.items())
 
@@ -90,6 +97,14 @@ def _parse_git_blob(where: str, entry: dict) -> str | None:
         raise DataError(f"{where} ({entry.get('id', '?')}): git_blob {str(blob)!r} must be 40 "
                         "lowercase hex digits, the file's git blob id (`git hash-object FILE`)")
     return None if blob is None else str(blob)
+def _entry_lines(text: str) -> list[int]:
+    """The line on which each entry of ``sources:`` starts (empty if that cannot be told)."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        items = next(v for k, v in node.value if k.value == "sources").value
+        return [item.start_mark.line + 1 for item in items]
+    except (yaml.YAMLError, AttributeError, StopIteration, TypeError, ValueError):
+        return []
 
 
 def _parse_entry(path: str, n: int, entry: object) -> Source:
@@ -100,32 +115,69 @@ def _parse_entry(path: str, n: int, entry: object) -> Source:
     if missing:
         raise DataError(f"{where} ({entry.get('id', '?')}): missing field(s) {', '.join(missing)}")
     sid = str(entry["id"])
-    sha = entry["sha256"]
-    if sha is not None and not _SHA256.match(str(sha)):
-        raise DataError(f"{where} ({sid}): sha256 must be 64 lowercase hex digits or null")
+    if not _ID.match(sid):
+        raise DataError(f"{where}: id {sid!r} must be letters, digits, '.', '_' or '-' "
+                        "(it names files in the cache)")
+    where = f"{where} ({sid})"
+    sha = _parse_sha256(where, entry["sha256"])
+    url, mirror = str(entry["url"]), str(entry["mirror"])
+    if why := _url_problem(url):
+        raise DataError(f"{where}: url {url!r} is malformed ({why}); fix it in the registry")
+    if why := escape_reason(mirror):
+        raise DataError(f"{where}: mirror {mirror!r} must be a path inside the mirror and "
+                        f"cache directories ({why}), e.g. tcga-cdr/file.xlsx")
     role = str(entry.get("role", "expression"))
     if role not in _ROLES:
-        raise DataError(f"{where} ({sid}): role {role!r} not one of {sorted(_ROLES)}")
+        raise DataError(f"{where}: role {role!r} not one of {sorted(_ROLES)}")
     cite = entry["cite"]
     cite = (cite,) if isinstance(cite, str) else tuple(str(k) for k in cite)
     cohorts = tuple(str(c) for c in entry["cohorts"] or ())
     bad = [c for c in cohorts if c not in COHORTS]
     if bad:
-        raise DataError(f"{where} ({sid}): unknown cohort(s) {bad}; known: {', '.join(COHORTS)}")
+        raise DataError(f"{where}: unknown cohort(s) {bad}; known: {', '.join(COHORTS)}")
     return Source(
         id=sid,
-        url=str(entry["url"]),
-        sha256=None if sha is None else str(sha),
+        url=url,
+        sha256=sha,
         format=str(entry["format"]),
         licence=str(entry["licence"]),
         cite=cite,
         description=str(entry["description"]),
-        mirror_path=str(entry["mirror"]),
+        mirror_path=mirror,
         cohorts=cohorts,
         role=role,
         origin=entry.get("origin"),
         git_blob=_parse_git_blob(f"{path}: entry {n}", entry),
     )
+
+
+def _url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be downloaded, or None (the network is not consulted)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError for a bad port)
+    except ValueError as err:
+        return str(err)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "not an http(s) URL with a host"
+    if any(c.isspace() for c in url):
+        return "it contains white space"
+    return None
+
+
+def _parse_sha256(where: str, value: object) -> str | None:
+    """The pinned hash, or None for an explicitly unpinned source (``sha256: unpinned``).
+
+    A blank or null value is an error, so an edit cannot silently drop a pin."""
+    if value == UNPINNED:
+        return None
+    if value is None or not str(value).strip():
+        raise DataError(f"{where}: sha256 is empty; pin the file's hash (64 hex digits) or, "
+                        f"to register it unpinned on purpose, write `sha256: {UNPINNED}`")
+    if not _SHA256.match(str(value)):
+        raise DataError(f"{where}: sha256 {str(value)!r} is not 64 lowercase hex digits "
+                        f"(nor `{UNPINNED}`)")
+    return str(value)
 
 
 def get_source(source_id: str, registry: dict[str, Source] | None = None) -> Source:
@@ -134,7 +186,9 @@ def get_source(source_id: str, registry: dict[str, Source] | None = None) -> Sou
     try:
         return registry[source_id]
     except KeyError:
-        close = difflib.get_close_matches(source_id, list(registry), n=3, cutoff=0.5)
+        lowered = {sid.lower(): sid for sid in registry}  # case is never the difference
+        close = [lowered[m] for m in difflib.get_close_matches(
+            source_id.lower(), list(lowered), n=3, cutoff=0.5)]
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
         raise UnknownSource(
             f"unknown data source {source_id!r} (not in {registry_path()}).{hint} "

@@ -15,7 +15,7 @@ from IPython.display import Markdown
 from matplotlib.figure import Figure
 
 from xpo1review.atomic import atomic_path
-from xpo1review.paths import project_root
+from xpo1review.paths import inside, project_root
 
 #: Where figures' data are saved for download (a Quarto resource; not committed).
 FIGURE_DATA_DIR = "figure-data"
@@ -76,7 +76,7 @@ class DataFigure:
 
         ``_quarto.yml`` lists ``figure-data/`` as a resource, so the website serves the file.
         """
-        target = project_root() / FIGURE_DATA_DIR / f"{name}.csv"
+        target = inside(project_root() / FIGURE_DATA_DIR, f"{name}.csv", "figure download")
         with atomic_path(target) as tmp:
             self.to_csv(tmp)
         link = Path(os.path.relpath(target, Path.cwd())).as_posix()

@@ -26,6 +26,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock, Timeout
+
 import xpo1review
 from xpo1review import atomic
 from xpo1review.exceptions import XPO1ReviewError
@@ -36,8 +38,12 @@ from xpo1review.notebooks.convert import (
     has_python,
     parse_chapter,
 )
+from xpo1review.paths import inside
 
 MANIFEST = "tests/notebooks/manifest.json"
+#: Every writer of the manifest holds this lock (concurrent builds must not lose entries).
+MANIFEST_LOCK = "tests/notebooks/.manifest.json.lock"
+LOCK_TIMEOUT = 120.0
 
 
 def python_chapters(root: Path) -> list[str]:
@@ -60,13 +66,27 @@ def load_manifest(root: Path) -> dict[str, Any]:
 
 
 def save_entry(root: Path, chapter: str, entry: dict[str, Any] | None) -> None:
-    """Record (or, with ``None``, forget) a chapter's inputs in the manifest."""
-    manifest = load_manifest(root)
-    if entry is None:
-        manifest.pop(chapter, None)
-    else:
-        manifest[chapter] = entry
-    atomic.write_text(root / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    """Record (or, with ``None``, forget) a chapter's inputs in the manifest: read, changed
+    and written under the manifest's lock, so that concurrent builds lose no entry."""
+    path = root / MANIFEST
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(root / MANIFEST_LOCK, timeout=LOCK_TIMEOUT)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise XPO1ReviewError(
+            f"{MANIFEST}: another `xpo1review notebooks` run has held {MANIFEST_LOCK} for over "
+            f"{LOCK_TIMEOUT:g} s; wait for it to finish (or stop it) and run again") from None
+    try:
+        atomic.remove_leftovers(path)  # interrupted writes: nobody else writes it now
+        manifest = load_manifest(root)
+        if entry is None:
+            manifest.pop(chapter, None)
+        else:
+            manifest[chapter] = entry
+        atomic.write_text(path, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    finally:
+        lock.release()
 
 
 def _sha_file(path: Path) -> str:
@@ -163,8 +183,10 @@ def stale_chapters(root: Path, modules: bool = True) -> list[str]:
 
 
 def freeze_dir(root: Path, chapter: str) -> Path:
-    """Where Quarto keeps a chapter's frozen results: ``_freeze/<chapter without .qmd>``."""
-    return root / "_freeze" / Path(chapter).with_suffix("")
+    """Where Quarto keeps a chapter's frozen results: ``_freeze/<chapter without .qmd>``
+    (UnsafePath if the chapter's path in ``_quarto.yml`` would lead out of ``_freeze/``)."""
+    return inside(root / "_freeze", Path(chapter).with_suffix("").as_posix(),
+                  f"_quarto.yml: chapter {chapter}")
 
 
 def check(root: Path, ci: bool) -> list[str]:
@@ -176,10 +198,10 @@ def check(root: Path, ci: bool) -> list[str]:
     except XPO1ReviewError as err:
         return [str(err)]
     for chapter in chapters:
-        frozen = freeze_dir(root, chapter)
-        if not frozen.exists():
-            continue
         try:
+            frozen = freeze_dir(root, chapter)
+            if not frozen.exists():
+                continue
             reasons = changes(root, chapter, manifest.get(chapter))
         except XPO1ReviewError as err:
             problems.append(f"{chapter}:1: {err}")

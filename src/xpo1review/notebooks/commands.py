@@ -5,7 +5,8 @@ see :mod:`xpo1review.notebooks.cache`). When only the chapter's own code changed
 golden notebooks a report chapter summarises), the new golden notebook is written: the
 change is in the diff under review. When data, package modules or curated files changed
 and an output changed with them, the changed outputs are listed and nothing is written for
-that chapter until a person reviews them and runs ``accept``.
+that chapter until a person reviews them and runs ``accept``. ``--force`` executes chapters
+whose inputs are unchanged too; an output that then differs is listed, not written.
 """
 
 from __future__ import annotations
@@ -15,14 +16,17 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from xpo1review import atomic
 from xpo1review.exceptions import XPO1ReviewError
 from xpo1review.notebooks import cache, golden
-from xpo1review.notebooks.convert import GOLDEN_DIR
+from xpo1review.notebooks.convert import GOLDEN_DIR, golden_path
 from xpo1review.notebooks.execute import execute_chapter
 from xpo1review.paths import project_root
 
 #: Input changes whose effect on outputs needs a person's review (``accept``).
 REVIEWED = {"record", "module", "data", "file"}
+#: Temporaries of golden notebooks older than this (seconds) are leftovers of a dead build.
+STALE_AFTER = 3600.0
 
 
 @dataclass
@@ -52,6 +56,8 @@ def build(root: Path, chapters: list[str] | None = None, accept: bool = False,
           force: bool = False) -> BuildResult:
     """Execute the (selected) chapters whose inputs changed; write their golden notebooks."""
     result = BuildResult()
+    for chapter in cache.python_chapters(root):
+        atomic.remove_leftovers(golden_path(root, chapter), older_than=STALE_AFTER)
     if not chapters:
         result.removed = _prune(root)
     for chapter in _select(root, chapters):
@@ -63,7 +69,9 @@ def build(root: Path, chapters: list[str] | None = None, accept: bool = False,
             continue
         run = execute_chapter(root, chapter)
         result.executed.append(chapter)
-        review = old is not None and not accept and bool(kinds & REVIEWED)
+        # Outputs may change without the chapter's code changing (data, modules, or nothing
+        # recorded at all under --force): those need a person's review before they are written.
+        review = old is not None and not accept and (not kinds or bool(kinds & REVIEWED))
         diffs = golden.differences(old, run.notebook, golden.sanitizers(root)) if review else []
         if diffs:
             result.changed[chapter] = diffs
@@ -137,7 +145,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     ]:
         q = nsub.add_parser(name, help=text)
         q.add_argument("chapters", nargs="*", help="chapter files or stems (default: all)")
-        q.add_argument("--force", action="store_true", help="execute even if inputs unchanged")
+        q.add_argument("--force", action="store_true",
+                       help="execute even if inputs unchanged" + (
+                           "; outputs that changed are listed, not written (use accept)"
+                           if name == "build" else ""))
         q.set_defaults(handler=handler)
     s = nsub.add_parser("status", help="which golden notebooks are stale, and why")
     s.set_defaults(handler=handle_status)

@@ -1,0 +1,63 @@
+"""scripts/test.sh: the project's gate runs before third-party linters, which run bounded."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+
+from xpo1review.paths import project_root
+
+ROOT = project_root()
+BOUNDED = ROOT / "scripts" / "bounded.sh"
+
+
+def _steps() -> list[str]:
+    """The commands of scripts/test.sh, in order (comments and echo lines dropped)."""
+    text = (ROOT / "scripts" / "test.sh").read_text().replace("\\\n", " ")
+    lines = text.splitlines()
+    return [ln.strip() for ln in lines
+            if ln.strip() and not ln.strip().startswith(("#", "echo"))]
+
+
+def _index(steps: list[str], pattern: str) -> int:
+    hits = [i for i, s in enumerate(steps) if re.search(pattern, s)]
+    assert hits, f"no step matching {pattern!r} in scripts/test.sh"
+    return hits[0]
+
+
+def test_gate_runs_before_third_party_linters() -> None:
+    steps = _steps()
+    assert _index(steps, r"^xpo1review check\b") < _index(steps, r"panache lint")
+
+
+def test_panache_runs_under_the_bounds() -> None:
+    step = _steps()[_index(_steps(), r"panache lint")]
+    assert re.search(r"scripts/bounded\.sh \S+ \S+ +panache lint", step), step
+
+
+def _bounded(seconds: int, megabytes: int, *cmd: str) -> tuple[int, str, float]:
+    start = time.monotonic()
+    done = subprocess.run(["bash", str(BOUNDED), str(seconds), str(megabytes), *cmd],
+                          capture_output=True, text=True, timeout=60)
+    return done.returncode, done.stderr, time.monotonic() - start
+
+
+def test_a_runaway_allocation_is_stopped_and_reported() -> None:
+    grab = "x = bytearray(1024 * 1024 * 1024); print(len(x))"  # 1 GB under a 300 MB bound
+    rc, err, _ = _bounded(30, 300, sys.executable, "-c", grab)
+    assert rc != 0
+    assert "MemoryError" in err and "300 MB" in err.splitlines()[-1]
+
+
+def test_a_command_that_never_ends_is_stopped_and_reported() -> None:
+    rc, err, elapsed = _bounded(1, 500, "sleep", "30")
+    assert rc == 124 and elapsed < 10
+    assert err.splitlines()[-1] == "bounded: 'sleep 30' did not finish within 1 s and was " \
+                                   "stopped (exit 124)."
+
+
+def test_a_command_within_its_bounds_passes_through() -> None:
+    rc, err, _ = _bounded(30, 500, sys.executable, "-c", "print('fine')")
+    assert (rc, err) == (0, "")
