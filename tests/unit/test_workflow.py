@@ -36,6 +36,19 @@ def test_workflow_steps() -> None:
     assert "bash scripts/test.sh" in runs
     assert "xpo1review data verify" in runs
     assert any(u.startswith("actions/upload-pages-artifact@") for u in uses)
+    assert "chromium" in runs, "the browser test needs a system Chromium"
+
+
+def test_workflow_renders_once_and_checks_site_and_pdf() -> None:
+    flow = yaml.safe_load(WORKFLOW.read_text())
+    runs = "\n".join(s.get("run", "") for s in flow["jobs"]["build"]["steps"])
+    assert "--to" not in runs, "one `quarto render` (all formats): a second one cleans _book/"
+    assert "test -f _book/index.html" in runs and "test -f _book/xpo1-review.pdf" in runs
+    names = [s.get("name", "") for s in flow["jobs"]["build"]["steps"]]
+    check = names.index("The rendered book holds the website and the PDF")
+    upload = next(i for i, s in enumerate(flow["jobs"]["build"]["steps"])
+                  if s.get("uses", "").startswith("actions/upload-pages-artifact@"))
+    assert names.index("Test and render") < check < upload
     assert flow["jobs"]["publish"]["steps"][0]["uses"].startswith("actions/deploy-pages@")
 
 
