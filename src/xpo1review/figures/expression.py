@@ -23,6 +23,7 @@ from xpo1review.figures.style import (
     house_style,
     new_figure,
     provenance_caption,
+    provenance_note,
     unavailable_panel,
 )
 from xpo1review.format import fmt_p
@@ -34,8 +35,7 @@ RESOURCES = ("OncoDB", "GEPIA2")
 def _samples_panel(ax, cohort: str, part) -> pd.DataFrame:
     ax.set_title(cohort, loc="left", fontweight="bold")
     if isinstance(part, Unavailable):
-        unavailable_panel(ax, "per-sample expression\nnot available in this build\n"
-                              f"(xpo1review data fetch\n{part.source_id})")
+        unavailable_panel(ax, "per-sample\nexpression\nnot available")
         return pd.DataFrame()
     f, t = part.frame, part.test
     rng = np.random.default_rng(0)
@@ -53,7 +53,7 @@ def _samples_panel(ax, cohort: str, part) -> pd.DataFrame:
     ax.set_ylabel(t.scale, fontsize=7)
     test = (f"paired Wilcoxon {fmt_p(t.wilcoxon_p)}" if t.n_pairs >= 5
             else f"Mann-Whitney {fmt_p(t.mannwhitney_p)}")
-    ax.text(0.0, -0.30, f"{part.provenance.source_ids[0]}\n{part.description}\n{test}",
+    ax.text(0.0, -0.30, f"{part.description}\n{test}",
             transform=ax.transAxes, va="top", fontsize=6.5)
     out = f[["patient", "sample", "tissue", "xpo1"]].assign(
         cohort=cohort, kind="per-sample", resource=part.provenance.source_ids[0],
@@ -109,7 +109,7 @@ def tumour_normal_figure(cohorts: tuple[str, ...] = entity.COHORTS) -> DataFigur
         for ax in axes[1]:
             ax.set_ylim(min(0.0, float(np.nanmin(summary["log2fc"])) * 1.15), top)
         axes[1, 0].set_ylabel("published log2 FC\ntumour vs normal", fontsize=7)
-        fig.text(0.01, 0.985, "XPO1 per sample (this build)", fontsize=9, va="top")
+        fig.text(0.01, 0.985, "XPO1 per sample (TCGA)", fontsize=9, va="top")
         fig.text(0.01, 0.36, "Published summaries: OncoDB (TCGA) and GEPIA2 "
                  "(TCGA + GTEx normals; 'not called DE' = |log2 FC| < 1)", fontsize=9)
         fig.subplots_adjust(hspace=1.0, wspace=0.55, top=0.9, bottom=0.14, left=0.06,
@@ -124,4 +124,5 @@ def tumour_normal_figure(cohorts: tuple[str, ...] = entity.COHORTS) -> DataFigur
                                      f"{n} samples with per-sample data")
         footnote(fig, caption)
     data = pd.concat([f for f in frames if not f.empty], ignore_index=True)
-    return DataFigure(fig, data, caption)
+    return DataFigure(fig, data, caption,
+                      provenance_note("expression.tumour_normal_figure", sources))

@@ -98,12 +98,12 @@ def protein_map(root: Path | None = None) -> DataFigure:
     ax.set_title(f"{chain.feature}: {length} amino acids", loc="left")
     fig.text(0.01, 0.02, _side_text(features), fontsize=6.5, va="bottom", ha="left")
     fig.subplots_adjust(bottom=0.42, top=0.9)
-    footnote(fig, "Source: data/xpo1_features.csv (positions as stated in the review and its "
-             "references); made by xpo1review.figures.protein.protein_map")
+    footnote(fig, "Positions as stated in the review and the works it cites.")
     drawn = pd.concat([features[features["kind"] == "chain"], sites], ignore_index=True)
     caption = ("XPO1 protein map. Positions as stated in the review: length 1071 aa, Cys528 "
                "and the hotspot residues E571, D624 and R749.")
-    return DataFigure(fig, drawn, caption)
+    return DataFigure(fig, drawn, caption, "curated table data/xpo1_features.csv; drawn by "
+                      "xpo1review.figures.protein.protein_map")
 
 
 def _bar(length: int):
