@@ -54,13 +54,25 @@ def alt_text(features: pd.DataFrame | None = None, root: Path | None = None) -> 
             "HEAT motifs and the NES-binding groove between H11 and H12.")
 
 
+#: What the side text says about each feature drawn without positions (our own words; the
+#: review's sentences stay in data/xpo1_features.csv as the record of what it states).
+SIDE_NOTES = {
+    "heat": "HEAT repeats: 20 or 21 (H1 to H21, by numbering scheme), each a pair of "
+            "antiparallel α-helices joined by a short loop",
+    "ring": "Overall shape: a ring, because the N- and C-terminal HEAT repeats lie next to "
+            "each other",
+    "nes_groove": "NES-binding groove: a hydrophobic cleft between repeats H11 and H12 that "
+                  "holds the export signal of cargo proteins",
+}
+
+
 def _side_text(features: pd.DataFrame) -> str:
     rest = unpositioned(features)
     domains = rest[rest["kind"] == "domain"]["feature"].tolist()
     lines = ["Named without residue positions (not drawn):",
              "Domains, N- to C-terminal: " + "; ".join(domains)]
     for row in rest[rest["kind"] != "domain"].itertuples():
-        lines.append(f"{row.feature}: {row.statement_as_stated}")
+        lines.append(SIDE_NOTES.get(row.feature_id, row.feature))
     return "\n".join(_wrap(line, 110) for line in lines)
 
 
