@@ -56,3 +56,10 @@ def test_ci_calls_the_readme_test_command() -> None:
     root = project_root()
     assert "bash scripts/test.sh" in (root / "README.md").read_text()
     assert "bash scripts/test.sh" in (root / ".ci" / "run").read_text()
+
+
+def test_ci_installs_chromium_for_the_browser_tests() -> None:
+    run = (project_root() / ".ci" / "run").read_text()
+    assert "apt-get install" in run and "chromium" in run
+    assert run.index("chromium") < run.index("bash scripts/test.sh")
+    assert '"$(id -u)" = 0' in run, "apt-get only as root"
