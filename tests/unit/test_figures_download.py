@@ -28,3 +28,17 @@ def test_download_writes_csv_and_links_it_relative_to_the_chapter(
     saved = pd.read_csv(tmp_path / "figure-data" / "test-figure.csv")
     pd.testing.assert_frame_equal(saved, data)
     assert not list((tmp_path / "figure-data").glob("*.tmp"))
+
+
+def test_figures_are_saved_at_the_house_resolution() -> None:
+    from io import BytesIO
+
+    from PIL import Image
+
+    from xpo1review.figures.style import RC, new_figure
+
+    fig, ax = new_figure(figsize=(4.0, 2.0))
+    ax.plot([0, 1], [0, 1])
+    png = DataFigure(fig, pd.DataFrame(), "Data: test.")._repr_png_()
+    width, _ = Image.open(BytesIO(png)).size
+    assert width >= 0.9 * 4.0 * RC["savefig.dpi"], "PNG below the house 200 dpi"

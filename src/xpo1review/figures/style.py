@@ -85,8 +85,8 @@ class DataFigure:
     def _repr_png_(self) -> bytes | None:  # shown by Jupyter/Quarto like a plain figure
         from io import BytesIO
 
-        buf = BytesIO()
-        self.figure.savefig(buf, format="png", bbox_inches="tight")
+        buf = BytesIO()  # house resolution: the figure's own dpi (110) would blur the PDF
+        self.figure.savefig(buf, format="png", bbox_inches="tight", dpi=RC["savefig.dpi"])
         plt.close(self.figure)
         return buf.getvalue()
 
