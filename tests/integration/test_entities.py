@@ -119,7 +119,8 @@ def test_figures_expose_their_data():
     per_sample = tn.data[tn.data["kind"] == "per-sample"]
     assert set(per_sample["cohort"]) == {"STAD", "COADREAD", "LIHC", "CHOL"}
     assert set(tn.data["cohort"]) == set(entity.COHORTS)
-    assert "made by xpo1review.figures.expression" in tn.caption
+    assert "drawn by xpo1review.figures.expression" in tn.provenance
+    assert tn.caption.startswith("Data: ") and "xpo1review" not in tn.caption
     km = km_figure(entity.chol().survival)
     assert set(km.data["cutpoint"]) == {"median", "optimal"}
     for _, g in km.data.groupby(["cutpoint", "group"]):

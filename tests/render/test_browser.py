@@ -1,48 +1,38 @@
-"""A reader's walk through the website: sidebar, a figure, a citation tooltip (Playwright)."""
+"""A reader's walk through the website in Chromium (Playwright): sidebar, search, a
+cross-reference, a citation tooltip, the PDF download and every figure's data download.
+
+Runs wherever ``_book/`` exists and a system Chromium is installed (fixtures in
+``conftest.py``); skips loudly otherwise.
+"""
 
 from __future__ import annotations
 
-import functools
-import shutil
-import threading
-from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+import csv
+import io
+import re
 from pathlib import Path
 
 import pytest
 
-from xpo1review.book import chapter_files
+from xpo1review.book import chapter_files, quarto_config
 
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture(scope="module")
-def site(book: Path) -> Iterator[str]:
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(book))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
+#: A word the search index must find, and a page that must be among its hits.
+SEARCH_TERM, SEARCH_PAGE = "selinexor", "chapters/06-therapeutics.html"
+#: A page whose prose refers to one of its own figures (@fig-...).
+XREF_PAGE = "chapters/09-gastric.html"
+_DOWNLOAD_CALL = re.compile(r"^\s*\w+\.download\(\"([\w-]+)\"\)", re.M)
 
 
-@pytest.fixture(scope="module")
-def page(site: str):
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
-    names = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-    chromium = next((path for name in names if (path := shutil.which(name))), None)
-    if chromium is None:
-        pytest.skip("SKIPPED LOUDLY: no system Chromium or Chrome for the browser test")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
-        yield browser.new_page()
-        browser.close()
+def _page_urls(site: str, root: Path) -> dict[str, str]:
+    return {f: site + Path(f).with_suffix(".html").as_posix() for f in chapter_files(root)}
 
 
 def test_sidebar_reaches_every_chapter(page, site: str, root: Path) -> None:
     page.goto(site)
-    hrefs = page.eval_on_selector_all("#quarto-sidebar a.sidebar-link",
-                                      "els => els.map(e => e.href)")
+    # Part headers ("Appendices", ...) are a.sidebar-link elements without href: skip them.
+    hrefs = page.eval_on_selector_all("#quarto-sidebar a.sidebar-link[href]",
+                                      "els => els.map(e => e.href).filter(h => h)")
+    assert hrefs, "no links in the sidebar"
     expected = {Path(f).with_suffix(".html").as_posix() for f in chapter_files(root)}
     reached = set()
     for href in hrefs:
@@ -53,9 +43,67 @@ def test_sidebar_reaches_every_chapter(page, site: str, root: Path) -> None:
     assert expected <= reached, f"not in the sidebar: {sorted(expected - reached)}"
 
 
-def test_figure_and_citation_tooltip(page, site: str) -> None:
+def test_search_finds_a_term(page, site: str) -> None:
+    page.goto(site)
+    page.locator("#quarto-search").get_by_role("button").first.click()
+    box = page.get_by_role("searchbox").first
+    box.fill(SEARCH_TERM)
+    hits = page.locator(".aa-Panel a[href], [role='listbox'] a[href]")
+    hits.first.wait_for(state="visible", timeout=10_000)
+    hrefs = hits.evaluate_all("els => els.map(e => e.href)")
+    assert any(SEARCH_PAGE in h for h in hrefs), f"{SEARCH_TERM!r} not found in {SEARCH_PAGE}"
+    hits.first.click()
+    page.wait_for_load_state()
+    assert SEARCH_TERM in page.locator("main").inner_text().lower()
+
+
+def test_a_cross_reference_jumps_to_its_figure(page, site: str) -> None:
+    page.goto(site + XREF_PAGE)
+    link = page.locator("main a.quarto-xref[href*='#fig-']").first
+    assert link.count() == 1, f"no figure cross-reference on {XREF_PAGE}"
+    target = link.get_attribute("href").split("#", 1)[1]
+    link.click()
+    page.wait_for_function("id => location.hash === '#' + id", arg=target)
+    figure = page.locator(f"[id='{target}']")
+    assert figure.count() == 1, f"no element with id {target}"
+    figure.scroll_into_view_if_needed()
+    assert figure.locator("img, svg").count() >= 1, f"{target} holds no image"
+    box = figure.bounding_box()
+    assert box is not None and box["y"] < page.viewport_size["height"], f"{target} not in view"
+
+
+def test_a_citation_shows_its_reference_on_hover(page, site: str) -> None:
     page.goto(site + "chapters/11-biliary.html")
-    assert page.locator("figure img, .quarto-figure img, svg").count() > 0
     citation = page.locator("a[role='doc-biblioref']").first
     citation.hover()
     page.wait_for_selector(".tippy-box", timeout=5000)
+    assert re.search(r"\(\d{4}[a-z]?\)", page.locator(".tippy-box").first.inner_text())
+
+
+def test_the_pdf_link_downloads_the_book(page, site: str, root: Path) -> None:
+    pdf = f"{quarto_config(root)['book']['output-file']}.pdf"
+    page.goto(site)
+    link = page.locator(f"a[href$='{pdf}']").first
+    assert link.count() == 1, f"no link to {pdf} on the front page"
+    response = page.request.get(link.evaluate("e => e.href"))
+    assert response.ok, f"{pdf}: HTTP {response.status}"
+    assert response.body()[:5] == b"%PDF-", f"{pdf} is not a PDF"
+
+
+def test_every_figure_data_download_works(page, site: str, root: Path) -> None:
+    checked = 0
+    for source, url in _page_urls(site, root).items():
+        expected = _DOWNLOAD_CALL.findall((root / source).read_text(encoding="utf-8"))
+        page.goto(url)
+        links = page.locator("a.figure-data-download, a[href*='figure-data/']")
+        hrefs = sorted(set(links.evaluate_all("els => els.map(e => e.href)")))
+        names = {h.rsplit("/", 1)[-1].removesuffix(".csv") for h in hrefs}
+        assert set(expected) <= names, f"{url}: missing downloads {set(expected) - names}"
+        for href in hrefs:
+            response = page.request.get(href)
+            assert response.ok, f"{href}: HTTP {response.status}"
+            rows = list(csv.reader(io.StringIO(response.text())))
+            assert len(rows) >= 2 and len(rows[0]) >= 2, f"{href}: not a data table"
+            checked += 1
+    if checked == 0:
+        pytest.fail("no figure data downloads anywhere on the site")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections import defaultdict
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -38,3 +41,79 @@ def test_pdf(book: Path) -> None:
     if not pdfs:
         pytest.fail("no PDF in _book/: render with `quarto render --to typst`")
     assert postrender.pdf_problems(pdfs[0], (40, 400), ["References", "XPO1"]) == []
+
+
+class _Citations(HTMLParser):
+    """(key, label text) of every citation link (``a[role=doc-biblioref]``) of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, str]] = []
+        self._key: str | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attr = dict(attrs)
+        href = attr.get("href") or ""
+        if tag == "a" and attr.get("role") == "doc-biblioref" and "#ref-" in href:
+            self._key, self._text = href.split("#ref-", 1)[1], []
+
+    def handle_data(self, data: str) -> None:
+        if self._key is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._key is not None:
+            self.found.append((self._key, " ".join("".join(self._text).split())))
+            self._key = None
+
+
+def _year(label: str) -> str | None:
+    match = re.search(r"\b(\d{4}[a-z]?)\b", label)
+    return match.group(1) if match else None
+
+
+def test_each_reference_has_one_label_on_every_page(book: Path) -> None:
+    labels: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for path in sorted(book.rglob("*.html")):
+        parser = _Citations()
+        parser.feed(path.read_text(encoding="utf-8", errors="replace"))
+        for key, label in parser.found:
+            if _year(label):  # "b" of a collapsed "2019a, b" carries no year of its own
+                labels[key][label].add(path.relative_to(book).as_posix())
+    assert labels, "no citation links found in the rendered site"
+    differing = {k: dict(v) for k, v in labels.items() if len(v) > 1}
+    assert differing == {}, f"references with different labels on different pages: {differing}"
+    references = (book / "references.html").read_text(encoding="utf-8", errors="replace")
+    for key, by_label in labels.items():
+        (label,) = by_label
+        entry = re.search(rf'id="ref-{re.escape(key)}".*?</div>', references, re.S)
+        assert entry, f"{key} is cited but not on the References page"
+        assert f"({_year(label)})" in entry.group(), f"{key}: label {label!r} vs its entry"
+
+
+def _opening(qmd: Path, words: int = 6) -> str:
+    """The first words of a chapter's first paragraph (to find where it starts in the PDF)."""
+    body = [line for line in qmd.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith(("#", ":::", "```"))]
+    return " ".join(" ".join(body).split()[:words])
+
+
+def test_the_pdf_holds_the_bibliography_in_the_references_chapter(book: Path, root: Path) -> None:
+    pypdf = pytest.importorskip("pypdf")
+    reader = pypdf.PdfReader(next(book.glob("*.pdf")))
+    pages = [" ".join((p.extract_text() or "").split()) for p in reader.pages]
+
+    def first_page(text: str) -> int:
+        hits = [i for i, t in enumerate(pages) if text in t]
+        assert hits, f"{text!r} not found in the PDF"
+        return hits[0]
+
+    refs = first_page(_opening(root / "references.qmd"))
+    appendix = first_page(_opening(root / "chapters" / "abbreviations.qmd"))
+    between = " ".join(pages[refs:appendix])
+    assert refs < appendix and "Sokolova V, Gruber R" in between, (
+        f"the bibliography is not between the References chapter (p. {refs + 1}) and the "
+        f"appendices (p. {appendix + 1})")
+    assert not any(re.search(r"\bBibliography\b", t) for t in pages[appendix:]), (
+        "a second bibliography follows the appendices")

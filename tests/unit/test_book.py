@@ -66,14 +66,99 @@ def test_quarto_config_has_what_the_book_needs() -> None:
     html, typst = config["format"]["html"], config["format"]["typst"]
     assert html["code-fold"] is True and html["citations-hover"] and html["crossrefs-hover"]
     assert typst is not None
-    assert "(placeholder)" in config["book"]["author"][0]["name"]
+
+
+def test_no_placeholder_or_unknown_repository_is_published() -> None:
+    config = book.quarto_config(ROOT)
+    text = (ROOT / "_quarto.yml").read_text(encoding="utf-8").lower()
+    assert "placeholder" not in text
+    assert "repo-url" not in config["book"] and "repo-actions" not in config["book"]
+    names = [a["name"] for a in config["book"]["author"]]
+    assert any("rebuild" in n for n in names)
+    assert any("Sokolova" in n for n in names)
+    for author in config["book"]["author"]:
+        assert not author.get("affiliations"), "no affiliation is known: leave it out"
+
+
+def test_the_pdf_uses_citeproc_so_the_list_lands_in_the_refs_div() -> None:
+    typst = book.quarto_config(ROOT)["format"]["typst"]
+    assert typst["citeproc"] is True
+    assert 'kind: "quarto-float-tbl"' in typst["include-in-header"]["text"]
+    assert "breakable: true" in typst["include-in-header"]["text"]
+
+
+def test_references_chapter_holds_the_bibliography_before_the_appendices() -> None:
+    config = book.quarto_config(ROOT)["book"]
+    chapters = book._flatten(config["chapters"])
+    assert chapters[-1] == "references.qmd"
+    assert "references.qmd" not in book._flatten(config["appendices"])
+    text = (ROOT / "references.qmd").read_text(encoding="utf-8")
+    lines = [line.strip() for line in text.splitlines()]
+    assert lines[0].startswith("# References")
+    start = lines.index("::: {#refs}")
+    assert lines[start + 1] == ":::", "the #refs div must be empty: citeproc fills it"
+    assert "numbered style" not in text.lower() and "order of first citation" not in text
+
+
+class _Done:
+    returncode = 0
+
+
+def _fake_build(monkeypatch, tmp_path: Path, leaves: list[str]) -> list[list[str]]:
+    """Run ``book.build`` with a fake quarto; record commands; ``leaves`` = files it writes."""
+    shutil.copy(ROOT / "_quarto.yml", tmp_path / "_quarto.yml")
+    calls: list[list[str]] = []
+
+    def run(cmd, cwd=None, **kwargs):
+        calls.append(list(cmd))
+        if cmd[:2] == ["/opt/quarto", "render"]:
+            (tmp_path / "_book").mkdir(exist_ok=True)
+            for name in leaves:
+                (tmp_path / "_book" / name).write_text("x")
+        return _Done()
+
+    monkeypatch.setattr(book, "project_root", lambda: tmp_path)
+    monkeypatch.setattr(book.shutil, "which", lambda name: "/opt/quarto")
+    monkeypatch.setattr(book.subprocess, "run", run)
+    return calls
+
+
+def _args(formats=None):
+    import argparse
+
+    return argparse.Namespace(formats=formats, require_quarto=True)
+
+
+def test_build_runs_one_quarto_render_for_every_format(monkeypatch, tmp_path: Path) -> None:
+    calls = _fake_build(monkeypatch, tmp_path, ["index.html", "xpo1-review.pdf"])
+    assert book.build(_args()) == 0
+    renders = [c for c in calls if c[0] == "/opt/quarto"]
+    assert renders == [["/opt/quarto", "render"]]
+
+
+def test_build_fails_when_the_render_leaves_no_site(monkeypatch, tmp_path: Path) -> None:
+    _fake_build(monkeypatch, tmp_path, ["xpo1-review.pdf"])
+    with pytest.raises(Exception, match="did not leave _book/index.html"):
+        book.build(_args())
+
+
+def test_render_commands_narrow_one_call_with_formats() -> None:
+    assert book.render_commands("q") == [["q", "render"]]
+    assert book.render_commands("q", ["html", "typst"]) == [["q", "render", "--to", "html,typst"]]
+
+
+def test_expected_outputs_are_the_site_and_the_named_pdf() -> None:
+    outputs = book.expected_outputs(ROOT)
+    assert [p.relative_to(ROOT).as_posix() for p in outputs] == [
+        "_book/index.html", "_book/xpo1-review.pdf"]
+    assert [p.name for p in book.expected_outputs(ROOT, ["html"])] == ["index.html"]
 
 
 def test_install_csl_copies_the_named_style(tmp_path: Path) -> None:
     shutil.copy(ROOT / "_quarto.yml", tmp_path / "_quarto.yml")
     target = book.install_csl(tmp_path)
-    assert target.name == "springer-basic-brackets.csl"
-    assert "citation-number" in target.read_text()
+    assert target.name == "springer-basic-author-date.csl"
+    assert "disambiguate-add-year-suffix" in target.read_text()
 
 
 def test_install_csl_names_an_unknown_style(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from xpo1review.analysis import survival as sv
 from xpo1review.analysis.differential import moderated_t
-from xpo1review.figures.style import provenance_caption, short_sha
+from xpo1review.figures.style import provenance_caption, provenance_note, reader_source, short_sha
 from xpo1review.figures.survival import at_risk, km_figure
 from xpo1review.figures.volcano import volcano_figure
 
@@ -24,11 +24,26 @@ def frame(n: int = 80, seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame({"time": np.minimum(t, c), "event": (t <= c).astype(int), "xpo1": x})
 
 
-def test_caption_names_source_hash_n_and_function():
-    text = provenance_caption("survival.km_figure", [("tcga-cdr", "f9324865e3b9")], 36)
-    assert text == ("Source: tcga-cdr (sha256 f9324865), n=36; "
-                    "made by xpo1review.figures.survival.km_figure")
+def test_caption_speaks_to_readers_and_the_note_keeps_the_build_detail():
+    sources = [("tcga-cdr", "f9324865e3b9"), ("metagsca-STAD", None)]
+    text = provenance_caption("survival.km_figure", sources, "36 patients")
+    assert text == ("Data: TCGA Pan-Cancer Clinical Data Resource (survival); TCGA-STAD "
+                    "tumour–normal pairs (as distributed by MetaGSCA); 36 patients.")
+    note = provenance_note("survival.km_figure", sources)
+    assert note == ("sources: tcga-cdr (sha256 f9324865), metagsca-STAD (sha256 unpinned); "
+                    "drawn by xpo1review.figures.survival.km_figure")
     assert short_sha(None) == "unpinned"
+
+
+def test_every_registered_source_has_a_reader_name():
+    import yaml
+
+    from xpo1review.paths import project_root
+
+    registry = yaml.safe_load((project_root() / "data" / "sources.yaml").read_text())
+    for source in registry["sources"]:
+        name = reader_source(source["id"])
+        assert source["id"] not in name and "build appendix" not in name, source["id"]
 
 
 def test_at_risk_counts_follow_up_at_least_t():
@@ -48,8 +63,9 @@ def test_km_figure_data_matches_the_analysis():
     first = med.groupby("group")["at_risk"].first()
     assert first[sv.HIGH] == a.median.high.n and first[sv.LOW] == a.median.low.n
     assert med["observed"].sum() == a.events
-    assert "n=80 patients" in fig.caption and "sim (sha256 unpinned)" in fig.caption
-    assert repr(fig).startswith("<figure: Source:")
+    assert "80 patients" in fig.caption and "sim (sha256 unpinned)" in fig.provenance
+    assert "sim" not in fig.caption and "xpo1review" not in fig.caption
+    assert repr(fig).startswith("<figure: Data:")
 
 
 def test_volcano_labels_xpo1_and_top_genes():

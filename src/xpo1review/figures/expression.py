@@ -23,6 +23,7 @@ from xpo1review.figures.style import (
     house_style,
     new_figure,
     provenance_caption,
+    provenance_note,
     unavailable_panel,
 )
 from xpo1review.format import fmt_p
@@ -42,8 +43,7 @@ def panel_label(cohort: str, part) -> str:
 def _samples_panel(ax, cohort: str, part) -> pd.DataFrame:
     ax.set_title(panel_label(cohort, part), loc="left", fontweight="bold")
     if isinstance(part, Unavailable):
-        unavailable_panel(ax, "no per-sample\nexpression data\nused in this book\n"
-                              "for this cohort")
+        unavailable_panel(ax, "per-sample\nexpression data\nnot used in\nthis book")
         return pd.DataFrame()
     f, t = part.frame, part.test
     rng = np.random.default_rng(0)
@@ -117,7 +117,7 @@ def tumour_normal_figure(cohorts: tuple[str, ...] = entity.COHORTS) -> DataFigur
         for ax in axes[1]:
             ax.set_ylim(min(0.0, float(np.nanmin(summary["log2fc"])) * 1.15), top)
         axes[1, 0].set_ylabel("published log2 FC\ntumour vs normal", fontsize=7)
-        fig.text(0.01, 0.985, "XPO1 per sample", fontsize=9, va="top")
+        fig.text(0.01, 0.985, "XPO1 per sample (TCGA)", fontsize=9, va="top")
         fig.text(0.01, 0.36, "Published summaries: OncoDB (TCGA) and GEPIA2 (TCGA + GTEx "
                  "normals; 'not called DE': fails GEPIA2's |log2 FC| or q-value cut-off)",
                  fontsize=9)
@@ -133,4 +133,5 @@ def tumour_normal_figure(cohorts: tuple[str, ...] = entity.COHORTS) -> DataFigur
                                      f"{n} samples with per-sample data")
         footnote(fig, caption)
     data = pd.concat([f for f in frames if not f.empty], ignore_index=True)
-    return DataFigure(fig, data, caption)
+    return DataFigure(fig, data, caption,
+                      provenance_note("expression.tumour_normal_figure", sources))

@@ -54,13 +54,25 @@ def alt_text(features: pd.DataFrame | None = None, root: Path | None = None) -> 
             "HEAT motifs and the NES-binding groove between H11 and H12.")
 
 
+#: What the side text says about each feature drawn without positions (our own words; the
+#: review's sentences stay in data/xpo1_features.csv as the record of what it states).
+SIDE_NOTES = {
+    "heat": "HEAT repeats: 20 or 21 (H1 to H21, by numbering scheme), each a pair of "
+            "antiparallel α-helices joined by a short loop",
+    "ring": "Overall shape: a ring, because the N- and C-terminal HEAT repeats lie next to "
+            "each other",
+    "nes_groove": "NES-binding groove: a hydrophobic cleft between repeats H11 and H12 that "
+                  "holds the export signal of cargo proteins",
+}
+
+
 def _side_text(features: pd.DataFrame) -> str:
     rest = unpositioned(features)
     domains = rest[rest["kind"] == "domain"]["feature"].tolist()
     lines = ["Named without residue positions (not drawn):",
              "Domains, N- to C-terminal: " + "; ".join(domains)]
     for row in rest[rest["kind"] != "domain"].itertuples():
-        lines.append(f"{row.feature}: {row.statement_as_stated}")
+        lines.append(SIDE_NOTES.get(row.feature_id, row.feature))
     return "\n".join(_wrap(line, 110) for line in lines)
 
 
@@ -98,12 +110,12 @@ def protein_map(root: Path | None = None) -> DataFigure:
     ax.set_title(f"{chain.feature}: {length} amino acids", loc="left")
     fig.text(0.01, 0.02, _side_text(features), fontsize=6.5, va="bottom", ha="left")
     fig.subplots_adjust(bottom=0.42, top=0.9)
-    footnote(fig, "Source: data/xpo1_features.csv (positions as stated in the review and its "
-             "references); made by xpo1review.figures.protein.protein_map")
+    footnote(fig, "Positions as stated in the review and the works it cites.")
     drawn = pd.concat([features[features["kind"] == "chain"], sites], ignore_index=True)
     caption = ("XPO1 protein map. Positions as stated in the review: length 1071 aa, Cys528 "
                "and the hotspot residues E571, D624 and R749.")
-    return DataFigure(fig, drawn, caption)
+    return DataFigure(fig, drawn, caption, "curated table data/xpo1_features.csv; drawn by "
+                      "xpo1review.figures.protein.protein_map")
 
 
 def _bar(length: int):

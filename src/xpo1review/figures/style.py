@@ -1,4 +1,9 @@
-"""One house style for the book's figures, and the provenance line every figure carries."""
+"""One house style for the book's figures, their reader-facing data line, and provenance.
+
+A figure carries two texts about its data: a footer for readers (which data, how many
+samples) drawn under the plot, and a provenance note (source ids, file hashes, the function
+that drew it) that the website shows collapsed beside the figure's data download.
+"""
 
 from __future__ import annotations
 
@@ -49,19 +54,39 @@ RC = {
 }
 
 
+#: Reader-facing names of the data sources, by source-id prefix ("{}" = the cohort).
+READER_SOURCES = {
+    "tcga-cdr": "TCGA Pan-Cancer Clinical Data Resource (survival)",
+    "firehose-": "TCGA-{} RNA-seq (Broad Firehose, 2016-01-28 release)",
+    "metagsca-": "TCGA-{} tumour–normal pairs (as distributed by MetaGSCA)",
+    "pdac-curated": "curated TCGA-PAAD pancreatic adenocarcinoma series",
+    "oncodb-": "OncoDB tumour-versus-normal summary ({})",
+    "gepia2": "GEPIA2 tumour-versus-normal summaries (TCGA and GTEx)",
+}
+
+
+def reader_source(source_id: str) -> str:
+    """A source as readers should see it (``firehose-STAD`` -> ``TCGA-STAD RNA-seq ...``)."""
+    for prefix, name in READER_SOURCES.items():
+        if source_id == prefix or (prefix.endswith("-") and source_id.startswith(prefix)):
+            return name.format(source_id.removeprefix(prefix))
+    return "public data (see the build appendix)"
+
+
 @dataclass
 class DataFigure:
-    """A figure and the data drawn in it (for CSV download and stable tests)."""
+    """A figure, the data drawn in it (CSV download, stable tests) and its provenance."""
 
     figure: Figure
     data: pd.DataFrame
     caption: str
+    provenance: str = ""
 
     def _repr_png_(self) -> bytes | None:  # shown by Jupyter/Quarto like a plain figure
         from io import BytesIO
 
-        buf = BytesIO()
-        self.figure.savefig(buf, format="png", bbox_inches="tight")
+        buf = BytesIO()  # house resolution: the figure's own dpi (110) would blur the PDF
+        self.figure.savefig(buf, format="png", bbox_inches="tight", dpi=RC["savefig.dpi"])
         plt.close(self.figure)
         return buf.getvalue()
 
@@ -72,7 +97,8 @@ class DataFigure:
         self.data.to_csv(path, index=False)
 
     def download(self, name: str) -> Markdown:
-        """Save the data behind the figure as ``figure-data/<name>.csv`` and link to it.
+        """Save the data behind the figure as ``figure-data/<name>.csv``; on the website, a
+        link to it and a collapsed provenance note (the PDF has neither).
 
         ``_quarto.yml`` lists ``figure-data/`` as a resource, so the website serves the file.
         """
@@ -80,7 +106,16 @@ class DataFigure:
         with atomic_path(target) as tmp:
             self.to_csv(tmp)
         link = Path(os.path.relpath(target, Path.cwd())).as_posix()
-        return Markdown(f"[Download the data behind this figure (CSV)]({link})")
+        details = "; ".join(p for p in (self.provenance, f"data file: {FIGURE_DATA_DIR}/"
+                                        f"{name}.csv") if p)
+        return Markdown(
+            '::: {.content-visible when-format="html"}\n'
+            f"[Download the data behind this figure (CSV)]({link}){{.figure-data-download}}\n\n"
+            '::: {.callout-note collapse="true" appearance="minimal"}\n'
+            "## Provenance of this figure\n\n"
+            f"{details}\n"
+            ":::\n:::\n"
+        )
 
 
 @contextmanager
@@ -105,14 +140,24 @@ def provenance_caption(
     sources: Iterable[tuple[str, str | None]],
     n: str | int | None = None,
 ) -> str:
-    """``Source: <id> (sha256 <8>), n=...; made by xpo1review.figures.<func>``."""
-    src = "; ".join(f"{s} (sha256 {short_sha(h)})" for s, h in sources) or "none"
-    n_part = f", n={n}" if n is not None else ""
-    return f"Source: {src}{n_part}; made by xpo1review.figures.{func}"
+    """The reader's data line: ``Data: <sources as readers know them>; <n>.``
+
+    ``func`` is not shown (it belongs in :func:`provenance_note`); it is accepted so that
+    both are built from the same arguments.
+    """
+    names = list(dict.fromkeys(reader_source(s) for s, _ in sources))
+    text = "Data: " + ("; ".join(names) if names else "none")
+    return text + (f"; {n}." if n is not None else ".")
+
+
+def provenance_note(func: str, sources: Iterable[tuple[str, str | None]]) -> str:
+    """Build detail for the provenance note: source ids, hashes, the drawing function."""
+    src = ", ".join(f"{s} (sha256 {short_sha(h)})" for s, h in sources) or "no data source"
+    return f"sources: {src}; drawn by xpo1review.figures.{func}"
 
 
 def unavailable_panel(ax, message: str) -> None:
-    """Say plainly in a panel that its data are not available in this build."""
+    """Say plainly in a panel that its data are not available."""
     ax.set_xticks([])
     ax.set_yticks([])
     for side in ("left", "bottom"):
@@ -124,5 +169,5 @@ def unavailable_panel(ax, message: str) -> None:
 
 
 def footnote(fig: Figure, text: str) -> None:
-    """Provenance line under the figure."""
+    """The reader's data line under the figure."""
     fig.text(0.01, 0.0, text, ha="left", va="top", fontsize=6.5, color=MUTED, wrap=True)

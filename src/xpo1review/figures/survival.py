@@ -21,6 +21,7 @@ from xpo1review.figures.style import (
     house_style,
     new_figure,
     provenance_caption,
+    provenance_note,
 )
 from xpo1review.format import fmt_hr, fmt_p, fmt_p_mc
 
@@ -127,4 +128,5 @@ def km_figure(analysis: SurvivalAnalysis) -> DataFigure:
         ignore_index=True,
     )
     data.insert(0, "cohort", analysis.cohort)
-    return DataFigure(fig, data, caption)
+    return DataFigure(fig, data, caption,
+                      provenance_note("survival.km_figure", analysis.sources))

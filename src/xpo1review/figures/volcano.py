@@ -16,6 +16,7 @@ from xpo1review.figures.style import (
     house_style,
     new_figure,
     provenance_caption,
+    provenance_note,
 )
 
 FDR = 0.05
@@ -69,4 +70,5 @@ def volcano_figure(
         fig.subplots_adjust(bottom=0.16)
         footnote(fig, caption)
     cols = ["gene", "log2fc", "ave_expr", "t", "p", "p_adj", "significant", "labelled"]
-    return DataFigure(fig, data[cols], caption)
+    return DataFigure(fig, data[cols], caption,
+                      provenance_note("volcano.volcano_figure", sources))

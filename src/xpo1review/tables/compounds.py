@@ -1,17 +1,16 @@
-"""SINE compounds and other XPO1 inhibitors, from data/compounds.csv."""
+"""SINE compounds and other XPO1 inhibitors, from data/compounds.csv (the curated table)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pandas as pd
-from great_tables import GT
 
-from xpo1review.tables._common import cite_span, house_table
+from xpo1review.tables._common import citation, cite_span, for_pdf, house_table, pdf_table
 from xpo1review.trials import curated
 
 SOURCE_NOTE = ("As stated in the review; 'class' marks binding the review states for SINE "
-               "compounds as a group rather than for the compound. data/compounds.csv.")
+               "compounds as a group rather than for the compound.")
 
 
 def display_frame(root: Path | None = None) -> pd.DataFrame:
@@ -26,7 +25,7 @@ def display_frame(root: Path | None = None) -> pd.DataFrame:
         "Binding": frame["binding"] + " (" + frame["binding_basis"] + ")",
         "Stage (as stated)": frame["stage_as_stated"],
         "Approvals (as stated)": frame["approvals_as_stated"],
-        "Refs": frame["refs"],
+        "References": frame["refs"],
     })
 
 
@@ -36,8 +35,22 @@ def n_compounds(stage: str | None = None, root: Path | None = None) -> int:
     return int(len(frame) if stage is None else (frame["stage"] == stage).sum())
 
 
-def compounds_table(root: Path | None = None) -> GT:
-    """great-tables table of the XPO1 inhibitors the review names."""
+def compounds_pdf(root: Path | None = None):
+    """The PDF form: the short columns as a table; stage, binding and approvals as notes."""
+    shown = display_frame(root).fillna("")
+    table = shown[["Compound", "Code", "Class", "Target", "References"]]
+    table = table.assign(References=table["References"].map(citation))
+    notes = [f"**{r['Compound']}** — stage: {r['Stage (as stated)']}; binding: {r['Binding']}"
+             + (f"; approvals: {r['Approvals (as stated)']}" if r["Approvals (as stated)"] else "")
+             for _, r in shown.iterrows()]
+    return pdf_table(table, (18, 12, 22, 12, 36), notes, SOURCE_NOTE)
+
+
+def compounds_table(root: Path | None = None):
+    """The XPO1 inhibitors the review names: great-tables on the website, Markdown in the PDF."""
+    if for_pdf():
+        return compounds_pdf(root)
     shown = display_frame(root)
-    shown["Refs"] = shown["Refs"].map(cite_span)
-    return house_table(shown, "compounds", source_note=SOURCE_NOTE, html_columns=("Refs",))
+    shown["References"] = shown["References"].map(cite_span)
+    return house_table(shown, "compounds", source_note=SOURCE_NOTE,
+                       html_columns=("References",))

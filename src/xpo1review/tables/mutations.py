@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from great_tables import GT
 
-from xpo1review.tables._common import cite_span, house_table
+from xpo1review.tables._common import citation, cite_span, for_pdf, house_table, pdf_table
 from xpo1review.trials import curated
 
-SOURCE_NOTE = "As stated in the review; data/mutations.csv."
+SOURCE_NOTE = "As stated in the review."
 
 
 def _pct(value: float) -> str:
@@ -32,7 +31,7 @@ def display_frame(root: Path | None = None) -> pd.DataFrame:
         "Frequency": frame["frequency_pct"].map(_pct),
         "Cohort": frame.apply(_cohort, axis=1),
         "Finding (as stated)": frame["statement_as_stated"],
-        "Refs": frame["refs"],
+        "References": frame["refs"],
     })
 
 
@@ -53,8 +52,21 @@ def pan_cancer_cohort(root: Path | None = None) -> tuple[int, int]:
     return int(patients), int(entities)
 
 
-def mutations_table(root: Path | None = None) -> GT:
-    """great-tables table of XPO1 alterations."""
+def mutations_pdf(root: Path | None = None):
+    """The PDF form: the short columns as a table, each finding as a numbered note."""
+    shown = display_frame(root).fillna("")
+    table = shown[["Alteration", "Entity", "Frequency", "Cohort", "References"]].copy()
+    table["References"] = table["References"].map(citation)
+    table.insert(0, "Note", [str(i) for i in range(1, len(table) + 1)])
+    notes = [f"**{i}.** {text}" for i, text in enumerate(shown["Finding (as stated)"], 1) if text]
+    return pdf_table(table, (6, 16, 18, 12, 20, 28), notes, SOURCE_NOTE)
+
+
+def mutations_table(root: Path | None = None):
+    """XPO1 alterations: great-tables on the website, Markdown with notes in the PDF."""
+    if for_pdf():
+        return mutations_pdf(root)
     shown = display_frame(root)
-    shown["Refs"] = shown["Refs"].map(cite_span)
-    return house_table(shown, "mutations", source_note=SOURCE_NOTE, html_columns=("Refs",))
+    shown["References"] = shown["References"].map(cite_span)
+    return house_table(shown, "mutations", source_note=SOURCE_NOTE,
+                       html_columns=("References",))

@@ -5,9 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from great_tables import GT
 
-from xpo1review.tables._common import cite_span, house_table
+from xpo1review.tables._common import (
+    citation,
+    cite_span,
+    for_pdf,
+    house_table,
+    pdf_table,
+    reference_label,
+)
 from xpo1review.trials import curated
 
 ENTITY_NAMES = {
@@ -16,9 +22,11 @@ ENTITY_NAMES = {
     "GIST": "GIST",
 }
 REGISTRY_URL = "https://clinicaltrials.gov/study/{}"
-SOURCE_NOTE = ("Values as stated in the review (Sokolova et al. 2025), not as registered; "
-               "data/trials.csv. Status and enrolment may have changed since: "
-               "`xpo1review trials refresh` compares them with ClinicalTrials.gov.")
+SOURCE_NOTE = ("Values as stated in the review (Sokolova et al. 2025), not as registered at "
+               "ClinicalTrials.gov; status and enrolment may have changed since.")
+#: Relative column widths of the PDF table (Trial, Treatment, Phase, [GI entities,] Status,
+#: References); population, enrolment and outcome follow the table as notes.
+PDF_WIDTHS = {"all": (15, 24, 7, 19, 11, 24), "entity": (17, 30, 8, 15, 30)}
 
 
 def trials_frame(entity: str | None = None, root: Path | None = None) -> pd.DataFrame:
@@ -51,29 +59,52 @@ def display_frame(entity: str | None = None, root: Path | None = None) -> pd.Dat
         "Enrolment (as stated)": frame["enrolment_as_stated"],
         "Outcome (as stated)": frame["outcome_as_stated"],
         "Status (as stated)": frame["status"],
-        "Refs": frame["refs"],
+        "References": frame["refs"],
     })
     if entity is None:
         out.insert(3, "GI entities", frame["entities"].map(_entities))
     return out
 
 
-def trials_table(entity: str | None = None, root: Path | None = None) -> GT:
-    """great-tables Table 1 (``entity=None``) or one entity's trials."""
+def trials_pdf(entity: str | None = None, root: Path | None = None):
+    """The PDF form: trial, treatment, phase, entities, status and citations as a table;
+    population, enrolment and outcome as one note per trial below it."""
+    shown = display_frame(entity, root).fillna("")
+    short = ["Trial", "Treatment", "Phase", *(["GI entities"] if entity is None else []),
+             "Status (as stated)", "References"]
+    table = shown[short].copy()
+    table["References"] = table["References"].map(citation)
+    table = table.rename(columns={"Status (as stated)": "Status"})
+    notes = [f"**{r['Trial']}** — population: {r['Population']}; enrolment: "
+             f"{r['Enrolment (as stated)']}; outcome: {r['Outcome (as stated)']}"
+             for _, r in shown.iterrows()]
+    widths = PDF_WIDTHS["all" if entity is None else "entity"]
+    return pdf_table(table, widths, notes, SOURCE_NOTE)
+
+
+def trials_table(entity: str | None = None, root: Path | None = None):
+    """Table 1 (``entity=None``) or one entity's trials: great-tables HTML on the website,
+    a Markdown table with notes in the PDF (:func:`trials_pdf`)."""
     shown = display_frame(entity, root)
-    shown["Trial"] = [f"[{n}]({REGISTRY_URL.format(n)})" for n in shown["Trial"]]
-    shown["Refs"] = shown["Refs"].map(cite_span)
     if shown.empty:
         note = f"The review names no clinical trial in {ENTITY_NAMES.get(entity, entity)}."
         shown = pd.DataFrame({"Trial": ["-"], "Note": [note]})
         return house_table(shown, f"trials-{(entity or 'all').lower()}")
+    if for_pdf():
+        return trials_pdf(entity, root)
+    shown["Trial"] = [f"[{n}]({REGISTRY_URL.format(n)})" for n in shown["Trial"]]
+    shown["References"] = shown["References"].map(cite_span)
     return house_table(shown, f"trials-{(entity or 'all').lower()}",
-                       source_note=SOURCE_NOTE, html_columns=("Trial", "Refs"))
+                       source_note=SOURCE_NOTE, html_columns=("Trial", "References"))
 
 
 def trials_interactive(entity: str | None = None, root: Path | None = None) -> str:
     """An interactive (sortable, searchable) HTML version for the website, via itables."""
     from itables import to_html_datatable
 
-    return to_html_datatable(display_frame(entity, root), classes="display compact",
+    shown = display_frame(entity, root)
+    shown["References"] = [
+        "; ".join(reference_label(k) for k in str(refs).split(";") if k.strip())
+        for refs in shown["References"]]
+    return to_html_datatable(shown, classes="display compact",
                              table_id=f"itables-trials-{(entity or 'all').lower()}")

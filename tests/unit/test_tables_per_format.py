@@ -1,0 +1,94 @@
+"""Each table in the form its format can show: HTML tables on the website, Markdown in the PDF."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from IPython.display import Markdown
+
+from xpo1review.tables import _common, claims_report, compounds, mutations, trials
+from xpo1review.trials import curated
+
+ROOT = Path(__file__).resolve().parents[2]
+NCT = re.compile(r"NCT\d{8}")
+
+
+@pytest.fixture
+def typst(monkeypatch, tmp_path: Path) -> None:
+    """Pretend Quarto is rendering the Typst PDF (its QUARTO_EXECUTE_INFO file)."""
+    info = tmp_path / "execute-info.json"
+    info.write_text(json.dumps({"format": {"identifier": {"base-format": "typst"}}}))
+    monkeypatch.setenv("QUARTO_EXECUTE_INFO", str(info))
+
+
+def test_output_format_reads_quartos_execute_info(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("QUARTO_EXECUTE_INFO", raising=False)
+    assert _common.output_format() == "html"
+    info = tmp_path / "info.json"
+    info.write_text(json.dumps({"format": {"identifier": {"base-format": "typst"}}}))
+    monkeypatch.setenv("QUARTO_EXECUTE_INFO", str(info))
+    assert _common.output_format() == "typst" and _common.for_pdf()
+    info.write_text("{not json")
+    assert _common.output_format() == "html"
+
+
+def test_pipe_table_widths_come_from_the_separator() -> None:
+    frame = pd.DataFrame({"A": ["x|y"], "B": [None]})
+    text = _common.pipe_table(frame, (10, 30))
+    head, sep, row = text.splitlines()
+    assert [len(c) for c in sep.strip("|").split("|")] == [40, 120]
+    assert row == "| x\\|y |  |"
+    with pytest.raises(ValueError, match="2 columns but 1 widths"):
+        _common.pipe_table(frame, (10,))
+
+
+def test_pdf_trials_table_is_markdown_with_every_trial_and_citations(typst) -> None:
+    out = trials.trials_table(root=ROOT)
+    assert isinstance(out, Markdown)
+    text = out.data
+    table, _, notes = text.partition("\n\n")
+    assert table.splitlines()[0] == ("| Trial | Treatment | Phase | GI entities | Status | "
+                                     "References |")
+    expected = set(curated.trials(ROOT)["nct_id"])
+    assert set(NCT.findall(table)) == expected
+    assert set(NCT.findall(notes)) == expected, "one note per trial with the long text"
+    assert "[@sokolova2025prognostic" in table
+    assert "data/" not in text and "xpo1review" not in text
+
+
+@pytest.mark.parametrize("entity", ["STAD", "COADREAD"])
+def test_pdf_entity_tables_have_no_entity_column(typst, entity: str) -> None:
+    text = trials.trials_table(entity, ROOT).data
+    assert "GI entities" not in text.splitlines()[0]
+
+
+@pytest.mark.parametrize("make", [compounds.compounds_table, mutations.mutations_table],
+                         ids=["compounds", "mutations"])
+def test_pdf_tables_are_markdown_without_file_names(typst, make) -> None:
+    text = make(ROOT).data
+    assert text.startswith("| ") and "[@" in text
+    assert "data/" not in text
+    widths = text.splitlines()[1].strip("|").split("|")
+    assert len(widths) == text.splitlines()[0].count("|") - 1
+
+
+def test_html_tables_show_citations_not_raw_keys() -> None:
+    html = trials.trials_table(root=ROOT).as_raw_html()
+    assert ">sokolova2025prognostic" not in html
+    assert "Sokolova et al. 2025" in html
+    assert "data/trials.csv" not in html and "xpo1review trials" not in html
+
+
+def test_claims_report_is_a_table_on_the_web_and_paragraphs_in_the_pdf(
+        monkeypatch, typst) -> None:
+    records = [{"id": "c-1", "chapter": "09-gastric", "statement": "XPO1 is higher",
+                "kind": "computed", "values": {"p": 0.01}, "status": "holds"}]
+    monkeypatch.setattr(claims_report.claims, "load_all", lambda root=None: records)
+    text = claims_report.claims_report()
+    assert text == "**c-1** · 09-gastric · computed · *holds*\\\nXPO1 is higher — values: p = 0.01"
+    monkeypatch.delenv("QUARTO_EXECUTE_INFO")
+    assert claims_report.claims_report().startswith("| Claim | Chapter |")
