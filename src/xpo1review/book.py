@@ -138,7 +138,10 @@ def citation_label_problems(root: Path | None = None) -> list[str]:
         return [f"{csl.name}: a numbered style restarts at [1] on every HTML page of a Quarto "
                 "book; use an author-year style (_quarto.yml `csl:`)"]
     bib = parse_bib(root / config["bibliography"])
-    cited = {c.key for c in scan_citations(root)} | nocite_keys(config)
+    citations, unreadable = scan_citations(root)
+    if unreadable:
+        return unreadable
+    cited = {c.key for c in citations} | nocite_keys(config)
     missing = [sorted(group - nocite_keys(config)) for group in label_collisions(bib, cited, csl)]
     return [f"_quarto.yml: list {', '.join('@' + k for k in keys)} under `nocite:` (their "
             "author-year labels coincide, so every page must see the whole group)"
