@@ -78,28 +78,26 @@ def begin_chapter(chapter_id: str) -> None:
 
 def expect(condition: Any, claim_id: str, statement: str, **values: Any) -> None:
     """Assert a data-backed statement; raise :class:`ClaimDrift` if the data contradict it."""
-    holds = _truth(condition, claim_id)
-    claim = _register(claim_id, statement, COMPUTED, "holds" if holds else "drifted", values)
-    if not holds:
-        shown = ", ".join(f"{k}={v!r}" for k, v in claim.values.items()) or "(none given)"
-        raise ClaimDrift(
-            f"claim {claim_id!r} no longer holds in chapter {claim.chapter}: "
-            f"{statement!r}; values: {shown}. The data no longer support this sentence: "
-            f"check the data change, then rewrite the sentence and its claim in "
-            f"chapters/{claim.chapter}.qmd"
-        )
+    _check(COMPUTED, "claim", claim_id, condition, statement, values,
+           "The data no longer support this sentence: check the data change, then rewrite the "
+           "sentence and its claim in")
 
 
 def provenance(check_id: str, condition: Any, statement: str, **values: Any) -> None:
     """Guard what the prose says about its inputs; raise :class:`ClaimDrift` if it changed."""
+    _check(PROVENANCE, "provenance check", check_id, condition, statement, values,
+           "The chapter now reads different inputs: revise the prose that describes them in")
+
+
+def _check(kind: str, label: str, check_id: str, condition: Any, statement: str,
+           values: dict[str, Any], advice: str) -> None:
     holds = _truth(condition, check_id)
-    check = _register(check_id, statement, PROVENANCE, "holds" if holds else "drifted", values)
+    check = _register(check_id, statement, kind, "holds" if holds else "drifted", values)
     if not holds:
         shown = ", ".join(f"{k}={v!r}" for k, v in check.values.items()) or "(none given)"
         raise ClaimDrift(
-            f"provenance check {check_id!r} no longer holds in chapter {check.chapter}: "
-            f"{statement!r}; values: {shown}. The chapter now reads different inputs: "
-            f"revise the prose that describes them in chapters/{check.chapter}.qmd"
+            f"{label} {check_id!r} no longer holds in chapter {check.chapter}: "
+            f"{statement!r}; values: {shown}. {advice} chapters/{check.chapter}.qmd"
         )
 
 
