@@ -54,12 +54,12 @@ def load(root: Path) -> pd.DataFrame:
 
 
 def prose(root: Path) -> tuple[list[tuple[str, str]], list[str]]:
-    """(``file:line``, text) for each line of body prose (not captions) of every chapter but
+    """(``file:line``, text) for each line of prose, captions and alt text of every chapter but
     the appendix itself, and the chapters that cannot be read."""
     names = [n for n in chapter_files(root) if n != APPENDIX]
     chapters, problems = read_chapters(root, names)
     runs = [(f"{ch.path}:{line}", _CITATION.sub(" ", text))
-            for ch in chapters for run in ch.texts if run.kind == "prose"
+            for ch in chapters for run in ch.texts  # prose, captions and alt text alike
             for line, text in run.lines()]
     return runs, problems
 

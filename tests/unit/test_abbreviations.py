@@ -90,3 +90,13 @@ def test_an_unreadable_chapter_is_reported_not_taken_as_unused_terms(tmp_path: P
     assert abbreviations.check(root) == [
         "a.qmd:2: bad YAML in front matter: '2020-02-31' is not a valid !!timestamp "
         "(quote it to keep it as text)"]
+
+
+def test_captions_and_alt_text_count_like_prose(tmp_path: Path) -> None:
+    chapter = ('# T\n\n```{python}\n#| fig-cap: "Genes at an FDR below 5%"\n'
+               '#| fig-alt: "Volcano plot of HCC"\nx = 1\n```\n')
+    root = _project(tmp_path, chapter, "term,expansion,kind\nHCC,Hepatocellular carcinoma,"
+                                       "abbreviation\n")
+    problems = abbreviations.check(root)
+    assert any("a.qmd:4: 'FDR' looks like an abbreviation" in p for p in problems), problems
+    assert not any("HCC" in p for p in problems), problems  # used only in alt text
