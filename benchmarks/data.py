@@ -1,10 +1,15 @@
 """Time the data layer: `data verify` over the mirror, and loading one cohort's XPO1 vector.
 
     XPO1REVIEW_MIRROR=../shared/data python benchmarks/data.py [--cohort CHOL] [--repeat 5]
+                                                          [--scale 10]
 
 Each XPO1 measurement runs in a fresh interpreter (peak RSS is per process) with a fresh
-cache: "cold" = copy from the mirror + parse, "warm" = parsed cache present. The whole-
-frame pyreadr read is timed for comparison with the streamed single-column read.
+cache: "cold" = copy from the mirror + parse, "warm" = parsed cache present. The loaders read
+a Firehose cohort whole with pyreadr; "whole-frame xN" reads a copy of the cohort with its
+rows repeated N times, the size of a full cohort (CHOL has 45 samples, the large GI cohorts
+~450), to show what reading a full cohort whole costs (time, peak memory). Its repeated rows
+compress better than real data, so the file is smaller than a real one (decompression is a
+small part of the time).
 """
 
 from __future__ import annotations
@@ -29,9 +34,10 @@ from xpo1review.data import loaders, fetch
 import pyreadr
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 t0 = time.perf_counter()
-if mode == "whole-frame (pyreadr)":
+if mode.startswith("whole-frame"):
     src = loaders.get_source(f"firehose-{cohort}")
-    frame = pyreadr.read_r(str(fetch.fetch(src.id)))[src.filename.rsplit(".", 1)[0]]
+    path = sys.argv[3] if len(sys.argv) > 3 else str(fetch.fetch(src.id))
+    frame = pyreadr.read_r(path)[src.filename.rsplit(".", 1)[0]]
     n = len(frame["XPO1|7514"])
 else:
     n = len(loaders.xpo1_expression(cohort).frame)
@@ -41,9 +47,9 @@ print(json.dumps({"seconds": dt, "rss_mb": rss, "n": n}))
 """
 
 
-def probe(mode: str, cohort: str, cache: str) -> dict:
+def probe(mode: str, cohort: str, cache: str, *extra: str) -> dict:
     env = {**os.environ, "XPO1REVIEW_CACHE": cache}
-    out = subprocess.run([sys.executable, "-c", PROBE, mode, cohort], env=env, cwd=ROOT,
+    out = subprocess.run([sys.executable, "-c", PROBE, mode, cohort, *extra], env=env, cwd=ROOT,
                          capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -61,6 +67,8 @@ def run(argv: list[str] | None, made: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cohort", default="CHOL")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--scale", type=int, default=10,
+                        help="also read a copy N times the cohort's size (0: skip)")
     args = parser.parse_args(argv)
     default_mirror = ROOT.parent / "shared" / "data"
     if "XPO1REVIEW_MIRROR" not in os.environ and default_mirror.is_dir():
@@ -107,7 +115,31 @@ def run(argv: list[str] | None, made: list[str]) -> int:
         r = probe(mode, args.cohort, cache)
         print(f"  {mode:24} {r['seconds'] * 1e3:7.0f} ms  peak RSS +{r['rss_mb']:6.1f} MB  "
               f"({r['n']} samples)")
+    if args.scale > 1:
+        cache = tempfile.mkdtemp(prefix="xpo1review-bench-")
+        made.append(cache)
+        big = scaled_copy(args.cohort, args.scale, Path(cache))
+        r = probe(f"whole-frame x{args.scale}", args.cohort, cache, str(big))
+        print(f"  {'whole-frame x' + str(args.scale) + ' (pyreadr)':24} "
+              f"{r['seconds'] * 1e3:7.0f} ms  peak RSS +{r['rss_mb']:6.1f} MB  "
+              f"({r['n']} rows, {big.stat().st_size / 1e6:.1f} MB file)")
     return 0
+
+
+def scaled_copy(cohort: str, scale: int, into: Path) -> Path:
+    """The cohort's frame with its rows repeated ``scale`` times, as an .rda in ``into``."""
+    import pandas as pd
+    import pyreadr
+
+    from xpo1review.data import fetch, registry
+
+    src = registry.get_source(f"firehose-{cohort}")
+    name = src.filename.rsplit(".", 1)[0]
+    frame = pyreadr.read_r(str(fetch.fetch(src.id)))[name]
+    target = into / src.filename
+    pyreadr.write_rdata(str(target), pd.concat([frame] * scale, ignore_index=True),
+                        df_name=name, compress="gzip")
+    return target
 
 
 if __name__ == "__main__":

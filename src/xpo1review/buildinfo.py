@@ -62,7 +62,7 @@ def data_registry() -> pd.DataFrame:
 
 def claims_status(root: Path | None = None) -> pd.DataFrame:
     """How many claims of each kind the text makes, by status."""
-    from xpo1review.claims import load_all
+    from xpo1review.notebooks.report import load_all
 
     records = load_all(root)
     if not records:

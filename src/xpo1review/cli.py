@@ -18,7 +18,7 @@ COMMANDS = {
     "check": "xpo1review.check",
     "data": "xpo1review.data.commands",
     "notebooks": "xpo1review.notebooks.commands",
-    "claims": "xpo1review.claims",
+    "claims": "xpo1review.notebooks.report",
     "refs": "xpo1review.citations.commands",
     "trials": "xpo1review.trials.commands",
     "doctor": "xpo1review.doctor",

@@ -61,14 +61,16 @@ def test_chol_xpo1_from_firehose(mirror):
     assert "linear" in ds.provenance.units
 
 
-def test_xpo1_vector_is_streamed_not_read_whole(mirror, monkeypatch, tmp_path):
+def test_xpo1_vector_is_read_once_then_cached(mirror, monkeypatch, tmp_path):
     monkeypatch.setenv("XPO1REVIEW_CACHE", str(tmp_path))  # cold: no parsed cache
+    cold = loaders.xpo1_expression("CHOL").frame
 
     def whole_frame(*args, **kwargs):
-        raise AssertionError("the whole expression frame was read for one gene")
+        raise AssertionError("the expression frame was read again although it is cached")
 
     monkeypatch.setattr(pyreadr, "read_r", whole_frame)
-    assert len(loaders.xpo1_expression("CHOL").frame) == 45
+    warm = loaders.xpo1_expression("CHOL").frame
+    pd.testing.assert_frame_equal(warm, cold)
 
 
 @pytest.mark.parametrize(("cohort", "sid", "pairs"),

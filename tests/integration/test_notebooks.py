@@ -14,10 +14,9 @@ from pathlib import Path
 import matplotlib
 import pytest
 
-from xpo1review import claims
 from xpo1review.book import chapter_files
 from xpo1review.exceptions import NotebookError, XPO1ReviewError
-from xpo1review.notebooks import cache, golden
+from xpo1review.notebooks import cache, golden, report
 from xpo1review.notebooks.convert import GOLDEN_DIR, golden_path, parse_chapter
 from xpo1review.notebooks.execute import execute_chapter
 from xpo1review.notebooks.runtime import data_figure_fingerprint, figure_fingerprint
@@ -74,7 +73,7 @@ def test_no_orphan_golden_notebooks():
 
 
 def test_claim_ids_are_unique_across_the_book():
-    problems = claims.duplicates(claims.load_all(ROOT))
+    problems = report.duplicates(report.load_all(ROOT))
     assert not problems, "\n".join(problems)
 
 

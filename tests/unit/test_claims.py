@@ -15,7 +15,7 @@ from xpo1review import claims
 from xpo1review.claims import begin_chapter, cited, expect, not_checked
 from xpo1review.exceptions import ClaimDrift, ClaimError
 from xpo1review.format import fmt_count, fmt_hr, fmt_n, fmt_p, fmt_pct
-from xpo1review.notebooks import convert
+from xpo1review.notebooks import convert, report
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "drift-book"
 
@@ -113,11 +113,11 @@ def test_report_reads_claims_from_golden_notebooks(tmp_path):
     record = {"id": "x-1", "chapter": "01-drift", "statement": "A | B", "kind": "cited",
               "status": "cited", "values": {"n": 3}, "key": "liu2018cdr", "reason": None}
     _golden_with_claims(root, [record])
-    [loaded] = claims.load_all(root)
+    [loaded] = report.load_all(root)
     assert loaded["id"] == "x-1"
-    table = claims.report_markdown(root)
+    table = report.report_markdown(root)
     assert "| x-1 | 01-drift | A \\| B | cited | n = 3 | cited ([@liu2018cdr]) |" in table
-    assert claims.files_read()[-1][0] == "tests/notebooks/01-drift.ipynb"
+    assert report.files_read()[-1][0] == "tests/notebooks/01-drift.ipynb"
 
 
 def test_provenance_checks_fail_like_claims_but_are_listed_apart(tmp_path):
@@ -132,8 +132,8 @@ def test_provenance_checks_fail_like_claims_but_are_listed_apart(tmp_path):
              "reason": None}
     claim = {**check, "id": "c-1", "kind": "computed", "statement": "a finding"}
     _golden_with_claims(root, [check, claim])
-    report, prov = claims.report_markdown(root), claims.provenance_markdown(root)
-    assert "| c-1 |" in report and "| p-1 |" not in report
+    table, prov = report.report_markdown(root), report.provenance_markdown(root)
+    assert "| c-1 |" in table and "| p-1 |" not in table
     assert "| p-1 |" in prov and "| c-1 |" not in prov
 
 
@@ -143,12 +143,12 @@ def test_report_marks_computed_claims_of_changed_chapters_stale(tmp_path):
     record = {"id": "x-2", "chapter": "01-drift", "statement": "s", "kind": "computed",
               "status": "holds", "values": {}, "key": None, "reason": None}
     _golden_with_claims(root, [record])  # no manifest entry: its inputs are unknown
-    assert claims.load_all(root)[0]["status"].startswith("stale")
+    assert report.load_all(root)[0]["status"].startswith("stale")
 
 
 def test_duplicates_across_chapters():
     records = [{"id": "a", "chapter": "08-esophageal"}, {"id": "a", "chapter": "09-gastric"}]
-    assert claims.duplicates(records) == ["claim id 'a' is used in 08-esophageal and 09-gastric"]
+    assert report.duplicates(records) == ["claim id 'a' is used in 08-esophageal and 09-gastric"]
 
 
 # --- format -------------------------------------------------------------------------

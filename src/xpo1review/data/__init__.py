@@ -14,7 +14,7 @@ import importlib
 from typing import Any
 
 # Names are resolved lazily (PEP 562) so that `xpo1review data verify` does not import
-# pandas/pandera; submodules: registry, fetch, loaders, provenance, commands, rstream.
+# pandas/pandera; submodules: registry, fetch, loaders, provenance, commands.
 _EXPORTS = {
     "COHORTS": "registry", "Source": "registry", "get_source": "registry",
     "load_registry": "registry",
@@ -25,7 +25,7 @@ _EXPORTS = {
     "pdac_curated": "loaders", "select_source": "loaders", "survival": "loaders",
     "tumour_normal_summary": "loaders", "xpo1_expression": "loaders",
 }
-_SUBMODULES = {"registry", "fetch", "loaders", "provenance", "commands", "rstream"}
+_SUBMODULES = {"registry", "fetch", "loaders", "provenance", "commands"}
 __all__ = sorted(_EXPORTS)
 
 

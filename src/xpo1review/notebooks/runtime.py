@@ -25,8 +25,11 @@ _installed = False
 _root: Path | None = None
 _opened: set[str] = set()
 _paused = False
+#: (path relative to the root, sha256) of every golden notebook a report read in this process
+#: (:func:`record_read`, called by :mod:`xpo1review.notebooks.report`).
+_read: dict[str, str] = {}
 #: Top-level folders of the book whose files are not inputs of a chapter's results.
-#: (Golden notebooks under tests/ that a report reads are recorded by xpo1review.claims.)
+#: (Golden notebooks under tests/ that a report reads are recorded by :func:`record_read`.)
 _NOT_INPUTS = {"src", ".venv", ".git", "_freeze", ".quarto", "_book", ".cache", "chapters",
                "tests"}
 #: Files recorded per entry instead (the manifest's ``uses``), so that changing one cohort's
@@ -167,6 +170,17 @@ def figure_fingerprint(fig: Any) -> str:
     return "\n".join([head, *lines])
 
 
+def record_read(rel: str, sha256: str) -> None:
+    """Record that this execution read the project file ``rel`` (e.g. a golden notebook)."""
+    _read.pop(rel, None)
+    _read[rel] = sha256
+
+
+def files_read() -> list[tuple[str, str]]:
+    """(path, sha256) of the files :func:`record_read` recorded, in the order first read."""
+    return list(_read.items())
+
+
 def collect() -> None:
     """Print (JSON) what this execution read: data sources, golden notebooks, package files."""
     reads: list[Any] = []
@@ -178,17 +192,16 @@ def collect() -> None:
         uses = [list(u) for u in provenance.uses()]
     except ImportError:
         pass
-    from xpo1review import claims
-
     package = Path(__file__).resolve().parents[1]
     modules = sorted({
         Path(m.__file__).resolve().relative_to(package.parent).as_posix()
         for name, m in list(sys.modules.items())
         if name.startswith("xpo1review") and getattr(m, "__file__", None)
         and Path(m.__file__).resolve().is_relative_to(package)
-        and not name.startswith("xpo1review.notebooks")  # tooling, not the chapter's inputs
+        and (not name.startswith("xpo1review.notebooks")  # tooling, not the chapter's inputs
+             or name == "xpo1review.notebooks.report")  # ... but the report's text is
     })
-    files = dict(claims.files_read())
+    files = dict(files_read())
     for rel in sorted(_opened):
         path = (_root or project_root()) / rel
         if path.is_file() and rel not in files:

@@ -1,0 +1,74 @@
+"""The import contracts (.importlinter) hold, and a wrong import breaks them by name."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from xpo1review.paths import project_root
+
+ROOT = project_root()
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+
+
+def _lint(root: Path) -> subprocess.CompletedProcess[str]:
+    """lint-imports on the package under ``root/src`` with ``root/.importlinter``."""
+    env = {**os.environ, "PYTHONPATH": str(root / "src"), "COLUMNS": "200"}
+    return subprocess.run([str(LINT_IMPORTS), "--no-cache", "--config", ".importlinter"],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def package_copy(tmp_path: Path) -> Path:
+    """The package and its contracts, copied to a temporary directory."""
+    shutil.copytree(ROOT / "src" / "xpo1review", tmp_path / "src" / "xpo1review",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / ".importlinter", tmp_path / ".importlinter")
+    return tmp_path
+
+
+def test_the_package_keeps_its_contracts() -> None:
+    done = _lint(ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 broken" in done.stdout
+
+
+def _add_import(root: Path, module: str, line: str) -> None:
+    path = root / "src" / Path(*module.split(".")).with_suffix(".py")
+    path.write_text(path.read_text() + f"\n{line}  # a deliberate wrong import\n")
+
+
+@pytest.mark.parametrize(("module", "line", "contract", "named"), [
+    # The claims <-> notebooks circle the report once made.
+    ("xpo1review.claims", "from xpo1review.notebooks import report",
+     "No import cycles", "xpo1review.claims is not allowed to import xpo1review.notebooks"),
+    # A low layer reaching up.
+    ("xpo1review.data.registry", "from xpo1review.figures import style",
+     "Layers", "xpo1review.data is not allowed to import xpo1review.figures"),
+    # Barcode parsing reaching up to the loaders' facade.
+    ("xpo1review.data.tcga", "from xpo1review.data import loaders",
+     "Data:", "xpo1review.data.tcga is not allowed to import xpo1review.data.loaders"),
+    # The leaf API reaching into the data loaders.
+    ("xpo1review.canonical", "import xpo1review.data.loaders",
+     "The claim API", "xpo1review.canonical is not allowed to import xpo1review.data.loaders"),
+])
+def test_a_wrong_import_fails_naming_it(package_copy: Path, module: str, line: str,
+                                        contract: str, named: str) -> None:
+    assert _lint(package_copy).returncode == 0  # the copy itself is clean
+    _add_import(package_copy, module, line)
+    done = _lint(package_copy)
+    assert done.returncode != 0
+    broken = done.stdout.split("Broken contracts", 1)[-1]
+    assert contract in broken and named in broken, done.stdout
+
+
+def test_a_module_in_no_layer_fails(package_copy: Path) -> None:
+    (package_copy / "src" / "xpo1review" / "stray.py").write_text('"""Not in any layer."""\n')
+    done = _lint(package_copy)
+    assert done.returncode != 0
+    assert "stray" in done.stdout, done.stdout
