@@ -92,3 +92,17 @@ def test_claims_report_is_a_table_on_the_web_and_paragraphs_in_the_pdf(
     assert text == "**c-1** · 09-gastric · computed · *holds*\\\nXPO1 is higher — values: p = 0.01"
     monkeypatch.delenv("QUARTO_EXECUTE_INFO")
     assert claims_report.claims_report().startswith("| Claim | Chapter |")
+
+
+def test_both_forms_of_the_claims_report_leave_provenance_checks_to_their_own_section(
+        monkeypatch, typst) -> None:
+    records = [{"id": "c-1", "chapter": "09-gastric", "statement": "XPO1 is higher",
+                "kind": "computed", "values": {}, "status": "holds"},
+               {"id": "p-1", "chapter": "09-gastric", "statement": "reads the subset",
+                "kind": "provenance", "values": {}, "status": "holds"}]
+    monkeypatch.setattr(claims_report.report, "load_all", lambda root=None: records)
+    pdf = claims_report.claims_report()
+    monkeypatch.delenv("QUARTO_EXECUTE_INFO")
+    web = claims_report.claims_report()
+    for text in (pdf, web):
+        assert "c-1" in text and "p-1" not in text

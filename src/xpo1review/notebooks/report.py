@@ -85,12 +85,17 @@ def _markdown_table(rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def claim_records(root: Path | None = None) -> list[dict[str, Any]]:
+    """The recorded claims without the provenance checks (they are not findings)."""
+    return [c for c in load_all(root) if c["kind"] != PROVENANCE]
+
+
 def report_markdown(root: Path | None = None) -> str:
     """The claims report as a Markdown pipe table (used by ``chapters/claims.qmd``).
 
     Provenance checks are left out (see :func:`provenance_markdown`): they are not findings.
     """
-    records = [c for c in load_all(root) if c["kind"] != PROVENANCE]
+    records = claim_records(root)
     if not records:
         return "*No claims are recorded yet: run `xpo1review notebooks build`.*"
     return _markdown_table(report_rows(records))

@@ -14,8 +14,9 @@ from xpo1review.tables._common import for_pdf
 
 
 def report_paragraphs(root: Path | None = None) -> str:
-    """Every claim as a Markdown paragraph (the PDF form of the report)."""
-    records = report.load_all(root)
+    """Every claim as a Markdown paragraph (the PDF form of the report); provenance checks
+    are left out here too (the appendix lists them in their own section)."""
+    records = report.claim_records(root)
     if not records:
         return "*No claims are recorded yet.*"
     out = []
