@@ -98,6 +98,11 @@ def reference_label(key: str) -> str:
     return _labels().get(key, key)
 
 
+def reference_labels(refs: str) -> str:
+    """``a;b`` -> ``Chen et al. 2019; Li et al. 2020`` (the readers' text for the keys)."""
+    return "; ".join(reference_label(k) for k in split_refs(refs))
+
+
 def cite_span(refs: str) -> str:
     """``a;b`` -> a span Quarto turns into the citation ``[@a; @b]``.
 
@@ -105,10 +110,9 @@ def cite_span(refs: str) -> str:
     great-tables cells resolve against references.bib like citations in the prose. The
     span's own text (author and year, never a raw key) shows wherever that does not happen.
     """
-    keys = split_refs(refs)
-    if not keys:
+    if not split_refs(refs):
         return ""
-    text = "; ".join(reference_label(k) for k in keys)
+    text = reference_labels(refs)
     return f'<span data-qmd="{html.escape(citation(refs))}">{html.escape(text)}</span>'
 
 

@@ -12,7 +12,7 @@ from xpo1review.tables._common import (
     for_pdf,
     house_table,
     pdf_table,
-    reference_label,
+    reference_labels,
 )
 from xpo1review.trials import curated
 
@@ -103,8 +103,6 @@ def trials_interactive(entity: str | None = None, root: Path | None = None) -> s
     from itables import to_html_datatable
 
     shown = display_frame(entity, root)
-    shown["References"] = [
-        "; ".join(reference_label(k) for k in str(refs).split(";") if k.strip())
-        for refs in shown["References"]]
+    shown["References"] = shown["References"].map(reference_labels)
     return to_html_datatable(shown, classes="display compact",
                              table_id=f"itables-trials-{(entity or 'all').lower()}")
