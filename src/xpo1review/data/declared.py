@@ -27,7 +27,7 @@ ROLES = {
 }
 ANALYSES = tuple(ROLES)
 #: Roles of per-sample sources: used only where declared. Other roles are always read.
-PER_SAMPLE_ROLES = ("expression", "paired-subset", "curated-cohort")
+PER_SAMPLE_ROLES = tuple(dict.fromkeys(role for roles in ROLES.values() for role in roles))
 NONE = "none"
 _KEYS = {"use", "why", *ANALYSES}
 
@@ -136,12 +136,17 @@ def _check_value(where: str, value: object, cohort: str, analysis: str,
     return value
 
 
-def use(cohort: str, analysis: str, root: Path | None = None) -> Use:
-    """The declaration for one cohort and analysis."""
+def check_key(cohort: str, analysis: str) -> None:
+    """DataError unless ``cohort`` is a book cohort and ``analysis`` a per-sample analysis."""
     if cohort not in COHORTS:
         raise DataError(f"unknown cohort {cohort!r}; the book's cohorts are {', '.join(COHORTS)}")
     if analysis not in ROLES:
         raise DataError(f"unknown analysis {analysis!r}; one of {', '.join(ANALYSES)}")
+
+
+def use(cohort: str, analysis: str, root: Path | None = None) -> Use:
+    """The declaration for one cohort and analysis."""
+    check_key(cohort, analysis)
     return load(root)[(cohort, analysis)]
 
 

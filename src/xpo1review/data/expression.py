@@ -53,17 +53,10 @@ def _expression_schema(linear: bool) -> pa.DataFrameSchema:
     )
 
 
-def _check_cohort(cohort: str) -> None:
-    if cohort not in COHORTS:
-        raise DataError(f"unknown cohort {cohort!r}; the book's cohorts are {', '.join(COHORTS)}")
-
-
 def candidates(cohort: str, analysis: str = "tumour-normal") -> list[str]:
     """Registered source ids whose role can serve ``cohort`` for ``analysis`` (full cohorts
     first); which one is used is declared in data/analyses.yaml (:func:`select_source`)."""
-    _check_cohort(cohort)
-    if analysis not in ANALYSES:
-        raise DataError(f"unknown analysis {analysis!r}; one of {', '.join(ANALYSES)}")
+    declared.check_key(cohort, analysis)
     reg = load_registry()
     return [s.id for role in declared.ROLES[analysis] for s in reg.values()
             if role == s.role and cohort in s.cohorts]
@@ -72,7 +65,6 @@ def candidates(cohort: str, analysis: str = "tumour-normal") -> list[str]:
 def select_source(cohort: str, analysis: str = "tumour-normal") -> Source | Unavailable:
     """The source data/analyses.yaml declares for (cohort, analysis), or :class:`Unavailable`
     when it declares none. Records the declaration for the freeze manifest."""
-    _check_cohort(cohort)
     use = declared.use(cohort, analysis)
     _prov.record_use(use.key, use.value)
     if use.source_id is not None:
