@@ -26,7 +26,7 @@ def frame(n: int = 80, seed: int = 0) -> pd.DataFrame:
 
 def test_caption_speaks_to_readers_and_the_note_keeps_the_build_detail():
     sources = [("tcga-cdr", "f9324865e3b9"), ("metagsca-STAD", None)]
-    text = provenance_caption("survival.km_figure", sources, "36 patients")
+    text = provenance_caption(sources, "36 patients")
     assert text == ("Data: TCGA Pan-Cancer Clinical Data Resource (survival); TCGA-STAD "
                     "tumour–normal pairs (as distributed by MetaGSCA); 36 patients.")
     note = provenance_note("survival.km_figure", sources)

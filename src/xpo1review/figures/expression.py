@@ -129,8 +129,7 @@ def tumour_normal_figure(cohorts: tuple[str, ...] = entity.COHORTS) -> DataFigur
                             strict=True))
         n = sum(p.test.n_tumour + p.test.n_normal for p in parts.values()
                 if not isinstance(p, Unavailable))
-        caption = provenance_caption("expression.tumour_normal_figure", sources,
-                                     f"{n} samples with per-sample data")
+        caption = provenance_caption(sources, f"{n} samples with per-sample data")
         footnote(fig, caption)
     data = pd.concat([f for f in frames if not f.empty], ignore_index=True)
     return DataFigure(fig, data, caption,

@@ -136,15 +136,11 @@ def short_sha(sha256: str | None) -> str:
 
 
 def provenance_caption(
-    func: str,
     sources: Iterable[tuple[str, str | None]],
     n: str | int | None = None,
 ) -> str:
-    """The reader's data line: ``Data: <sources as readers know them>; <n>.``
-
-    ``func`` is not shown (it belongs in :func:`provenance_note`); it is accepted so that
-    both are built from the same arguments.
-    """
+    """The reader's data line: ``Data: <sources as readers know them>; <n>.`` (the drawing
+    function and hashes go in :func:`provenance_note`)."""
     names = list(dict.fromkeys(reader_source(s) for s, _ in sources))
     text = "Data: " + ("; ".join(names) if names else "none")
     return text + (f"; {n}." if n is not None else ".")

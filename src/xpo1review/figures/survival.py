@@ -120,7 +120,7 @@ def km_figure(analysis: SurvivalAnalysis) -> DataFigure:
         fig.suptitle(f"{analysis.cohort}: {analysis.description}", x=0.01, ha="left",
                      fontsize=10)
         fig.subplots_adjust(bottom=0.42, wspace=0.25, left=0.1, right=0.98, top=0.88)
-        caption = provenance_caption("survival.km_figure", analysis.sources,
+        caption = provenance_caption(analysis.sources,
                                      f"{analysis.n} patients, {analysis.events} deaths")
         footnote(fig, caption)
     data = pd.concat(

@@ -62,9 +62,7 @@ def volcano_figure(
             f"{de.n_genes:,} genes", loc="left",
         )
         ax.legend(loc="upper left", fontsize=7, markerscale=2)
-        caption = provenance_caption(
-            "volcano.volcano_figure", sources, f"{de.n_high + de.n_low} tumours"
-        )
+        caption = provenance_caption(sources, f"{de.n_high + de.n_low} tumours")
         if description:
             caption = f"{description}. {caption}"
         fig.subplots_adjust(bottom=0.16)

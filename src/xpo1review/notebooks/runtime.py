@@ -172,7 +172,6 @@ def figure_fingerprint(fig: Any) -> str:
 
 def record_read(rel: str, sha256: str) -> None:
     """Record that this execution read the project file ``rel`` (e.g. a golden notebook)."""
-    _read.pop(rel, None)
     _read[rel] = sha256
 
 
