@@ -445,23 +445,14 @@ def _http_get(url: str, output: str | IO[bytes], _pooch: object = None, *, src: 
             bar.close()
 
 
-def _progress_bar(length: str | None, progress: bool):  # noqa: ANN202 (tqdm is optional)
-    """A tqdm progress bar when asked for and tqdm is installed, else None."""
-    if not progress or not _has_tqdm():
+def _progress_bar(length: str | None, progress: bool):  # noqa: ANN202
+    """A tqdm progress bar (tqdm is a dependency) when asked for, else None."""
+    if not progress:
         return None
     from tqdm import tqdm
 
     return tqdm(total=int(length) if length and length.isdigit() else None, unit="B",
                 unit_scale=True, file=sys.stderr, leave=False)
-
-
-def _has_tqdm() -> bool:
-    """pooch draws progress bars with tqdm; without it, only the stderr lines are shown."""
-    try:
-        import tqdm  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 @dataclass(frozen=True)
