@@ -11,6 +11,7 @@ from xpo1review.data import declared
 from xpo1review.exceptions import DataError
 
 ROOT = Path(__file__).resolve().parents[2]
+ANALYSES = ("tumour-normal", "survival", "differential-expression")
 DEFAULT = (ROOT / "data" / "analyses.yaml").read_text(encoding="utf-8")
 
 
@@ -30,13 +31,35 @@ def edit(root: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
+def test_the_committed_vocabulary():
+    decl = declared.declarations(ROOT)
+    assert decl.analyses == {"tumour-normal": ("expression", "paired-subset"),
+                             "survival": ("expression", "paired-subset", "curated-cohort"),
+                             "differential-expression": ("expression", "paired-subset")}
+    assert decl.cohorts == ("ESCA", "STAD", "LIHC", "CHOL", "PAAD", "COADREAD")
+    assert decl.per_sample_roles == ("expression", "paired-subset", "curated-cohort")
+
+
+def test_a_source_serving_an_undeclared_cohort_is_refused(root):
+    edit(root, "  ESCA: {use: none", "  OESO: {use: none")
+    with pytest.raises(DataError, match=r"firehose-ESCA serves cohort\(s\) ESCA, which .*"
+                                        r"analyses.yaml does not declare"):
+        declared.load(root)
+
+
+def test_an_analysis_without_roles_is_refused(root):
+    edit(root, "  survival: [expression, paired-subset, curated-cohort]", "  survival: []")
+    with pytest.raises(DataError, match="top-level `analyses:` mapping"):
+        declared.load(root)
+
+
 def test_the_committed_declarations_are_todays_choices():
     uses = {k: u.source_id for k, u in declared.load(ROOT).items()}
     assert uses == {
         **{(c, a): s for c, s in [("STAD", "metagsca-STAD"), ("LIHC", "metagsca-LIHC"),
                                   ("CHOL", "firehose-CHOL"), ("COADREAD", "metagsca-COAD")]
-           for a in declared.ANALYSES},
-        **{("ESCA", a): None for a in declared.ANALYSES},
+           for a in ANALYSES},
+        **{("ESCA", a): None for a in ANALYSES},
         ("PAAD", "tumour-normal"): None, ("PAAD", "survival"): "pdac-curated",
         ("PAAD", "differential-expression"): None,
     }
@@ -51,8 +74,8 @@ def test_the_full_cohorts_are_registered_but_not_used():
 
 def test_switching_a_cohort_is_one_line(root):
     edit(root, "STAD: {use: metagsca-STAD}", "STAD: {use: firehose-STAD}")
-    assert {a: declared.use("STAD", a, root).source_id for a in declared.ANALYSES} == {
-        a: "firehose-STAD" for a in declared.ANALYSES}
+    assert {a: declared.use("STAD", a, root).source_id for a in ANALYSES} == {
+        a: "firehose-STAD" for a in ANALYSES}
     assert "firehose-STAD" in declared.used_sources(root)
     assert declared.use("LIHC", "survival", root).source_id == "metagsca-LIHC"
 
@@ -78,9 +101,9 @@ def test_an_analysis_key_overrides_use(root):
     ("STAD: {use: metagsca-STAD}", "STAD: {use: metagsca-STAD, suvrival: firehose-STAD}",
      "cohort STAD: unknown key.s. suvrival"),
     ("STAD: {use: metagsca-STAD}", "STAD: metagsca-STAD", "cohort STAD: expected a mapping"),
-    ("  STAD: {use: metagsca-STAD}\n", "", r"missing: STAD"),
-    ("  STAD: {use: metagsca-STAD}\n", "  STAD: {use: metagsca-STAD}\n  COAD: {use: none}\n",
-     "unknown: COAD"),
+    ("  STAD: {use: metagsca-STAD}\n", "", r"firehose-STAD serves cohort\(s\) STAD"),
+    ("  COADREAD: {use: metagsca-COAD}", "  COAD: {use: metagsca-COAD}",
+     r"serves cohort\(s\) COADREAD, which .* does not declare"),
     ("cohorts:", "cohort:", "expected a top-level `cohorts:` mapping"),
     ("STAD: {use: metagsca-STAD}", "STAD: {use: [", "not valid YAML"),
 ])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from xpo1review.data import loaders, provenance
+from xpo1review.data import declared, loaders, provenance
 from xpo1review.data.loaders import Dataset, Unavailable
 from xpo1review.data.provenance import Provenance
 from xpo1review.exceptions import DataError, SchemaError
@@ -68,10 +68,11 @@ def test_candidates_are_the_registered_sources_that_fit():
 def test_selection_is_the_declaration_not_the_cache():
     """Today's declarations: the paired subsets, full CHOL, curated PDAC survival, no ESCA."""
     provenance.reset()
+    ANALYSES = declared.declarations().analyses
     chosen = {(c, a): loaders.select_source(c, a) for c in ("STAD", "PAAD", "ESCA")
-              for a in loaders.ANALYSES}
+              for a in ANALYSES}
     assert {k: v.id for k, v in chosen.items() if v} == {
-        **{("STAD", a): "metagsca-STAD" for a in loaders.ANALYSES},
+        **{("STAD", a): "metagsca-STAD" for a in ANALYSES},
         ("PAAD", "survival"): "pdac-curated"}
     esca = chosen[("ESCA", "survival")]
     assert isinstance(esca, Unavailable) and esca.source_id == "firehose-ESCA"

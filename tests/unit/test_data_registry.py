@@ -82,7 +82,7 @@ ENTRY = """
         ("sources:" + ENTRY.format(id="a", sha="abc", cohort="CHOL"), "64 lowercase hex"),
         ("sources:" + ENTRY.format(id="a", sha="unpinned", cohort="CHOL") + "    git_blob: abc\n",
          r"\(a\): git_blob 'abc' must be 40 lowercase hex digits"),
-        ("sources:" + ENTRY.format(id="a", sha="unpinned", cohort="XXXX"), "unknown cohort"),
+        ("sources:" + ENTRY.format(id="a", sha="unpinned", cohort="'no name'"), "are not names"),
         ("sources:" + ENTRY.format(id="a", sha="unpinned", cohort="CHOL") * 2, "duplicate"),
         ("sources:\n  - id: a\n    url: u\n", "missing field"),
         ("sources: {a: 1}\n", "top-level `sources:` list"),

@@ -16,7 +16,7 @@ from typing import Any
 # Names are resolved lazily (PEP 562) so that `xpo1review data verify` does not import
 # pandas/pandera; submodules: registry, fetch, loaders, provenance, commands.
 _EXPORTS = {
-    "COHORTS": "registry", "Source": "registry", "get_source": "registry",
+    "Source": "registry", "get_source": "registry",
     "load_registry": "registry",
     "cache_dir": "fetch", "mirror_dir": "fetch", "verify": "fetch",
     "Provenance": "provenance",

@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from xpo1review.data.declared import used_sources
+from xpo1review.data.declared import declarations, used_sources
 from xpo1review.data.fetch import Check, cache_dir, check, fetch, mirror_dir, verify
-from xpo1review.data.registry import COHORTS, get_source, load_registry, sources_for_cohort
+from xpo1review.data.registry import get_source, load_registry, sources_for_cohort
 from xpo1review.exceptions import (
     DataError,
     NetworkTimeout,
@@ -39,11 +39,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def resolve_ids(names: list[str]) -> list[str]:
     """Source ids for command-line names: ids as such, cohorts expanded to their sources."""
     out: list[str] = []
+    cohorts = declarations().cohorts
     for name in names:
-        if name not in COHORTS and name.upper() in COHORTS:
+        if name not in cohorts and name.upper() in cohorts:
             raise UnknownSource(f"unknown data source {name!r}; cohorts are written in upper "
                                 f"case: did you mean {name.upper()}?")
-        ids = [s.id for s in sources_for_cohort(name)] if name in COHORTS else [
+        ids = [s.id for s in sources_for_cohort(name)] if name in cohorts else [
             get_source(name).id]
         out += [i for i in ids if i not in out]
     return out

@@ -1,10 +1,12 @@
 """Which per-sample source each analysis uses: ``data/analyses.yaml``, validated on load.
 
-The choice is part of the commit, never of the cache: one line per cohort names the source
-(``use:``) for every per-sample analysis, a key per analysis overrides it, and ``none``
-declares that the book uses no per-sample data there (with ``why:``, for readers). Every
-declaration a chapter reads is recorded (:func:`xpo1review.data.provenance.uses`), so the
-freeze manifest re-executes exactly the chapters whose declarations changed.
+The file is the book's own vocabulary and choice: ``analyses:`` names each per-sample
+analysis and the source roles that can serve it, and ``cohorts:`` has one line per cohort of
+the book naming the source (``use:``) for every analysis, a key per analysis overriding it;
+``none`` declares that the book uses no per-sample data there (with ``why:``, for readers).
+The choice is part of the commit, never of the cache. Every declaration a chapter reads is
+recorded (:func:`xpo1review.data.provenance.uses`), so the freeze manifest re-executes exactly
+the chapters whose declarations changed.
 """
 
 from __future__ import annotations
@@ -15,21 +17,11 @@ from pathlib import Path
 
 import yaml
 
-from xpo1review.data.registry import COHORTS, Source, load_registry, registry_path
+from xpo1review.data.registry import Source, load_registry, registry_path
 from xpo1review.exceptions import DataError
 from xpo1review.paths import project_root
 
-#: The per-sample analyses, and the source roles that can serve each.
-ROLES = {
-    "tumour-normal": ("expression", "paired-subset"),
-    "survival": ("expression", "paired-subset", "curated-cohort"),
-    "differential-expression": ("expression", "paired-subset"),
-}
-ANALYSES = tuple(ROLES)
-#: Roles of per-sample sources: used only where declared. Other roles are always read.
-PER_SAMPLE_ROLES = tuple(dict.fromkeys(role for roles in ROLES.values() for role in roles))
 NONE = "none"
-_KEYS = {"use", "why", *ANALYSES}
 
 
 @dataclass(frozen=True)
@@ -52,60 +44,106 @@ class Use:
         return self.source_id or f"{NONE}: {self.why}"
 
 
+@dataclass(frozen=True)
+class Declarations:
+    """The parsed file: each analysis with the roles that can serve it, and every use."""
+
+    analyses: dict[str, tuple[str, ...]]
+    uses: dict[tuple[str, str], Use]
+
+    @property
+    def cohorts(self) -> tuple[str, ...]:
+        """The book's cohorts, in the file's order."""
+        return tuple(dict.fromkeys(cohort for cohort, _ in self.uses))
+
+    @property
+    def per_sample_roles(self) -> tuple[str, ...]:
+        """Roles of per-sample sources: read only where declared (other roles always are)."""
+        return tuple(dict.fromkeys(r for roles in self.analyses.values() for r in roles))
+
+
 def declarations_path(root: Path | None = None) -> Path:
     return (root or project_root()) / "data" / "analyses.yaml"
 
 
-def load(root: Path | None = None) -> dict[tuple[str, str], Use]:
-    """Every (cohort, analysis) declaration; DataError names the file, cohort and analysis."""
+def declarations(root: Path | None = None) -> Declarations:
+    """The whole file, validated; DataError names the file, cohort and analysis."""
     path = declarations_path(root)
     reg = registry_path() if root is None else root / "data" / "sources.yaml"
     if not path.is_file():
         raise DataError(f"{path}: missing; it declares which data each analysis uses "
                         "(restore it from git)")
     stats = [(str(p.resolve()), p.stat().st_mtime_ns, p.stat().st_size) for p in (path, reg)]
-    return dict(_load(*stats))
+    return _load(*stats)
+
+
+def load(root: Path | None = None) -> dict[tuple[str, str], Use]:
+    """Every (cohort, analysis) declaration."""
+    return declarations(root).uses
 
 
 @lru_cache(maxsize=8)
-def _load(decl: tuple[str, int, int], reg: tuple[str, int, int]
-          ) -> tuple[tuple[tuple[str, str], Use], ...]:
+def _load(decl: tuple[str, int, int], reg: tuple[str, int, int]) -> Declarations:
     path = decl[0]
     sources = load_registry(Path(reg[0]))
     try:
         doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
         raise DataError(f"{path}: not valid YAML: {err}") from err
-    cohorts = doc.get("cohorts") if isinstance(doc, dict) else None
+    doc = doc if isinstance(doc, dict) else {}
+    analyses = _analyses(path, doc.get("analyses"))
+    cohorts = doc.get("cohorts")
     if not isinstance(cohorts, dict):
         raise DataError(f"{path}: expected a top-level `cohorts:` mapping, one line per cohort")
-    unknown = [str(c) for c in cohorts if c not in COHORTS]
-    missing = [c for c in COHORTS if c not in cohorts]
-    if unknown or missing:
-        raise DataError(f"{path}: every book cohort must be declared exactly once "
-                        f"({', '.join(COHORTS)}); unknown: {', '.join(unknown) or '-'}; "
-                        f"missing: {', '.join(missing) or '-'}")
-    out = []
-    for cohort in COHORTS:
-        out += [((u.cohort, u.analysis), u) for u in _cohort(path, cohort, cohorts[cohort],
-                                                            sources)]
-    return tuple(out)
+    _check_served(path, cohorts, sources, analyses)
+    uses = {}
+    for cohort, entry in cohorts.items():
+        for u in _cohort(path, str(cohort), entry, sources, analyses):
+            uses[(u.cohort, u.analysis)] = u
+    return Declarations(analyses, uses)
 
 
-def _cohort(path: str, cohort: str, entry: object, sources: dict[str, Source]) -> list[Use]:
+def _analyses(path: str, entry: object) -> dict[str, tuple[str, ...]]:
+    """``analyses:``: each per-sample analysis and the source roles that can serve it."""
+    if not isinstance(entry, dict) or not all(
+            isinstance(roles, list) and roles and all(isinstance(r, str) for r in roles)
+            for roles in entry.values()):
+        raise DataError(f"{path}: expected a top-level `analyses:` mapping of each per-sample "
+                        "analysis to the source roles that can serve it, e.g. "
+                        "`survival: [expression, curated-cohort]` (or `analyses: {}`)")
+    bad = sorted(str(a) for a in entry if str(a) in {"use", "why"})
+    if bad:
+        raise DataError(f"{path}: analysis name(s) {', '.join(bad)} are reserved keys")
+    return {str(a): tuple(roles) for a, roles in entry.items()}
+
+
+def _check_served(path: str, cohorts: dict, sources: dict[str, Source],
+                  analyses: dict[str, tuple[str, ...]]) -> None:
+    """Every cohort a per-sample source serves is one of the book's declared cohorts."""
+    roles = {r for rs in analyses.values() for r in rs}
+    for src in sources.values():
+        unknown = [c for c in src.cohorts if c not in cohorts]
+        if src.role in roles and unknown:
+            raise DataError(f"data/sources.yaml: {src.id} serves cohort(s) "
+                            f"{', '.join(unknown)}, which {path} does not declare; the book's "
+                            f"cohorts are {', '.join(map(str, cohorts)) or '(none)'}")
+
+
+def _cohort(path: str, cohort: str, entry: object, sources: dict[str, Source],
+            analyses: dict[str, tuple[str, ...]]) -> list[Use]:
     where = f"{path}: cohort {cohort}"
     if not isinstance(entry, dict) or "use" not in entry:
         raise DataError(f"{where}: expected a mapping with `use:` (a source id or none), "
                         f"e.g. `{cohort}: {{use: none, why: ...}}`")
-    bad = sorted(str(k) for k in entry if k not in _KEYS)
+    bad = sorted(str(k) for k in entry if k not in {"use", "why", *analyses})
     if bad:
         raise DataError(f"{where}: unknown key(s) {', '.join(bad)}; allowed: use, why, "
-                        f"{', '.join(ANALYSES)}")
+                        f"{', '.join(analyses)}")
     why = str(entry.get("why") or "").strip()
     uses = []
-    for analysis in ANALYSES:
+    for analysis, roles in analyses.items():
         value = entry.get(analysis, entry["use"])
-        sid = _check_value(f"{where}, {analysis}", value, cohort, analysis, sources)
+        sid = _check_value(f"{where}, {analysis}", value, cohort, roles, sources)
         if sid is None and not why:
             raise DataError(f"{where}: {analysis} is declared `none`: add `why:`, a short "
                             "reason for readers (shown in the figure and the claim)")
@@ -113,11 +151,11 @@ def _cohort(path: str, cohort: str, entry: object, sources: dict[str, Source]) -
     return uses
 
 
-def _check_value(where: str, value: object, cohort: str, analysis: str,
+def _check_value(where: str, value: object, cohort: str, roles: tuple[str, ...],
                  sources: dict[str, Source]) -> str | None:
     """The declared source id (None for `none`), or DataError saying what is allowed."""
     fits = [s.id for s in sources.values()
-            if cohort in s.cohorts and s.role in ROLES[analysis] and s.pinned]
+            if cohort in s.cohorts and s.role in roles and s.pinned]
     allowed = f"one of {', '.join(fits) or '(none registered)'} or none"
     if value == NONE:
         return None
@@ -127,26 +165,29 @@ def _check_value(where: str, value: object, cohort: str, analysis: str,
     if cohort not in src.cohorts:
         raise DataError(f"{where}: {value} does not serve {cohort} (its cohorts: "
                         f"{', '.join(src.cohorts) or '-'}); {allowed}")
-    if src.role not in ROLES[analysis]:
+    if src.role not in roles:
+        analysis = where.rpartition(", ")[2]
         raise DataError(f"{where}: {value} has role {src.role}, which cannot serve "
-                        f"{analysis} (needs {' or '.join(ROLES[analysis])}); {allowed}")
+                        f"{analysis} (needs {' or '.join(roles)}); {allowed}")
     if not src.pinned:
         raise DataError(f"{where}: {value} is not pinned (no sha256 or git_blob in "
                         "data/sources.yaml): pin it before the book may use it")
     return value
 
 
-def check_key(cohort: str, analysis: str) -> None:
+def check_key(cohort: str, analysis: str, root: Path | None = None) -> None:
     """DataError unless ``cohort`` is a book cohort and ``analysis`` a per-sample analysis."""
-    if cohort not in COHORTS:
-        raise DataError(f"unknown cohort {cohort!r}; the book's cohorts are {', '.join(COHORTS)}")
-    if analysis not in ROLES:
-        raise DataError(f"unknown analysis {analysis!r}; one of {', '.join(ANALYSES)}")
+    decl = declarations(root)
+    if cohort not in decl.cohorts:
+        raise DataError(f"unknown cohort {cohort!r}; the book's cohorts are "
+                        f"{', '.join(decl.cohorts)}")
+    if analysis not in decl.analyses:
+        raise DataError(f"unknown analysis {analysis!r}; one of {', '.join(decl.analyses)}")
 
 
 def use(cohort: str, analysis: str, root: Path | None = None) -> Use:
     """The declaration for one cohort and analysis."""
-    check_key(cohort, analysis)
+    check_key(cohort, analysis, root)
     return load(root)[(cohort, analysis)]
 
 
@@ -154,5 +195,6 @@ def used_sources(root: Path | None = None) -> list[str]:
     """Ids of every source the book reads, in registry order: the declared per-sample sources
     and every source of another role (survival, summaries, documentation)."""
     reg = load_registry(None if root is None else root / "data" / "sources.yaml")
-    declared = {u.source_id for u in load(root).values()}
-    return [s.id for s in reg.values() if s.role not in PER_SAMPLE_ROLES or s.id in declared]
+    decl = declarations(root)
+    used = {u.source_id for u in decl.uses.values()}
+    return [s.id for s in reg.values() if s.role not in decl.per_sample_roles or s.id in used]

@@ -25,14 +25,13 @@ from xpo1review.data.reading import (
     refuse,
     validate,
 )
-from xpo1review.data.registry import COHORTS, Source, get_source, load_registry
+from xpo1review.data.registry import Source, get_source, load_registry
 from xpo1review.data.tcga import PATIENT_RE, one_aliquot_per_sample, parse_barcodes
 from xpo1review.exceptions import DataError
 
 #: Per-sample columns of xpo1_expression / expression_matrix (genes follow in the matrix).
 ANNOTATION_COLUMNS = ("cohort", "sample", "patient", "sample_type_code", "sample_type",
                       "tissue", "aliquot")
-ANALYSES = declared.ANALYSES
 
 FIREHOSE_UNITS = "RSEM normalised expression (linear, not log-transformed)"
 METAGSCA_UNITS = "log2 RNASeqV2 expression (transform not stated by MetaGSCA)"
@@ -42,7 +41,7 @@ def _expression_schema(linear: bool) -> pa.DataFrameSchema:
     value = pa.Check.ge(0) if linear else pa.Check.in_range(-30, 30)
     return pa.DataFrameSchema(
         {
-            "cohort": pa.Column(str, pa.Check.isin(COHORTS)),
+            "cohort": pa.Column(str, pa.Check.isin(declared.declarations().cohorts)),
             "sample": pa.Column(str, unique=True),
             "patient": pa.Column(str, pa.Check.str_matches(PATIENT_RE)),
             "sample_type_code": pa.Column(str, pa.Check.str_matches(r"^\d{2}$")),
@@ -58,7 +57,7 @@ def candidates(cohort: str, analysis: str = "tumour-normal") -> list[str]:
     first); which one is used is declared in data/analyses.yaml (:func:`select_source`)."""
     declared.check_key(cohort, analysis)
     reg = load_registry()
-    return [s.id for role in declared.ROLES[analysis] for s in reg.values()
+    return [s.id for role in declared.declarations().analyses[analysis] for s in reg.values()
             if role == s.role and cohort in s.cohorts]
 
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 from xpo1review.data.clinical import CDR_SHEET, ENDPOINTS, SURVIVAL_SCHEMA, survival
 from xpo1review.data.expression import (
-    ANALYSES,
     ANNOTATION_COLUMNS,
     FIREHOSE_UNITS,
     METAGSCA_UNITS,
@@ -58,7 +57,7 @@ from xpo1review.data.tcga import (
 )
 
 __all__ = [
-    "ANALYSES", "ANNOTATION_COLUMNS", "BARCODE_RE", "CDR_SHEET", "ENDPOINTS", "FIREHOSE_UNITS",
+    "ANNOTATION_COLUMNS", "BARCODE_RE", "CDR_SHEET", "ENDPOINTS", "FIREHOSE_UNITS",
     "GI_TCGA_TYPES", "METAGSCA_UNITS", "ONCODB_COLUMNS", "PARSER_VERSION", "PDAC_SCHEMA",
     "SAMPLE_TYPES", "SUMMARY_COLUMNS", "SURVIVAL_SCHEMA", "TCGA_TO_COHORT", "Dataset",
     "DropReport", "Unavailable", "candidates", "expression_matrix", "gene_expression",

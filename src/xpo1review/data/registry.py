@@ -14,9 +14,6 @@ import yaml
 from xpo1review.exceptions import DataError, UnknownSource
 from xpo1review.paths import escape_reason, project_root
 
-#: The book's cohorts (TCGA study abbreviations; colon and rectum together as COADREAD).
-COHORTS = ("ESCA", "STAD", "LIHC", "CHOL", "PAAD", "COADREAD")
-
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _GIT_BLOB = re.compile(r"^[0-9a-f]{40}$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z")
@@ -132,9 +129,10 @@ def _parse_entry(path: str, n: int, entry: object) -> Source:
     cite = entry["cite"]
     cite = (cite,) if isinstance(cite, str) else tuple(str(k) for k in cite)
     cohorts = tuple(str(c) for c in entry["cohorts"] or ())
-    bad = [c for c in cohorts if c not in COHORTS]
+    bad = [c for c in cohorts if not _ID.match(c)]
     if bad:
-        raise DataError(f"{where}: unknown cohort(s) {bad}; known: {', '.join(COHORTS)}")
+        raise DataError(f"{where}: cohort name(s) {bad} are not names (letters, digits, "
+                        "'.', '_', '-'); the book's cohorts are declared in data/analyses.yaml")
     return Source(
         id=sid,
         url=url,

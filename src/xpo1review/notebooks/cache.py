@@ -131,7 +131,8 @@ def current_use(root: Path, key: str) -> str:
     from xpo1review.data import declared
 
     cohort, _, analysis = key.partition("/")
-    if cohort not in declared.COHORTS or analysis not in declared.ANALYSES:
+    decl = declared.declarations(root)
+    if cohort not in decl.cohorts or analysis not in decl.analyses:
         return "undeclared"
     return declared.use(cohort, analysis, root).value
 
