@@ -11,12 +11,11 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from xpo1review import abbreviations, book, structure
+from xpo1review import abbreviations, book, extensions, structure
 from xpo1review.citations import gate as citation_gate
 from xpo1review.exceptions import XPO1ReviewError
 from xpo1review.notebooks import cache as notebook_cache
 from xpo1review.paths import project_root
-from xpo1review.trials import curated
 
 Check = Callable[[Path], list[str]]
 
@@ -68,24 +67,34 @@ def _registry(root: Path) -> list[str]:
     return []
 
 
+#: The engine's checks, in order; the book's own (:mod:`extensions`) run before ``data``.
 CHECKS: dict[str, Check] = {
     "registry": _registry,
     "structure": structure.check,
     "citations": citation_gate.check,
     "abbreviations": abbreviations.check,
-    "curated": curated.check,
     "data": declared_data,
     "freeze": _freeze,
 }
 
 
+def all_checks(root: Path) -> dict[str, Check]:
+    """The engine's checks with the book's own inserted before ``data``."""
+    names = list(CHECKS)
+    at = names.index("data") if "data" in names else len(names)
+    book_checks = extensions.checks(root)
+    order = names[:at] + list(book_checks) + names[at:]
+    return {name: book_checks.get(name) or CHECKS[name] for name in order}
+
+
 def run_checks(root: Path, names: list[str]) -> list[str]:
     """Run the named checks and return every problem found, prefixed by the check's name
     (a problem that several checks find, such as an unreadable chapter, is listed once)."""
+    checks = all_checks(root)
     problems: list[str] = []
     seen: set[str] = set()
     for name in names:
-        for problem in CHECKS[name](root):
+        for problem in checks[name](root):
             if problem not in seen:
                 seen.add(problem)
                 problems.append(f"[{name}] {problem}")
@@ -96,11 +105,12 @@ def handle(args: argparse.Namespace) -> int:
     root = project_root()
     if args.pre_render:
         book.install_csl(root)
-    unknown = [n for n in args.names if n not in CHECKS]
+    checks = all_checks(root)
+    unknown = [n for n in args.names if n not in checks]
     if unknown:
         raise XPO1ReviewError(f"unknown check(s) {', '.join(unknown)}; "
-                              f"choose from {', '.join(CHECKS)}")
-    names = args.names or list(CHECKS)
+                              f"choose from {', '.join(checks)}")
+    names = args.names or list(checks)
     problems = run_checks(root, names)
     for problem in problems:
         print(problem, file=sys.stderr)
@@ -112,7 +122,7 @@ def handle(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="the pre-render gate: citations, abbreviations, data, ...")
     p.add_argument("names", nargs="*", metavar="CHECK",
-                   help=f"checks to run (default: all): {', '.join(CHECKS)}")
+                   help=f"checks to run (default: all): {', '.join(CHECKS)} and the book's own")
     p.add_argument("--pre-render", action="store_true",
                    help="also install the CSL style (what Quarto's pre-render step runs)")
     p.set_defaults(handler=handle)

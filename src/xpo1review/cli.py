@@ -11,7 +11,9 @@ import errno
 import importlib
 import sys
 
+from xpo1review import extensions
 from xpo1review.exceptions import XPO1ReviewError
+from xpo1review.paths import project_root
 
 #: Each command and the module that registers it, in the order ``--help`` lists them.
 COMMANDS = {
@@ -20,7 +22,6 @@ COMMANDS = {
     "notebooks": "xpo1review.notebooks.commands",
     "claims": "xpo1review.notebooks.report",
     "refs": "xpo1review.citations.commands",
-    "trials": "xpo1review.trials.commands",
     "doctor": "xpo1review.doctor",
     "build": "xpo1review.book",
 }
@@ -37,19 +38,29 @@ _DISK_ERRORS = {
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The parser; with ``only``, just that command's module is imported (fast start-up)."""
+    """The parser of the engine's commands and the book's own (:mod:`extensions`); with
+    ``only``, just that command's module is imported (fast start-up)."""
     parser = argparse.ArgumentParser(prog="xpo1review", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    modules = [COMMANDS[only]] if only in COMMANDS else list(dict.fromkeys(COMMANDS.values()))
+    commands = {**COMMANDS, **_book_commands()}
+    modules = [commands[only]] if only in commands else list(dict.fromkeys(commands.values()))
     for name in modules:
         importlib.import_module(name).register(sub)
     return parser
 
 
+def _book_commands() -> dict[str, str]:
+    try:
+        root = project_root()
+    except FileNotFoundError:
+        return {}
+    return extensions.command_modules(root)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    args = build_parser(argv[0] if argv else None).parse_args(argv)
     try:
+        args = build_parser(argv[0] if argv else None).parse_args(argv)
         return int(args.handler(args) or 0)
     except XPO1ReviewError as err:
         print(f"xpo1review: error: {err}", file=sys.stderr)

@@ -1,0 +1,64 @@
+"""What a book adds to the engine: its own commands and gate checks, named in the book's
+``pyproject.toml``::
+
+    [tool.reviewbuild]
+    commands = { trials = "xpo1review.trials.commands" }      # modules with register()
+    checks = { curated = "xpo1review.trials.curated:check" }  # (root) -> list of problems
+
+A book without that table (such as the fixture book of the tests) gets the engine's alone.
+"""
+
+from __future__ import annotations
+
+import importlib
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
+from xpo1review.exceptions import XPO1ReviewError
+
+Check = Callable[[Path], list[str]]
+
+
+def _table(root: Path, key: str) -> dict[str, str]:
+    path = root / "pyproject.toml"
+    if not path.is_file():
+        return {}
+    try:
+        tool = tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {})
+    except tomllib.TOMLDecodeError as err:
+        raise XPO1ReviewError(f"{path}: not valid TOML ({err})") from err
+    table = tool.get("reviewbuild", {}).get(key, {})
+    if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+        raise XPO1ReviewError(f"{path}: [tool.reviewbuild] {key} must map names to "
+                              "module paths, e.g. { trials = \"xpo1review.trials.commands\" }")
+    return table
+
+
+def _import(root: Path, key: str, name: str, target: str) -> ModuleType:
+    module = target.partition(":")[0]
+    try:
+        return importlib.import_module(module)
+    except ImportError as err:
+        raise XPO1ReviewError(
+            f"{root / 'pyproject.toml'}: [tool.reviewbuild] {key}.{name} names {module!r}, "
+            f"which cannot be imported ({err}); fix the name or install the package") from err
+
+
+def command_modules(root: Path) -> dict[str, str]:
+    """The book's commands: name -> module with ``register(subparsers)``."""
+    return _table(root, "commands")
+
+
+def checks(root: Path) -> dict[str, Check]:
+    """The book's gate checks: name -> function ``(root) -> list of problems``."""
+    out = {}
+    for name, target in _table(root, "checks").items():
+        module, _, attr = target.partition(":")
+        func = getattr(_import(root, "checks", name, target), attr or "check", None)
+        if not callable(func):
+            raise XPO1ReviewError(f"{root / 'pyproject.toml'}: [tool.reviewbuild] checks.{name}"
+                                  f" names {target!r}, which is not a function")
+        out[name] = func
+    return out

@@ -1,0 +1,59 @@
+"""A book adds its own commands and checks to the engine in ``[tool.reviewbuild]``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from xpo1review import check, cli, extensions
+from xpo1review.exceptions import XPO1ReviewError
+from xpo1review.paths import project_root
+
+
+def _book(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, table: str) -> Path:
+    (tmp_path / "_quarto.yml").write_text("book:\n  chapters: []\n")
+    (tmp_path / "pyproject.toml").write_text(f"[tool.reviewbuild]\n{table}\n")
+    monkeypatch.setenv("XPO1REVIEW_ROOT", str(tmp_path))
+    return tmp_path
+
+
+def test_the_review_adds_its_trials_command_and_curated_check() -> None:
+    root = project_root()
+    assert extensions.command_modules(root) == {"trials": "xpo1review.trials.commands"}
+    assert list(extensions.checks(root)) == ["curated"]
+    assert "trials" in cli.build_parser().format_help()
+
+
+def test_a_book_without_the_table_gets_the_engine_alone(tmp_path, monkeypatch) -> None:
+    (tmp_path / "_quarto.yml").write_text("book:\n  chapters: []\n")
+    monkeypatch.setenv("XPO1REVIEW_ROOT", str(tmp_path))
+    assert extensions.checks(tmp_path) == {} and extensions.command_modules(tmp_path) == {}
+    assert list(check.all_checks(tmp_path)) == list(check.CHECKS)
+    assert "trials" not in cli.build_parser().format_help()
+
+
+def test_a_book_check_runs_in_the_gate(tmp_path, monkeypatch, capsys) -> None:
+    _book(tmp_path, monkeypatch, 'checks = { always = "tests.unit.test_extensions:_always" }')
+    assert cli.main(["check", "always"]) == 1
+    assert "[always] book.qmd:1: a problem of the book's own" in capsys.readouterr().err
+
+
+def _always(root: Path) -> list[str]:
+    return ["book.qmd:1: a problem of the book's own"]
+
+
+@pytest.mark.parametrize(("table", "message"), [
+    ('checks = { x = "no.such.module:check" }', r"checks.x names 'no.such.module', which "
+                                                r"cannot be imported"),
+    ('checks = { x = "xpo1review.format:nothing" }', "which is not a function"),
+    ("checks = 3", r"\[tool.reviewbuild\] checks must map names to module paths"),
+])
+def test_a_wrong_extension_is_an_error_naming_the_file(tmp_path, monkeypatch, capsys,
+                                                       table, message) -> None:
+    root = _book(tmp_path, monkeypatch, table)
+    with pytest.raises(XPO1ReviewError, match=message) as info:
+        extensions.checks(root)
+    assert str(info.value).startswith(f"{root / 'pyproject.toml'}")
+    assert cli.main(["check"]) == 1
+    assert "pyproject.toml" in capsys.readouterr().err
