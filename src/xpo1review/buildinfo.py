@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 from packaging.requirements import Requirement
 
-from xpo1review import __version__
 from xpo1review.paths import project_root
+from xpo1review.pyproject import distribution
 
 
 def _command(cmd: list[str], cwd: Path) -> str | None:
@@ -36,14 +36,15 @@ def build_facts(root: Path | None = None) -> pd.DataFrame:
         "Python": f"{platform.python_version()} ({platform.system()} {platform.machine()})",
         "Quarto": (_command([quarto, "--version"], root) if quarto else None)
         or "not available where this chapter was executed",
-        "xpo1review": __version__,
+        (dist := distribution(root)): metadata.version(dist),
     }
     return pd.DataFrame({"Item": list(rows), "Value": list(rows.values())})
 
 
-def package_versions() -> pd.DataFrame:
-    """Installed version of every runtime dependency of the package."""
-    names = sorted({Requirement(r).name for r in metadata.requires("xpo1review") or []
+def package_versions(root: Path | None = None) -> pd.DataFrame:
+    """Installed version of every runtime dependency of the book's distribution."""
+    dist = distribution(root or project_root())
+    names = sorted({Requirement(r).name for r in metadata.requires(dist) or []
                     if "extra ==" not in r}, key=str.lower)
     return pd.DataFrame({"Package": names, "Version": [metadata.version(n) for n in names]})
 

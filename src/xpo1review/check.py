@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from xpo1review import abbreviations, book, extensions, structure
+from xpo1review import abbreviations, book, pyproject, structure
 from xpo1review.citations import gate as citation_gate
 from xpo1review.exceptions import XPO1ReviewError
 from xpo1review.notebooks import cache as notebook_cache
@@ -67,7 +67,7 @@ def _registry(root: Path) -> list[str]:
     return []
 
 
-#: The engine's checks, in order; the book's own (:mod:`extensions`) run before ``data``.
+#: The engine's checks, in order; the book's own (:mod:`pyproject`) run before ``data``.
 CHECKS: dict[str, Check] = {
     "registry": _registry,
     "structure": structure.check,
@@ -82,7 +82,7 @@ def all_checks(root: Path) -> dict[str, Check]:
     """The engine's checks with the book's own inserted before ``data``."""
     names = list(CHECKS)
     at = names.index("data") if "data" in names else len(names)
-    book_checks = extensions.checks(root)
+    book_checks = pyproject.checks(root)
     order = names[:at] + list(book_checks) + names[at:]
     return {name: book_checks.get(name) or CHECKS[name] for name in order}
 

@@ -11,7 +11,7 @@ import errno
 import importlib
 import sys
 
-from xpo1review import extensions
+from xpo1review import pyproject
 from xpo1review.exceptions import XPO1ReviewError
 from xpo1review.paths import project_root
 
@@ -38,7 +38,7 @@ _DISK_ERRORS = {
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The parser of the engine's commands and the book's own (:mod:`extensions`); with
+    """The parser of the engine's commands and the book's own (:mod:`pyproject`); with
     ``only``, just that command's module is imported (fast start-up)."""
     parser = argparse.ArgumentParser(prog="xpo1review", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -54,7 +54,7 @@ def _book_commands() -> dict[str, str]:
         root = project_root()
     except FileNotFoundError:
         return {}
-    return extensions.command_modules(root)
+    return pyproject.command_modules(root)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,6 +17,7 @@ from packaging.version import Version
 
 from xpo1review.lock import locked_versions
 from xpo1review.paths import project_root
+from xpo1review.pyproject import distribution
 
 QUARTO_MIN = (1, 9)
 SYNC_FIX = "bash scripts/bootstrap.sh (installs uv.lock with `uv sync --frozen --extra test`)"
@@ -41,7 +42,7 @@ def check_python() -> Iterator[Finding]:
 
 
 def check_packages() -> Iterator[Finding]:
-    reqs = [Requirement(r) for r in metadata.requires("xpo1review") or []]
+    reqs = [Requirement(r) for r in metadata.requires(distribution(project_root())) or []]
     missing = []
     for req in reqs:
         if req.marker and not req.marker.evaluate({"extra": ""}):
@@ -113,10 +114,12 @@ def check_kernel() -> Iterator[Finding]:
                       f"{sys.executable} -m ipykernel install --sys-prefix --name python3")
         return
     python = spec.argv[0]
-    probe = subprocess.run([python, "-c", "import xpo1review"], capture_output=True, timeout=120)
+    dist = distribution(project_root())
+    code = f"import importlib.metadata as m; m.distribution({dist!r})"
+    probe = subprocess.run([python, "-c", code], capture_output=True, timeout=120)
     ok = probe.returncode == 0
     yield Finding(ok, f"Jupyter kernel python3 runs {python}"
-                  + ("" if ok else ", which cannot import xpo1review"),
+                  + ("" if ok else f", which does not have {dist} installed"),
                   "" if ok else f"{sys.executable} -m ipykernel install --sys-prefix "
                   "--name python3 (and set QUARTO_PYTHON to this Python)")
 

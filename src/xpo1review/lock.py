@@ -20,6 +20,7 @@ from packaging.utils import canonicalize_name
 from xpo1review.atomic import write_text
 from xpo1review.exceptions import XPO1ReviewError
 from xpo1review.paths import project_root
+from xpo1review.pyproject import distribution
 
 #: The Python and platforms ``environment.yml`` is written for (conda users).
 CONDA_PYTHON = "3.11"
@@ -126,7 +127,7 @@ def pip_pins(lock: Path) -> list[str]:
 
 def conda_environment(root: Path) -> str:
     """The text of ``environment.yml``: Python, Quarto, and every locked package via pip."""
-    body = {"name": "xpo1review", "channels": ["conda-forge"],
+    body = {"name": distribution(root), "channels": ["conda-forge"],
             "dependencies": [f"python={CONDA_PYTHON}", f"quarto={workflow_quarto(root)}",
                              "pip", {"pip": [*pip_pins(root / "uv.lock"), "-e ."]}]}
     return HEADER + yaml.safe_dump(body, sort_keys=False, width=200)

@@ -90,6 +90,11 @@ class DataFigure:
         plt.close(self.figure)
         return buf.getvalue()
 
+    def _repr_fingerprint_(self) -> str:  # what golden notebooks compare (stable across BLAS)
+        from xpo1review.notebooks.runtime import data_figure_fingerprint
+
+        return data_figure_fingerprint(self)
+
     def __repr__(self) -> str:  # stable text output for golden notebooks
         return f"<figure: {self.caption}>"
 

@@ -106,22 +106,24 @@ FINGERPRINT_MIME = "text/x-xpo1review-figure"
 
 
 def _add_fingerprint_format(shell: Any) -> None:
-    """Displayed figures (matplotlib, DataFigure) get one more MIME type: their fingerprint."""
+    """Displayed figures get one more MIME type, their fingerprint: matplotlib figures, and any
+    object with a ``_repr_fingerprint_`` method (a figure with its data, such as the book's
+    DataFigure, returns :func:`data_figure_fingerprint` of itself)."""
     from IPython.core.formatters import BaseFormatter
     from traitlets import ObjectName, Unicode
 
     class FingerprintFormatter(BaseFormatter):
         format_type = Unicode(FINGERPRINT_MIME)
-        print_method = ObjectName("_repr_xpo1review_figure_")  # only the registered types
+        print_method = ObjectName("_repr_fingerprint_")
 
     fmt = FingerprintFormatter(parent=shell.display_formatter)
     fmt.for_type_by_name("matplotlib.figure", "Figure", figure_fingerprint)
-    fmt.for_type_by_name("xpo1review.figures.style", "DataFigure", data_figure_fingerprint)
     shell.display_formatter.formatters[FINGERPRINT_MIME] = fmt
 
 
 def data_figure_fingerprint(obj: Any) -> str:
-    """A DataFigure's figure fingerprint plus a sha256 of the data table behind it."""
+    """The fingerprint of ``obj.figure`` (matplotlib) plus a sha256 of the table ``obj.data``
+    drawn in it."""
     digest = canonical.digest(canonical.table(obj.data))
     return (f"{figure_fingerprint(obj.figure)}\n  data table: {len(obj.data)} rows x "
             f"{obj.data.shape[1]} columns; sha256 {digest}")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from xpo1review import check, cli, extensions
+from xpo1review import check, cli, pyproject
 from xpo1review.exceptions import XPO1ReviewError
 from xpo1review.paths import project_root
 
@@ -20,21 +20,21 @@ def _book(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, table: str) -> Path:
 
 def test_the_review_adds_its_trials_command_and_curated_check() -> None:
     root = project_root()
-    assert extensions.command_modules(root) == {"trials": "xpo1review.trials.commands"}
-    assert list(extensions.checks(root)) == ["curated"]
+    assert pyproject.command_modules(root) == {"trials": "xpo1review.trials.commands"}
+    assert list(pyproject.checks(root)) == ["curated"]
     assert "trials" in cli.build_parser().format_help()
 
 
 def test_a_book_without_the_table_gets_the_engine_alone(tmp_path, monkeypatch) -> None:
     (tmp_path / "_quarto.yml").write_text("book:\n  chapters: []\n")
     monkeypatch.setenv("XPO1REVIEW_ROOT", str(tmp_path))
-    assert extensions.checks(tmp_path) == {} and extensions.command_modules(tmp_path) == {}
+    assert pyproject.checks(tmp_path) == {} and pyproject.command_modules(tmp_path) == {}
     assert list(check.all_checks(tmp_path)) == list(check.CHECKS)
     assert "trials" not in cli.build_parser().format_help()
 
 
 def test_a_book_check_runs_in_the_gate(tmp_path, monkeypatch, capsys) -> None:
-    _book(tmp_path, monkeypatch, 'checks = { always = "tests.unit.test_extensions:_always" }')
+    _book(tmp_path, monkeypatch, 'checks = { always = "tests.unit.test_pyproject:_always" }')
     assert cli.main(["check", "always"]) == 1
     assert "[always] book.qmd:1: a problem of the book's own" in capsys.readouterr().err
 
@@ -53,7 +53,14 @@ def test_a_wrong_extension_is_an_error_naming_the_file(tmp_path, monkeypatch, ca
                                                        table, message) -> None:
     root = _book(tmp_path, monkeypatch, table)
     with pytest.raises(XPO1ReviewError, match=message) as info:
-        extensions.checks(root)
+        pyproject.checks(root)
     assert str(info.value).startswith(f"{root / 'pyproject.toml'}")
     assert cli.main(["check"]) == 1
     assert "pyproject.toml" in capsys.readouterr().err
+
+
+def test_the_distribution_is_the_books_or_the_engines(tmp_path) -> None:
+    assert pyproject.distribution(project_root()) == "xpo1review"
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "another-review"\n')
+    assert pyproject.distribution(tmp_path) == "another-review"
+    assert pyproject.distribution(tmp_path / "nowhere") == "xpo1review"  # installed the engine

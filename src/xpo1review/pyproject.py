@@ -1,5 +1,5 @@
-"""What a book adds to the engine: its own commands and gate checks, named in the book's
-``pyproject.toml``::
+"""The book's ``pyproject.toml``: the Python distribution that installs it, and what the book
+adds to the engine (its own commands and gate checks)::
 
     [tool.reviewbuild]
     commands = { trials = "xpo1review.trials.commands" }      # modules with register()
@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import tomllib
 from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 from types import ModuleType
 
@@ -21,15 +22,28 @@ from xpo1review.exceptions import XPO1ReviewError
 Check = Callable[[Path], list[str]]
 
 
-def _table(root: Path, key: str) -> dict[str, str]:
+def _read(root: Path) -> dict:
     path = root / "pyproject.toml"
     if not path.is_file():
         return {}
     try:
-        tool = tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {})
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
         raise XPO1ReviewError(f"{path}: not valid TOML ({err})") from err
-    table = tool.get("reviewbuild", {}).get(key, {})
+
+
+def distribution(root: Path) -> str:
+    """The distribution whose dependencies the book needs: ``[project] name``, or (a book
+    without its own pyproject.toml) the one that installed the engine."""
+    name = _read(root).get("project", {}).get("name")
+    if isinstance(name, str) and name:
+        return name
+    return metadata.packages_distributions()[__name__.partition(".")[0]][0]
+
+
+def _table(root: Path, key: str) -> dict[str, str]:
+    path = root / "pyproject.toml"
+    table = _read(root).get("tool", {}).get("reviewbuild", {}).get(key, {})
     if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
         raise XPO1ReviewError(f"{path}: [tool.reviewbuild] {key} must map names to "
                               "module paths, e.g. { trials = \"xpo1review.trials.commands\" }")
