@@ -20,6 +20,8 @@ from types import ModuleType
 from xpo1review.exceptions import XPO1ReviewError
 
 Check = Callable[[Path], list[str]]
+#: The engine's top-level package.
+ENGINE = __name__.partition(".")[0]
 
 
 def _read(root: Path) -> dict:
@@ -38,7 +40,15 @@ def distribution(root: Path) -> str:
     name = _read(root).get("project", {}).get("name")
     if isinstance(name, str) and name:
         return name
-    return metadata.packages_distributions()[__name__.partition(".")[0]][0]
+    return metadata.packages_distributions()[ENGINE][0]
+
+
+def packages(root: Path) -> list[str]:
+    """Top-level packages whose modules are a chapter's inputs: the engine's and those of the
+    book's distribution."""
+    dist = distribution(root)
+    own = [pkg for pkg, dists in metadata.packages_distributions().items() if dist in dists]
+    return sorted({ENGINE, *own})
 
 
 def _table(root: Path, key: str) -> dict[str, str]:

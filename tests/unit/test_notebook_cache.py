@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from xpo1review import format as format_module
 from xpo1review.notebooks import cache, commands
 from xpo1review.notebooks.convert import code_hash, golden_path, parse_chapter
 
@@ -32,8 +33,7 @@ def _sha(path: Path) -> str:
 def _record(root: Path, **overrides) -> dict:
     entry = {
         "code": code_hash(parse_chapter(root, CHAPTER)),
-        "modules": {"xpo1review/format.py": _sha(Path(cache._package_dir())
-                                                 / "xpo1review" / "format.py")},
+        "modules": {"xpo1review/format.py": _sha(Path(format_module.__file__))},
         "data": {},
         "files": {"data/trials.csv": _sha(root / "data" / "trials.csv")},
     }

@@ -6,7 +6,8 @@ by ``xpo1review notebooks build``/``accept``) records per chapter:
 
 - ``code``: sha256 of the code that executes (cells, inline expressions, eval/error options;
   prose and captions excluded, so a prose-only edit re-executes nothing);
-- ``modules``: sha256 of every package module the kernel had imported (``xpo1review/...``);
+- ``modules``: sha256 of every module of the engine and the book's packages the kernel had
+  imported (``package/module.py``);
 - ``data``: sha256 of every data source read (``xpo1review.data.provenance.reads()``);
 - ``uses``: every declaration of ``data/analyses.yaml`` consulted (``COHORT/analysis`` ->
   source id, or ``none: <why>``), so that switching a cohort to another source re-executes
@@ -20,6 +21,7 @@ changed is refused in CI and invalidated (its freeze directory deleted) locally.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import shutil
 import sys
@@ -28,7 +30,6 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-import xpo1review
 from xpo1review import atomic
 from xpo1review.exceptions import XPO1ReviewError
 from xpo1review.notebooks.convert import (
@@ -93,15 +94,19 @@ def _sha_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
 
 
-def _package_dir() -> Path:
-    return Path(xpo1review.__file__).resolve().parent.parent
+def module_file(key: str) -> Path:
+    """The file of a recorded module, ``package/module.py``, wherever the package is installed."""
+    spec = importlib.util.find_spec(key.partition("/")[0])
+    if spec is None or not spec.origin:
+        return Path(key)  # the package is gone: hashed as "missing"
+    return Path(spec.origin).resolve().parent.parent / key
 
 
 def entry_for(root: Path, chapter: str, inputs: dict[str, Any]) -> dict[str, Any]:
     """The manifest entry of an execution that read ``inputs`` (from ``runtime.collect``)."""
     return {
         "code": code_hash(parse_chapter(root, chapter)),
-        "modules": {m: _sha_file(_package_dir() / m) for m in inputs.get("modules", [])},
+        "modules": {m: _sha_file(module_file(m)) for m in inputs.get("modules", [])},
         "data": {sid: sha for sid, sha in inputs.get("data", [])},
         "uses": {key: value for key, value in inputs.get("uses", [])},
         "files": {p: sha for p, sha in inputs.get("files", [])},
@@ -153,7 +158,7 @@ def change_list(root: Path, chapter: str, entry: dict[str, Any] | None,
     if modules:
         out += [("module", f"package module {m} changed")
                 for m, sha in entry.get("modules", {}).items()
-                if _sha_file(_package_dir() / m) != sha]
+                if _sha_file(module_file(m)) != sha]
     out += [("data", f"data source {sid} changed") for sid, sha in entry.get("data", {}).items()
             if current_data_sha(root, sid) != sha]
     for key, value in entry.get("uses", {}).items():

@@ -20,6 +20,7 @@ from typing import Any
 
 from xpo1review import canonical
 from xpo1review.paths import project_root
+from xpo1review.pyproject import ENGINE, packages
 
 _installed = False
 _root: Path | None = None
@@ -193,15 +194,6 @@ def collect() -> None:
         uses = [list(u) for u in provenance.uses()]
     except ImportError:
         pass
-    package = Path(__file__).resolve().parents[1]
-    modules = sorted({
-        Path(m.__file__).resolve().relative_to(package.parent).as_posix()
-        for name, m in list(sys.modules.items())
-        if name.startswith("xpo1review") and getattr(m, "__file__", None)
-        and Path(m.__file__).resolve().is_relative_to(package)
-        and (not name.startswith("xpo1review.notebooks")  # tooling, not the chapter's inputs
-             or name == "xpo1review.notebooks.report")  # ... but the report's text is
-    })
     files = dict(files_read())
     for rel in sorted(_opened):
         path = (_root or project_root()) / rel
@@ -209,4 +201,20 @@ def collect() -> None:
             files[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
     print(json.dumps({"data": reads, "uses": uses,
                       "files": sorted([p, sha] for p, sha in files.items()),
-                      "modules": modules}))
+                      "modules": imported_modules(_root or project_root())}))
+
+
+def imported_modules(root: Path) -> list[str]:
+    """Files (``package/module.py``) of the engine's and the book's packages imported so far;
+    the engine's notebook tooling is not a chapter's input, but the claims report's text is."""
+    tops = set(packages(root))
+    out = set()
+    for name, module in list(sys.modules.items()):
+        top = name.partition(".")[0]
+        file = getattr(module, "__file__", None)
+        if top not in tops or not file or (name.startswith(f"{ENGINE}.notebooks")
+                                           and name != f"{ENGINE}.notebooks.report"):
+            continue
+        base = Path(sys.modules[top].__file__).resolve().parent.parent
+        out.add(Path(file).resolve().relative_to(base).as_posix())
+    return sorted(out)
