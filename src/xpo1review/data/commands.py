@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from xpo1review.data.declared import declarations, used_sources
+from xpo1review.data.declared import used_sources
 from xpo1review.data.fetch import Check, cache_dir, check, fetch, mirror_dir, verify
 from xpo1review.data.registry import get_source, load_registry, sources_for_cohort
 from xpo1review.exceptions import (
@@ -39,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def resolve_ids(names: list[str]) -> list[str]:
     """Source ids for command-line names: ids as such, cohorts expanded to their sources."""
     out: list[str] = []
-    cohorts = declarations().cohorts
+    cohorts = {c for s in load_registry().values() for c in s.cohorts}
     for name in names:
         if name not in cohorts and name.upper() in cohorts:
             raise UnknownSource(f"unknown data source {name!r}; cohorts are written in upper "
