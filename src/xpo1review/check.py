@@ -16,7 +16,7 @@ from xpo1review.citations import gate as citation_gate
 from xpo1review.exceptions import XPO1ReviewError
 from xpo1review.notebooks import cache as notebook_cache
 from xpo1review.paths import project_root
-from xpo1review.trials import curated
+from xpo1review.trials import curated_check
 
 Check = Callable[[Path], list[str]]
 
@@ -73,7 +73,7 @@ CHECKS: dict[str, Check] = {
     "structure": structure.check,
     "citations": citation_gate.check,
     "abbreviations": abbreviations.check,
-    "curated": curated.check,
+    "curated": curated_check.check,
     "data": declared_data,
     "freeze": _freeze,
 }
