@@ -27,12 +27,13 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["XPO1REVIEW_MIRROR"] = str(default_mirror)
     os.environ["XPO1REVIEW_CACHE"] = tempfile.mkdtemp(prefix="xpo1review-bench-")
 
-    from xpo1review.analysis import entity
+    from xpo1review.analysis import parts
+    from xpo1review.analysis.cohorts import COHORTS
     from xpo1review.data.loaders import Unavailable
 
     rows, start = [], time.perf_counter()
-    for cohort in entity.COHORTS:
-        for name, part in (("survival", entity.survival_part), ("DE", entity.de_part)):
+    for cohort in COHORTS:
+        for name, part in (("survival", parts.survival_part), ("DE", parts.de_part)):
             t0 = time.perf_counter()
             result = part(cohort)
             dt = time.perf_counter() - t0

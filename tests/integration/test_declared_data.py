@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from xpo1review import check
-from xpo1review.analysis import entity
+from xpo1review.analysis import parts
 from xpo1review.data import fetch, loaders, registry
 from xpo1review.exceptions import ChecksumMismatch, DataError
 from xpo1review.notebooks import cache
@@ -76,7 +76,7 @@ def test_analysis_of_a_corrupted_source_offline_is_an_error_not_unavailable(
     assert "Fetching it again failed" in msg
     assert corrupt_stad.is_file()  # nothing deleted behind the user's back
     with pytest.raises(ChecksumMismatch, match="metagsca-STAD"):  # the analysis, uncached
-        entity.expression_part.__wrapped__("STAD")
+        parts.expression_part.__wrapped__("STAD")
 
 
 def test_with_the_mirror_a_corrupted_cache_copy_is_replaced(corrupt_stad):

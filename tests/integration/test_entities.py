@@ -11,7 +11,8 @@ import pyreadr
 import pytest
 from lifelines.statistics import logrank_test
 
-from xpo1review.analysis import entity
+from xpo1review.analysis import cohort_tables, entity, parts
+from xpo1review.analysis.cohorts import COHORTS
 from xpo1review.data.loaders import Unavailable
 
 pytestmark = pytest.mark.integration
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.integration
 def _mirror_env(mirror, monkeypatch):
     monkeypatch.setenv("XPO1REVIEW_MIRROR", str(mirror))
     yield
-    for f in (entity.run, entity.expression_part, entity.survival_part, entity.de_part):
+    for f in (entity.run, parts.expression_part, parts.survival_part, parts.de_part):
         f.cache_clear()
 
 
@@ -118,7 +119,7 @@ def test_figures_expose_their_data():
     tn = tumour_normal_figure()
     per_sample = tn.data[tn.data["kind"] == "per-sample"]
     assert set(per_sample["cohort"]) == {"STAD", "COADREAD", "LIHC", "CHOL"}
-    assert set(tn.data["cohort"]) == set(entity.COHORTS)
+    assert set(tn.data["cohort"]) == set(COHORTS)
     assert "drawn by xpo1review.figures.expression" in tn.provenance
     assert tn.caption.startswith("Data: ") and "xpo1review" not in tn.caption
     km = km_figure(entity.chol().survival)
@@ -142,7 +143,7 @@ def test_volcano_fingerprint_survives_kernel_noise_in_the_real_fit(cohort):
     from xpo1review.figures.volcano import volcano_figure
     from xpo1review.notebooks.runtime import data_figure_fingerprint
 
-    de = entity.de_part(cohort)
+    de = parts.de_part(cohort)
     result = de.result
     rng = np.random.default_rng(11)
     table = result.table.copy()
@@ -163,15 +164,15 @@ def test_volcano_fingerprint_survives_kernel_noise_in_the_real_fit(cohort):
 def test_tumour_normal_row_comes_from_one_study(mirror):
     """The colorectal row pairs OncoDB's COAD fold change with OncoDB's COAD p, nothing else."""
     onc = pd.read_csv(mirror / "oncodb/COAD_Differential_Gene_Expression_Table.txt", sep="\t")
-    tn = entity.tumour_normal_table()
+    tn = cohort_tables.tumour_normal_table()
     row = tn.loc["COADREAD"]
     assert row["summary_study"] == "COAD"
     [xpo1] = onc[onc["Gene symbol"] == "XPO1"].to_dict("records")
     assert row["oncodb_log2fc"] == pytest.approx(float(xpo1["log2 fold change"]))
     assert row["oncodb_p"] == pytest.approx(float(xpo1["p-value"]))
-    assert tn.loc["CHOL", "gepia2_status"] == entity.NOT_IN_EXPORT
-    assert tn.loc["LIHC", "gepia2_status"] == entity.NOT_CALLED
-    assert tn.loc["PAAD", "gepia2_status"] == entity.CALLED
+    assert tn.loc["CHOL", "gepia2_status"] == cohort_tables.NOT_IN_EXPORT
+    assert tn.loc["LIHC", "gepia2_status"] == cohort_tables.NOT_CALLED
+    assert tn.loc["PAAD", "gepia2_status"] == cohort_tables.CALLED
 
 
 def test_survival_choices_act_where_stated():
@@ -180,7 +181,7 @@ def test_survival_choices_act_where_stated():
     assert (coad.n_zero_followup, stad.n_zero_followup) == (2, 1)
     assert (coad.frame["time"] > 0).all() and (stad.frame["time"] > 0).all()
     assert coad.optimal.sparse_groups == ("XPO1-high",)
-    summary = entity.maxstat_summary()
+    summary = cohort_tables.maxstat_summary()
     assert list(summary["Cohort"]) == ["STAD", "COAD (colon only)", "LIHC", "CHOL", "PAAD"]
     assert (summary["Monte Carlo standard error"] <= 0.0005).all()
 

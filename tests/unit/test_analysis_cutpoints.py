@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from lifelines import NelsonAalenFitter
 
+from xpo1review.analysis import comparison as cmp
 from xpo1review.analysis import cutpoints as cp
-from xpo1review.analysis import survival as sv
 
 
 def simulated(n: int, effect: float, seed: int) -> pd.DataFrame:
@@ -54,7 +54,7 @@ def test_sign_agrees_with_hazard_ratio():
     df = simulated(300, 1.0, 3)
     ms = cp.maxstat(df, n_permutations=200)
     z = ms.profile.loc[ms.profile["threshold"] == ms.threshold, "statistic"].item()
-    hr = sv.compare(df, ms.threshold, "optimal").hr
+    hr = cmp.compare(df, ms.threshold, "optimal").hr
     assert (z > 0) == (hr < 1)  # positive Z = excess deaths in the low group
 
 
@@ -71,7 +71,7 @@ def test_corrected_p_holds_its_level_under_the_null():
     for seed in range(150):
         df = simulated(80, 0.0, 100 + seed)
         ms = cp.maxstat(df, min_prop=0.2, n_permutations=199, seed=seed)
-        naive.append(sv.compare(df, ms.threshold, "optimal").logrank_p)
+        naive.append(cmp.compare(df, ms.threshold, "optimal").logrank_p)
         perm.append(ms.p_permutation)
         lausen.append(ms.p_lausen92)
     rate = {k: np.mean(np.array(v) < 0.05) for k, v in

@@ -9,7 +9,9 @@ from scipy import stats
 from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import SurvfuncRight
 
+from xpo1review.analysis import comparison as cmp
 from xpo1review.analysis import survival as sv
+from xpo1review.analysis import survival_analysis as sa
 from xpo1review.exceptions import SchemaError
 
 # A small table: time, event, group (0 = low, 1 = high); includes tied times and censoring.
@@ -53,7 +55,7 @@ def simulated(n: int = 200, effect: float = 0.7, seed: int = 1) -> pd.DataFrame:
 def test_logrank_matches_textbook_formula():
     frame = _frame(SMALL)
     groups = sv.assign_groups(frame["xpo1"], 0.5)
-    chi2, p = sv.logrank(frame, groups)
+    chi2, p = cmp.logrank(frame, groups)
     expected = logrank_by_formula(SMALL)
     assert chi2 == pytest.approx(expected, rel=1e-10)
     assert p == pytest.approx(stats.chi2.sf(expected, 1), rel=1e-10)
@@ -71,7 +73,7 @@ def test_kaplan_meier_matches_statsmodels():
 def test_cox_hr_matches_statsmodels_phreg():
     df = simulated(seed=3)
     groups = sv.assign_groups(df["xpo1"], 0.0)
-    hr, lo, hi, p, _ = sv.cox_hr(df, groups)
+    hr, lo, hi, p, _ = cmp.cox_hr(df, groups)
     high = (groups == sv.HIGH).astype(float).to_numpy()[:, None]
     res = PHReg(df["time"], high, status=df["event"], ties="efron").fit()
     assert hr == pytest.approx(float(np.exp(res.params[0])), rel=1e-4)
@@ -83,7 +85,7 @@ def test_cox_hr_matches_statsmodels_phreg():
 
 def test_compare_counts_and_direction():
     df = simulated(seed=4)
-    c = sv.compare(df, 0.0, "median")
+    c = cmp.compare(df, 0.0, "median")
     assert c.n == len(df) and c.events == int(df["event"].sum())
     assert c.high.n == int((df["xpo1"] > 0).sum())
     assert c.high_worse and c.logrank_p < 0.05
@@ -91,7 +93,7 @@ def test_compare_counts_and_direction():
 
 
 def test_no_effect_is_not_significant_on_average():
-    ps = [sv.compare(simulated(effect=0.0, seed=s), 0.0, "m").logrank_p for s in range(40)]
+    ps = [cmp.compare(simulated(effect=0.0, seed=s), 0.0, "m").logrank_p for s in range(40)]
     assert 0.0 <= np.mean(np.array(ps) < 0.05) <= 0.2
 
 
@@ -102,7 +104,7 @@ def test_ties_at_threshold_go_low():
 
 def test_threshold_outside_range_is_an_error():
     with pytest.raises(ValueError, match="one group"):
-        sv.compare(simulated(), 99.0, "median")
+        cmp.compare(simulated(), 99.0, "median")
 
 
 def test_bad_input_is_named():
@@ -114,7 +116,7 @@ def test_bad_input_is_named():
 
 def test_analyse_and_km_table():
     df = simulated(seed=5)
-    a = sv.analyse(df, "SIM", n_permutations=200)
+    a = sa.analyse(df, "SIM", n_permutations=200)
     assert a.median.cutpoint == "median" and a.optimal.cutpoint == "optimal"
     assert a.optimal.logrank_p <= a.median.logrank_p + 1e-12 or a.maxstat.n_candidates > 0
     tab = sv.km_table(df, a.median.threshold, "median")
@@ -132,7 +134,7 @@ def test_proportional_hazards_test_matches_lifelines_and_flags_crossing():
 
     df = simulated(seed=6)
     groups = sv.assign_groups(df["xpo1"], 0.0)
-    *_, ph_p = sv.cox_hr(df, groups)
+    *_, ph_p = cmp.cox_hr(df, groups)
     data = pd.DataFrame({"time": df["time"], "event": df["event"],
                          "high": (groups == sv.HIGH).astype(int)})
     cph = CoxPHFitter().fit(data, duration_col="time", event_col="event")
@@ -144,14 +146,14 @@ def test_proportional_hazards_test_matches_lifelines_and_flags_crossing():
     # high: early deaths then none; low: steady hazard -> the curves cross
     t = np.where(high == 1, rng.uniform(0, 1, n) ** 3 * 10, rng.exponential(5, n))
     cross = pd.DataFrame({"time": t + 0.01, "event": 1, "xpo1": high.astype(float)})
-    c = sv.compare(cross, 0.5, "median")
+    c = cmp.compare(cross, 0.5, "median")
     assert c.ph_p < 0.05 and not c.ph_holds
 
 
 def test_zero_follow_up_is_dropped_and_counted():
     df = simulated(seed=8)
     df.loc[df.index[:3], ["time", "event"]] = [0.0, 0]
-    a = sv.analyse(df, "SIM", n_permutations=99)
+    a = sa.analyse(df, "SIM", n_permutations=99)
     assert a.n_zero_followup == 3 and a.n == len(df) - 3
 
 
@@ -159,7 +161,7 @@ def test_sparse_groups_are_flagged():
     df = simulated(seed=9)
     df.loc[df["xpo1"] > 1.5, "event"] = 0
     df.loc[df[df["xpo1"] > 1.5].index[:2], "event"] = 1
-    c = sv.compare(df, 1.5, "optimal")
+    c = cmp.compare(df, 1.5, "optimal")
     assert c.high.events == 2 and c.sparse_groups == (sv.HIGH,)
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from xpo1review.exceptions import CuratedDataError
-from xpo1review.trials import curated
+from xpo1review.trials import curated, curated_check, schemas
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -19,29 +19,29 @@ def tmp_root(tmp_path: Path) -> Path:
     """A copy of the project's data files (and no chapters) to break on purpose."""
     (tmp_path / "data").mkdir()
     (tmp_path / "chapters").mkdir()
-    for name in [*curated.CURATED_FILES.values(), "references.csv"]:
+    for name in [*schemas.CURATED_FILES.values(), "references.csv"]:
         shutil.copy(ROOT / "data" / name, tmp_path / "data" / name)
     return tmp_path
 
 
 def _edit_cell(root: Path, name: str, row: int, column: str, value: str) -> int:
     """Set one cell (0-based data row) in a copied file; return that row's line number."""
-    path = root / "data" / curated.CURATED_FILES[name]
+    path = root / "data" / schemas.CURATED_FILES[name]
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     frame.loc[row, column] = value
     frame.to_csv(path, index=False)
     return row + 2
 
 
-@pytest.mark.parametrize("name", list(curated.SCHEMAS))
+@pytest.mark.parametrize("name", list(schemas.SCHEMAS))
 def test_curated_files_validate(name: str) -> None:
     frame = curated.load(name, ROOT)
     assert len(frame) > 0
-    assert list(frame.columns) == list(curated.SCHEMAS[name].columns)
+    assert list(frame.columns) == list(schemas.SCHEMAS[name].columns)
 
 
 def test_gate_is_clean_on_the_project() -> None:
-    assert curated.check(ROOT) == []
+    assert curated_check.check(ROOT) == []
 
 
 BAD_CELLS = [
@@ -64,10 +64,10 @@ BAD_CELLS = [
 def test_schema_rejects_malformed_row_naming_file_and_line(
         tmp_root: Path, name: str, row: int, column: str, value: str) -> None:
     line = _edit_cell(tmp_root, name, row, column, value)
-    where = f"data/{curated.CURATED_FILES[name]}:{line}"
+    where = f"data/{schemas.CURATED_FILES[name]}:{line}"
     with pytest.raises(CuratedDataError, match=where):
         curated.load(name, tmp_root)
-    problems = curated.check(tmp_root)
+    problems = curated_check.check(tmp_root)
     assert any(p.startswith(f"{where}:") for p in problems), problems
 
 
@@ -93,7 +93,7 @@ def test_unparsable_csv_names_the_file(tmp_root: Path) -> None:
     path.write_text(path.read_text() + "x,y,z,1,2,3,4,5,6,7,8,9,10,11,12,13\n")
     with pytest.raises(CuratedDataError, match="data/compounds.csv: not a valid CSV"):
         curated.load("compounds", tmp_root)
-    assert any(p.startswith("data/compounds.csv:") for p in curated.check(tmp_root))
+    assert any(p.startswith("data/compounds.csv:") for p in curated_check.check(tmp_root))
 
 
 def test_missing_file_is_reported(tmp_root: Path) -> None:
@@ -104,7 +104,7 @@ def test_missing_file_is_reported(tmp_root: Path) -> None:
 
 def test_unknown_citation_key_is_reported(tmp_root: Path) -> None:
     line = _edit_cell(tmp_root, "compounds", 0, "refs", "kudo1999leptomycin;nobody2099made")
-    problems = curated.check(tmp_root)
+    problems = curated_check.check(tmp_root)
     assert any(p.startswith(f"data/compounds.csv:{line}:") and "nobody2099made" in p
                for p in problems), problems
 
@@ -113,14 +113,14 @@ def test_nct_in_chapter_but_not_in_trials_csv_is_reported(tmp_root: Path) -> Non
     chapter = tmp_root / "chapters" / "99-test.qmd"
     chapter.write_text("# Test\n\nA trial NCT00000001 is discussed here.\n")
     assert "chapters/99-test.qmd:3: NCT00000001 is not in data/trials.csv" in \
-        " ".join(curated.check(tmp_root))
+        " ".join(curated_check.check(tmp_root))
 
 
 def test_every_refs_key_exists_in_the_bibliography() -> None:
-    keys = curated.known_keys(ROOT)
+    keys = curated_check.known_keys(ROOT)
     refs_csv = set(pd.read_csv(ROOT / "data" / "references.csv", dtype=str)["key"])
     assert refs_csv <= keys
-    for name in curated.SCHEMAS:
+    for name in schemas.SCHEMAS:
         for value in curated.load(name, ROOT)["refs"]:
             cited = curated.split_refs(value)
             assert cited, f"{name}: a row without refs"
@@ -129,11 +129,11 @@ def test_every_refs_key_exists_in_the_bibliography() -> None:
 
 def test_bib_keys_are_read_when_the_bib_exists(tmp_root: Path) -> None:
     (tmp_root / "references.bib").write_text("@article{extra2020key,\n  title={x}\n}\n")
-    assert "extra2020key" in curated.known_keys(tmp_root)
+    assert "extra2020key" in curated_check.known_keys(tmp_root)
 
 
 def test_chapters_and_trials_csv_name_the_same_trials() -> None:
-    mentioned = {nct for _, _, nct in curated.chapter_nct_mentions(ROOT)}
+    mentioned = {nct for _, _, nct in curated_check.chapter_nct_mentions(ROOT)}
     curated_ids = set(curated.trials(ROOT)["nct_id"])
     assert mentioned, "no NCT id found in the chapters"
     assert mentioned - curated_ids == set(), "NCT ids in chapters but not in data/trials.csv"
@@ -144,13 +144,13 @@ def test_trials_csv_names_every_nct_id_of_the_source_review() -> None:
     seed = ROOT.parent / "shared" / "seeds" / "000_8a170167bfddcf10.txt"
     if not seed.is_file():
         pytest.skip(f"SOURCE REVIEW TEXT NOT FOUND at {seed} (SKIPPED, NOT PASSED)")
-    in_review = set(curated.NCT_PATTERN.findall(seed.read_text(encoding="utf-8")))
+    in_review = set(schemas.NCT_PATTERN.findall(seed.read_text(encoding="utf-8")))
     assert in_review == set(curated.trials(ROOT)["nct_id"])
 
 
 def test_trials_for_entity_filters_on_entities_column() -> None:
     frame = curated.trials(ROOT)
-    for entity in curated.ENTITIES:
+    for entity in schemas.ENTITIES:
         expected = {n for n, e in zip(frame["nct_id"], frame["entities"], strict=True)
                     if entity in e.split(";")}
         assert set(curated.trials_for(entity, ROOT)["nct_id"]) == expected

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from xpo1review.analysis import survival as sv
+from xpo1review.analysis import survival_analysis as sa
 from xpo1review.analysis.differential import moderated_t
 from xpo1review.figures.style import provenance_caption, provenance_note, reader_source, short_sha
 from xpo1review.figures.survival import at_risk, km_figure
@@ -56,7 +57,7 @@ def test_at_risk_counts_follow_up_at_least_t():
 
 def test_km_figure_data_matches_the_analysis():
     f = frame()
-    a = sv.analyse(f, "SIM", time_unit="months", sources=(("sim", None),), n_permutations=99)
+    a = sa.analyse(f, "SIM", time_unit="months", sources=(("sim", None),), n_permutations=99)
     fig = km_figure(a)
     assert len(fig.figure.axes) == 2
     med = fig.data[fig.data["cutpoint"] == "median"]
@@ -84,7 +85,7 @@ def test_volcano_labels_xpo1_and_top_genes():
 def test_annotation_gives_monte_carlo_error_and_marks_the_nominal_interval():
     from xpo1review.figures.survival import annotation
 
-    a = sv.analyse(frame(), "SIM", time_unit="months", n_permutations=999)
+    a = sa.analyse(frame(), "SIM", time_unit="months", n_permutations=999)
     text = annotation(a, a.optimal)
     assert f"Monte Carlo standard error {a.maxstat.mc_se:.1g}" in text
     assert "nominal CI, biased away from 1 by the search" in text

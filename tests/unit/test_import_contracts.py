@@ -53,6 +53,13 @@ def _add_import(root: Path, module: str, line: str) -> None:
     # Barcode parsing reaching up to the loaders' facade.
     ("xpo1review.data.tcga", "from xpo1review.data import loaders",
      "Data:", "xpo1review.data.tcga is not allowed to import xpo1review.data.loaders"),
+    # The survival statistics reaching up to the chapters' entity facade.
+    ("xpo1review.analysis.survival", "from xpo1review.analysis import entity",
+     "Analysis:", "xpo1review.analysis.survival is not allowed to import "
+                  "xpo1review.analysis.entity"),
+    # The curated schemas reaching up to the loaders of the files.
+    ("xpo1review.trials.schemas", "from xpo1review.trials import curated",
+     "Trials:", "xpo1review.trials.schemas is not allowed to import xpo1review.trials.curated"),
     # The leaf API reaching into the data loaders.
     ("xpo1review.canonical", "import xpo1review.data.loaders",
      "The claim API", "xpo1review.canonical is not allowed to import xpo1review.data.loaders"),

@@ -10,8 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from xpo1review.analysis import entity
+from xpo1review.analysis.cohorts import COHORTS
 from xpo1review.analysis.expression import paired
+from xpo1review.analysis.parts import expression_part
 from xpo1review.data import loaders
 from xpo1review.data.loaders import Unavailable
 from xpo1review.figures.style import (
@@ -101,11 +102,11 @@ def _summary_panel(ax, cohort: str, summary: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def tumour_normal_figure(cohorts: tuple[str, ...] = entity.COHORTS) -> DataFigure:
+def tumour_normal_figure(cohorts: tuple[str, ...] = COHORTS) -> DataFigure:
     """One figure: per-sample distributions (top) and published summaries (bottom)."""
     summary_ds = loaders.tumour_normal_summary("XPO1")
     summary = summary_ds.frame
-    parts = {c: entity.expression_part(c) for c in cohorts}
+    parts = {c: expression_part(c) for c in cohorts}
     with house_style():
         fig, axes = new_figure(2, len(cohorts), figsize=(2.0 * len(cohorts), 7.0),
                                gridspec_kw={"height_ratios": [3, 2]})

@@ -6,14 +6,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from xpo1review.analysis.survival import (
-    GROUPS,
-    SurvivalAnalysis,
-    SurvivalComparison,
-    assign_groups,
-    km_by_group,
-    km_table,
-)
+from xpo1review.analysis.comparison import SurvivalComparison
+from xpo1review.analysis.survival import GROUPS, assign_groups, km_by_group, km_table
+from xpo1review.analysis.survival_analysis import SurvivalAnalysis
 from xpo1review.figures.style import (
     GROUP_COLOURS,
     DataFigure,

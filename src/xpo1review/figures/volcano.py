@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from xpo1review.analysis.differential import DEResult
-from xpo1review.analysis.entity import DEPart
+from xpo1review.analysis.parts import DEPart
 from xpo1review.figures.style import (
     MUTED,
     OKABE_ITO,

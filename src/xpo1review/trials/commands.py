@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from xpo1review.trials import ctgov, curated
+from xpo1review.trials.schemas import ENTITIES, SCHEMAS
 
 SHOW_COLUMNS = {
     "trials": ["nct_id", "drugs", "partners", "phase", "entities", "enrolment", "status"],
@@ -50,7 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
     r.set_defaults(handler=refresh)
     s = tsub.add_parser("show", help="print a curated file (validated)")
-    s.add_argument("what", nargs="?", default="trials", choices=list(curated.SCHEMAS))
-    s.add_argument("--entity", choices=curated.ENTITIES, help="trials of one entity only")
+    s.add_argument("what", nargs="?", default="trials", choices=list(SCHEMAS))
+    s.add_argument("--entity", choices=ENTITIES, help="trials of one entity only")
     s.add_argument("--all", action="store_true", help="every column")
     s.set_defaults(handler=show)

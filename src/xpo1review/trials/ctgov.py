@@ -23,6 +23,7 @@ from xpo1review import atomic
 from xpo1review.exceptions import RemoteAPIError
 from xpo1review.paths import project_root
 from xpo1review.trials import curated
+from xpo1review.trials.schemas import NCT_PATTERN
 
 API_URL = "https://clinicaltrials.gov/api/v2/studies"
 MAX_PAGE_SIZE = 1000
@@ -71,7 +72,7 @@ def _get(d: Any, *path: str) -> Any:
 def study_record(study: Any) -> dict[str, Any]:
     """One study of the API's ``studies`` list -> the snapshot's flat record."""
     ident = _get(study, "protocolSection", "identificationModule", "nctId")
-    if not isinstance(ident, str) or not curated.NCT_PATTERN.fullmatch(ident):
+    if not isinstance(ident, str) or not NCT_PATTERN.fullmatch(ident):
         raise ValueError(f"study without a valid protocolSection.identificationModule.nctId "
                          f"(got {ident!r})")
     p = study["protocolSection"]
