@@ -187,3 +187,8 @@ def format_entry(entry_type: str, key: str, fields: dict[str, str]) -> str:
         lines.append(f"  {name.ljust(width)} = {{{value}}},")
     lines.append("}")
     return "\n".join(lines)
+
+
+def split_keys(value: str) -> list[str]:
+    """Citation keys written ``"a;b; c"`` (curated files, table cells) -> ``["a", "b", "c"]``."""
+    return [k.strip() for k in str(value).split(";") if k.strip()]

@@ -19,7 +19,7 @@ import pandas as pd
 from great_tables import GT, loc, style
 from IPython.display import Markdown
 
-from xpo1review.trials.curated import split_refs
+from xpo1review.citations.bib import split_keys
 
 #: Fonts of the website's tables (readers' systems); the PDF uses the document's own font.
 HTML_FONTS = ["system-ui", "Segoe UI", "Roboto", "Helvetica", "Arial", "DejaVu Sans",
@@ -49,7 +49,7 @@ def for_pdf() -> bool:
 
 def citation(refs: str) -> str:
     """``a;b`` -> the pandoc citation ``[@a; @b]`` ("" when there is none)."""
-    keys = split_refs(refs)
+    keys = split_keys(refs)
     return "[" + "; ".join(f"@{k}" for k in keys) + "]" if keys else ""
 
 
@@ -100,7 +100,7 @@ def reference_label(key: str) -> str:
 
 def reference_labels(refs: str) -> str:
     """``a;b`` -> ``Chen et al. 2019; Li et al. 2020`` (the readers' text for the keys)."""
-    return "; ".join(reference_label(k) for k in split_refs(refs))
+    return "; ".join(reference_label(k) for k in split_keys(refs))
 
 
 def cite_span(refs: str) -> str:
@@ -110,7 +110,7 @@ def cite_span(refs: str) -> str:
     great-tables cells resolve against references.bib like citations in the prose. The
     span's own text (author and year, never a raw key) shows wherever that does not happen.
     """
-    if not split_refs(refs):
+    if not split_keys(refs):
         return ""
     text = reference_labels(refs)
     return f'<span data-qmd="{html.escape(citation(refs))}">{html.escape(text)}</span>'

@@ -50,11 +50,6 @@ def features(root: Path | None = None) -> pd.DataFrame:
     return load("xpo1_features", root)
 
 
-def split_refs(value: str) -> list[str]:
-    """``"a;b; c"`` -> ``["a", "b", "c"]``."""
-    return [k.strip() for k in str(value).split(";") if k.strip()]
-
-
 def trials_for(entity: str, root: Path | None = None) -> pd.DataFrame:
     """The trials the review ties to one entity (a code of :data:`ENTITIES`)."""
     if entity not in ENTITIES:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from xpo1review.citations.bib import split_keys
 from xpo1review.exceptions import CuratedDataError
 from xpo1review.paths import project_root
-from xpo1review.trials.curated import split_refs
 from xpo1review.trials.schemas import NCT_PATTERN, SCHEMAS
 from xpo1review.trials.validation import (
     Problem,
@@ -51,7 +51,7 @@ def chapter_nct_mentions(root: Path | None = None) -> list[tuple[str, int, str]]
 def _ref_problems(frame: pd.DataFrame, display: str, keys: set[str]) -> list[Problem]:
     problems = []
     for i, value in frame["refs"].dropna().items():
-        unknown = [k for k in split_refs(value) if k not in keys]
+        unknown = [k for k in split_keys(value) if k not in keys]
         if unknown:
             problems.append(Problem(display, line_of(frame, i), f"unknown bibliography key(s) "
                                     f"{unknown}: add them to references.bib or fix the key"))
