@@ -1,7 +1,8 @@
 """The drift proof: change the data under a chapter and the suite fails naming what drifted.
 
-A one-chapter book (tests/fixtures/drift-book) reads TCGA-CDR survival through the data
-layer, states a claim and prints numbers inline. It runs against a temporary copy of the
+A one-chapter book (tests/fixtures/drift-book) reads TCGA-CDR survival through the engine's
+data layer, states a claim and prints numbers inline; it is built with the engine alone (the
+review's package cannot even be imported there). It runs against a temporary copy of the
 data mirror (files symlinked from the shared mirror, which is never modified); the altered
 file replaces one symlink, and the copied data/sources.yaml pins the altered file, as a
 reviewed upstream update would. Then:
@@ -69,8 +70,6 @@ def book(tmp_path, altered, monkeypatch) -> Path:
     """The fixture book, built once against the unaltered mirror copy."""
     root = tmp_path / "book"
     shutil.copytree(FIXTURE, root)
-    (root / "data").mkdir()
-    shutil.copy(ROOT / "data" / "sources.yaml", root / "data" / "sources.yaml")
     mirror = tmp_path / "mirror"
     (mirror / "tcga-cdr").mkdir(parents=True)
     (mirror / CDR).symlink_to(altered["shared"] / CDR)
@@ -95,6 +94,32 @@ def _replace_data(root: Path, new_file: Path) -> None:
     registry.write_text(text.replace(old_sha, _sha(target)), encoding="utf-8")
     st = registry.stat()
     os.utime(registry, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+
+
+def test_the_fixture_book_builds_with_the_engine_alone(tmp_path, altered):
+    """The engine knows nothing of the review: with the review's package made unimportable
+    (for the command and the chapter's kernel alike), the fixture book checks and builds."""
+    poison = tmp_path / "poison" / "xpo1review"
+    poison.mkdir(parents=True)
+    (poison / "__init__.py").write_text(
+        'raise ImportError("the engine imported the review package xpo1review")\n')
+    root = tmp_path / "book"
+    shutil.copytree(FIXTURE, root)
+    mirror = tmp_path / "mirror"
+    (mirror / "tcga-cdr").mkdir(parents=True)
+    (mirror / CDR).symlink_to(altered["shared"] / CDR)
+    env = {**os.environ, "PYTHONPATH": str(poison.parent), "XPO1REVIEW_ROOT": str(root),
+           "XPO1REVIEW_MIRROR": str(mirror), "XPO1REVIEW_CACHE": str(tmp_path / "cache")}
+    for command in (["check", "registry", "structure", "data"], ["notebooks", "build"],
+                    ["claims"]):
+        done = subprocess.run([sys.executable, "-m", "xpo1review", *command], cwd=root, env=env,
+                              capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, (command, done.stdout + done.stderr)
+    assert "drift-chol-in-cdr" in done.stdout + done.stderr
+    assert (root / "tests" / "notebooks" / "01-drift.ipynb").is_file()
+    refused = subprocess.run([sys.executable, "-c", "import xpo1review"], env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert "the engine imported the review package" in refused.stderr  # the poison works
 
 
 def test_changed_survival_data_fails_naming_the_number(book, altered):
