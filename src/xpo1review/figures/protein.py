@@ -125,8 +125,7 @@ def protein_map(root: Path | None = None) -> DataFigure:
     ax.set_ylim(-0.1, 1.9)
     ax.set_yticks([])
     ax.spines["left"].set_visible(False)
-    ends = spans[["start", "end"]].stack().astype(int).tolist() if len(spans) else []
-    ax.set_xticks(sorted({1, *sites["start"].astype(int).tolist(), *ends, length}))
+    ax.set_xticks(sorted({1, *sites["start"].astype(int).tolist(), length}))
     ax.tick_params(axis="x", labelsize=7, rotation=0)
     ax.set_xlabel("residue")
     ax.set_title(f"{chain.feature}: {length} amino acids", loc="left")
@@ -146,7 +145,8 @@ def _bar(length: int):
 
 
 def _draw_ranges(ax, spans: pd.DataFrame) -> None:
-    """Bands, boxes and brackets for cited residue ranges (drawn from start to end)."""
+    """Bands, boxes and brackets for cited residue ranges, drawn from start to end; domains
+    and regions are labelled with their range (repeats rely on the legend)."""
     from matplotlib.patches import Rectangle
 
     for kind, (colour, label, (bottom, height)) in RANGE_STYLE.items():
@@ -156,7 +156,8 @@ def _draw_ranges(ax, spans: pd.DataFrame) -> None:
                                    facecolor=colour, edgecolor=MUTED, lw=0.5, alpha=0.8,
                                    gid=row.feature_id))
             if kind != "repeat":
-                ax.annotate(_short_name(row.feature), ((row.start + row.end) / 2, bottom),
+                text = f"{_short_name(row.feature)} ({int(row.start)}\u2013{int(row.end)})"
+                ax.annotate(text, ((row.start + row.end) / 2, bottom),
                             xytext=(0, -9 if kind == "domain" else 8),
                             textcoords="offset points", ha="center", fontsize=6.5)
         if len(rows):
