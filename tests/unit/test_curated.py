@@ -58,6 +58,10 @@ BAD_CELLS = [
     ("mutations", 3, "position", "2000"),
     ("xpo1_features", 7, "start", "900"),  # start > end
     ("xpo1_features", 1, "start", "10"),  # start without end
+    ("xpo1_features", 7, "position_refs", ""),  # a position without the source stating it
+    ("xpo1_features", 6, "position_refs", "dong2009leucine"),  # a citation, no position
+    ("xpo1_features", 10, "end", "1100"),  # range runs past the chain's last residue
+    ("xpo1_features", 8, "start", "0"),  # before residue 1
 ]
 
 
@@ -70,6 +74,22 @@ def test_schema_rejects_malformed_row_naming_file_and_line(
         curated.load(name, tmp_root)
     problems = curated_check.check(tmp_root)
     assert any(p.startswith(f"{where}:") for p in problems), problems
+
+
+def test_feature_outside_a_shortened_chain_names_the_feature_line(tmp_root: Path) -> None:
+    _edit_cell(tmp_root, "xpo1_features", 0, "end", "700")  # chain now ends before R749
+    r749 = curated.read_raw(tmp_root / "data" / "xpo1_features.csv")
+    line = int(r749.index[r749["feature_id"] == "r749"][0]) + 2
+    with pytest.raises(CuratedDataError, match=rf"xpo1_features.csv:{line}: .*outside the "
+                                               "chain"):
+        curated.load("xpo1_features", tmp_root)
+
+
+def test_unknown_position_citation_key_is_reported(tmp_root: Path) -> None:
+    line = _edit_cell(tmp_root, "xpo1_features", 7, "position_refs", "nobody2099made")
+    problems = curated_check.check(tmp_root)
+    assert any(p.startswith(f"data/xpo1_features.csv:{line}: position_refs") and
+               "nobody2099made" in p for p in problems), problems
 
 
 def test_duplicate_nct_id_is_rejected(tmp_root: Path) -> None:
@@ -215,7 +235,11 @@ def test_mutation_source_lines_name_the_residue(review_lines: list[str]) -> None
 
 
 def test_feature_positions_are_stated_on_their_source_lines(review_lines: list[str]) -> None:
+    """A position cited to the review's own references must be printed on its source line;
+    one cited to another source (a database release, a structure paper) is checked there."""
     frame = curated.features(ROOT)
     for row in frame[frame["start"].notna()].itertuples():
+        if not set(split_keys(row.position_refs)) <= set(split_keys(row.refs)):
+            continue
         texts = " ".join(_lines(review_lines, row.source_lines))
         assert str(int(row.end)) in texts, f"{row.feature_id}: {row.end} not on a source line"

@@ -101,7 +101,42 @@ def test_protein_map_draws_only_cited_positions() -> None:
     assert drawn >= set(features.loc[features["kind"].isin(["chain", "residue", "hotspot"])
                                      & features["start"].notna(), "feature_id"])
     ticks = {int(t) for t in figure.figure.axes[0].get_xticks()}
-    assert ticks == {int(v) for v in figure.data[["start", "end"]].stack()}
+    points = figure.data[~figure.data["kind"].isin(list(protein.RANGE_STYLE))]
+    assert ticks == {int(v) for v in points[["start", "end"]].stack()}
+    figure.figure.clf()
+
+
+def _features_with_ranges(tmp_path: Path) -> Path:
+    """A copy of the features table with two made-up cited ranges, only to exercise the
+    drawing code (these positions are not data and appear nowhere in the book)."""
+    (tmp_path / "data").mkdir()
+    frame = pd.read_csv(ROOT / "data" / "xpo1_features.csv", dtype=str, keep_default_na=False)
+    for fid, start, end in [("dom_ibn", "40", "120"), ("nes_groove", "500", "580")]:
+        frame.loc[frame["feature_id"] == fid, ["start", "end", "position_refs"]] = \
+            [start, end, "paysanlafosse2023interpro"]
+    frame.to_csv(tmp_path / "data" / "xpo1_features.csv", index=False)
+    return tmp_path
+
+
+def test_protein_map_draws_cited_ranges_to_scale(tmp_path: Path) -> None:
+    from xpo1review.figures import protein
+
+    root = _features_with_ranges(tmp_path)
+    figure = protein.protein_map(root)
+    ax = figure.figure.axes[0]
+    patches = {p.get_gid(): p for p in ax.patches if p.get_gid()}
+    assert set(patches) == {"dom_ibn", "nes_groove"}
+    for fid, start, end in [("dom_ibn", 40, 120), ("nes_groove", 500, 580)]:
+        assert patches[fid].get_x() == start
+        assert patches[fid].get_width() == end - start + 1
+    labels = {t.get_text() for t in ax.texts}
+    assert {"importin-beta N-terminal domain (40\u2013120)",
+            "NES-binding groove (500\u2013580)"} <= labels
+    assert {"dom_ibn", "nes_groove"} <= set(figure.data["feature_id"])
+    alt = protein.alt_text(root=root)
+    assert "importin-beta N-terminal domain, residues 40 to 120" in alt
+    assert "NES-binding groove, residues 500 to 580" in alt
+    assert "NES-binding groove" not in alt.split("without positions")[-1]
     figure.figure.clf()
 
 
@@ -113,7 +148,7 @@ def test_protein_alt_text_and_chapter_caption_match_the_data() -> None:
     chapter = (ROOT / "chapters" / "02-structure.qmd").read_text(encoding="utf-8")
     fig_alt = re.search(r"#\| fig-alt: \"([^\"]+)\"", chapter)
     assert fig_alt, "02-structure.qmd has no fig-alt for the protein map"
-    for row in protein.positioned(features).itertuples():
+    for row in pd.concat([protein.positioned(features), protein.ranges(features)]).itertuples():
         short = row.feature.split(" (")[0]
         assert short in alt
         assert short in fig_alt.group(1)

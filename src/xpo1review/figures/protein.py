@@ -1,8 +1,9 @@
 """The XPO1 protein (the review's Fig. 1) drawn from data/xpo1_features.csv.
 
-Only features with a cited position are drawn to scale (the chain, Cys528, the hotspot
-residues); domains, HEAT repeats and the NES-binding groove have no positions in the sources
-used, so they are listed beside the map, never placed by guess.
+Only features whose position is cited (``position_refs``) are drawn to scale: single residues
+as markers, domains as bands on the chain, repeats as boxes under it and regions as a bracket
+above it. Features named without positions (today the domains, HEAT repeats and NES-binding
+groove) are listed beside the map, never placed by guess.
 """
 
 from __future__ import annotations
@@ -11,17 +12,25 @@ from pathlib import Path
 
 import pandas as pd
 
+from xpo1review.exceptions import CuratedDataError
 from xpo1review.figures.style import MUTED, OKABE_ITO, DataFigure, footnote, new_figure
 from xpo1review.trials import curated
 
 KIND_COLOURS = {"residue": OKABE_ITO["blue"], "hotspot": OKABE_ITO["vermillion"]}
 KIND_LABELS = {"residue": "inhibitor-binding residue", "hotspot": "mutation hotspot"}
+#: Extended features: colour, legend label, and the band's (bottom, height) on the y axis.
+RANGE_STYLE = {
+    "domain": (OKABE_ITO["green"], "domain", (0.3, 0.2)),
+    "repeat": (OKABE_ITO["orange"], "repeat", (0.1, 0.12)),
+    "region": (OKABE_ITO["purple"], "region", (0.56, 0.06)),
+}
 
 
 def _chain(features: pd.DataFrame) -> pd.Series:
     chain = features[features["kind"] == "chain"]
     if len(chain) != 1:
-        raise ValueError(f"data/xpo1_features.csv needs exactly one 'chain' row, has {len(chain)}")
+        raise CuratedDataError(f"data/xpo1_features.csv needs exactly one 'chain' row, has "
+                               f"{len(chain)}: keep one row of kind 'chain' with its length")
     return chain.iloc[0]
 
 
@@ -29,6 +38,12 @@ def positioned(features: pd.DataFrame) -> pd.DataFrame:
     """Single-residue features with a cited position, N- to C-terminal."""
     sites = features[features["kind"].isin(list(KIND_COLOURS)) & features["start"].notna()]
     return sites.sort_values("start").reset_index(drop=True)
+
+
+def ranges(features: pd.DataFrame) -> pd.DataFrame:
+    """Domains, repeats and regions with a cited residue range, N- to C-terminal."""
+    spans = features[features["kind"].isin(list(RANGE_STYLE)) & features["start"].notna()]
+    return spans.sort_values("start").reset_index(drop=True)
 
 
 def unpositioned(features: pd.DataFrame) -> pd.DataFrame:
@@ -48,10 +63,13 @@ def alt_text(features: pd.DataFrame | None = None, root: Path | None = None) -> 
     sites = positioned(features)
     marks = ", ".join(f"{_short_name(s.feature)} ({KIND_LABELS[s.kind]})"
                       for s in sites.itertuples())
-    domains = ", ".join(features[features["kind"] == "domain"].sort_values("order")["feature"])
+    spans = "".join(f" A {RANGE_STYLE[r.kind][1]} spans {r.feature}, residues {int(r.start)} "
+                    f"to {int(r.end)}." for r in ranges(features).itertuples())
+    rest = unpositioned(features)
+    listed = ", ".join(rest[rest["kind"] != "shape"]["feature"])
+    tail = f" Listed beside the map without positions: {listed}." if listed else ""
     return (f"Linear map of the XPO1 protein, residues 1 to {int(chain.end)}, with markers at "
-            f"{marks}. Listed beside the map without positions: the domains {domains}, the "
-            "HEAT motifs and the NES-binding groove between H11 and H12.")
+            f"{marks}.{spans}{tail}")
 
 
 #: What the side text says about each feature drawn without positions (our own words; the
@@ -69,8 +87,9 @@ SIDE_NOTES = {
 def _side_text(features: pd.DataFrame) -> str:
     rest = unpositioned(features)
     domains = rest[rest["kind"] == "domain"]["feature"].tolist()
-    lines = ["Named without residue positions (not drawn):",
-             "Domains, N- to C-terminal: " + "; ".join(domains)]
+    lines = ["Named without residue positions (not drawn):"]
+    if domains:
+        lines.append("Domains, N- to C-terminal: " + "; ".join(domains))
     for row in rest[rest["kind"] != "domain"].itertuples():
         lines.append(SIDE_NOTES.get(row.feature_id, row.feature))
     return "\n".join(_wrap(line, 110) for line in lines)
@@ -88,8 +107,10 @@ def protein_map(root: Path | None = None) -> DataFigure:
     chain = _chain(features)
     length = int(chain.end)
     sites = positioned(features)
+    spans = ranges(features)
     fig, ax = new_figure(figsize=(7.5, 3.6))
     ax.add_patch(_bar(length))
+    _draw_ranges(ax, spans)
     heights = [1.0 + 0.35 * (i % 2) for i in range(len(sites))]  # stagger close labels
     for site, height in zip(sites.itertuples(), heights, strict=True):
         colour = KIND_COLOURS[site.kind]
@@ -104,16 +125,15 @@ def protein_map(root: Path | None = None) -> DataFigure:
     ax.set_ylim(-0.1, 1.9)
     ax.set_yticks([])
     ax.spines["left"].set_visible(False)
-    ax.set_xticks([1, *sites["start"].astype(int).tolist(), length])
+    ax.set_xticks(sorted({1, *sites["start"].astype(int).tolist(), length}))
     ax.tick_params(axis="x", labelsize=7, rotation=0)
     ax.set_xlabel("residue")
     ax.set_title(f"{chain.feature}: {length} amino acids", loc="left")
     fig.text(0.01, 0.02, _side_text(features), fontsize=6.5, va="bottom", ha="left")
     fig.subplots_adjust(bottom=0.42, top=0.9)
     footnote(fig, "Positions as stated in the review and the works it cites.")
-    drawn = pd.concat([features[features["kind"] == "chain"], sites], ignore_index=True)
-    caption = ("XPO1 protein map. Positions as stated in the review: length 1071 aa, Cys528 "
-               "and the hotspot residues E571, D624 and R749.")
+    drawn = pd.concat([features[features["kind"] == "chain"], spans, sites], ignore_index=True)
+    caption = alt_text(features)
     return DataFigure(fig, drawn, caption, "curated table data/xpo1_features.csv; drawn by "
                       "xpo1review.figures.protein.protein_map")
 
@@ -122,3 +142,23 @@ def _bar(length: int):
     from matplotlib.patches import Rectangle
 
     return Rectangle((1, 0.3), length - 1, 0.2, facecolor="#e6e6e6", edgecolor=MUTED, lw=0.8)
+
+
+def _draw_ranges(ax, spans: pd.DataFrame) -> None:
+    """Bands, boxes and brackets for cited residue ranges, drawn from start to end; domains
+    and regions are labelled with their range (repeats rely on the legend)."""
+    from matplotlib.patches import Rectangle
+
+    for kind, (colour, label, (bottom, height)) in RANGE_STYLE.items():
+        rows = spans[spans["kind"] == kind]
+        for row in rows.itertuples():
+            ax.add_patch(Rectangle((row.start, bottom), row.end - row.start + 1, height,
+                                   facecolor=colour, edgecolor=MUTED, lw=0.5, alpha=0.8,
+                                   gid=row.feature_id))
+            if kind != "repeat":
+                text = f"{_short_name(row.feature)} ({int(row.start)}\u2013{int(row.end)})"
+                ax.annotate(text, ((row.start + row.end) / 2, bottom),
+                            xytext=(0, -9 if kind == "domain" else 8),
+                            textcoords="offset points", ha="center", fontsize=6.5)
+        if len(rows):
+            ax.plot([], [], "s", color=colour, label=label)

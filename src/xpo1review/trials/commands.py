@@ -15,7 +15,7 @@ SHOW_COLUMNS = {
     "trials": ["nct_id", "drugs", "partners", "phase", "entities", "enrolment", "status"],
     "compounds": ["name", "code", "inhibitor_class", "binding", "stage"],
     "mutations": ["alteration", "entity", "frequency_pct", "cohort_patients", "refs"],
-    "xpo1_features": ["feature_id", "feature", "kind", "start", "end", "refs"],
+    "xpo1_features": ["feature_id", "feature", "kind", "start", "end", "position_refs"],
 }
 
 

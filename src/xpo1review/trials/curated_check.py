@@ -50,11 +50,13 @@ def chapter_nct_mentions(root: Path | None = None) -> list[tuple[str, int, str]]
 
 def _ref_problems(frame: pd.DataFrame, display: str, keys: set[str]) -> list[Problem]:
     problems = []
-    for i, value in frame["refs"].dropna().items():
-        unknown = [k for k in split_keys(value) if k not in keys]
-        if unknown:
-            problems.append(Problem(display, line_of(frame, i), f"unknown bibliography key(s) "
-                                    f"{unknown}: add them to references.bib or fix the key"))
+    for column in ("refs", "position_refs"):
+        for i, value in frame.get(column, pd.Series(dtype=str)).dropna().items():
+            unknown = [k for k in split_keys(value) if k not in keys]
+            if unknown:
+                problems.append(Problem(display, line_of(frame, i),
+                                        f"{column}: unknown bibliography key(s) {unknown}: add "
+                                        "them to references.bib or fix the key"))
     return problems
 
 

@@ -34,6 +34,16 @@ def _lines() -> pa.Column:
     return pa.Column(str, pa.Check.str_matches(_LINES), nullable=False)
 
 
+def _within_chain(frame: pd.DataFrame) -> pd.Series:
+    """Each position lies inside the one 'chain' row's residue range."""
+    chain = frame[frame["kind"] == "chain"]
+    if len(chain) != 1 or chain[["start", "end"]].isna().any(axis=None):
+        return frame["kind"] != "chain"  # flags the chain row(s): there must be one, positioned
+    first, last = chain["start"].iloc[0], chain["end"].iloc[0]
+    inside = (frame["start"] >= first) & (frame["end"] <= last)
+    return (frame["start"].isna() | inside).fillna(False).astype(bool)
+
+
 def _entities_ok(series: pd.Series) -> pd.Series:
     return series.map(lambda v: all(e in ENTITIES for e in str(v).split(";")))
 
@@ -110,8 +120,9 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
             "feature_id": pa.Column(str, pa.Check.str_matches(r"^[a-z0-9_]+$"), unique=True),
             "feature": _text(nullable=False),
             "kind": pa.Column(str, pa.Check.isin(FEATURE_KINDS)),
-            "start": pa.Column("Int64", pa.Check.in_range(1, 1071), nullable=True),
-            "end": pa.Column("Int64", pa.Check.in_range(1, 1071), nullable=True),
+            "start": pa.Column("Int64", pa.Check.ge(1), nullable=True),
+            "end": pa.Column("Int64", pa.Check.ge(1), nullable=True),
+            "position_refs": pa.Column(str, pa.Check.str_matches(_REFS), nullable=True),
             "order": pa.Column("Int64", pa.Check.ge(1), nullable=True),
             "statement_as_stated": _text(nullable=False),
             "refs": _refs(),
@@ -123,6 +134,11 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
                      error="start and end must both be given or both be empty"),
             pa.Check(lambda d: d["start"].isna() | (d["start"] <= d["end"]),
                      error="start must not exceed end"),
+            pa.Check(lambda d: d["start"].isna() == d["position_refs"].isna(),
+                     error="a position needs the key(s) of the source stating it in "
+                           "position_refs, and position_refs needs a position"),
+            pa.Check(_within_chain, error="the position lies outside the chain (the 'chain' "
+                                          "row's start-end): fix the position or the chain"),
         ],
         strict=True, ordered=True, coerce=True,
     ),
