@@ -75,7 +75,7 @@ def run(argv: list[str] | None, made: list[str]) -> int:
         os.environ["XPO1REVIEW_MIRROR"] = str(default_mirror)
     os.environ["XPO1REVIEW_CACHE"] = tempfile.mkdtemp(prefix="xpo1review-bench-")
     made.append(os.environ["XPO1REVIEW_CACHE"])
-    from xpo1review.data import fetch, mirror_dir, registry
+    from xpo1review.data import mirror_dir, pins, registry
 
     mirror = mirror_dir()
     if mirror is None or not mirror.is_dir():
@@ -87,7 +87,7 @@ def run(argv: list[str] | None, made: list[str]) -> int:
     times = []
     for _ in range(args.repeat):
         t0 = time.perf_counter()
-        checks = fetch.verify(root=mirror)
+        checks = pins.verify(root=mirror)
         times.append(time.perf_counter() - t0)
     assert all(c.state in ("ok", "missing") for c in checks), "mirror fails verification"
     print(f"data verify --mirror (in-process): {len(present)} files, {size / 1e6:.1f} MB: "

@@ -19,7 +19,7 @@ from IPython.display import Markdown
 from xpo1review.book import chapter_files
 from xpo1review.exceptions import CuratedDataError
 from xpo1review.paths import project_root
-from xpo1review.qmd import read_chapters
+from xpo1review.qmd.reader import read_chapters
 
 FILE = "data/abbreviations.csv"
 APPENDIX = "chapters/abbreviations.qmd"

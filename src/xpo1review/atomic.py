@@ -1,4 +1,4 @@
-"""Writing files so that a reader never sees a half-written one."""
+"""Writing files so that a reader never sees a half-written one, and the lock writers hold."""
 
 from __future__ import annotations
 
@@ -6,9 +6,14 @@ import glob
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+#: Makes the error raised when a lock stays held (it may name ``lock.lock_file``, ``lock.timeout``).
+Busy = Callable[[FileLock], Exception]
 
 
 @contextmanager
@@ -52,3 +57,18 @@ def remove_leftovers(target: Path, older_than: float = 0.0) -> list[Path]:
     for path in found:
         path.unlink(missing_ok=True)
     return found
+
+
+@contextmanager
+def locked(lock_file: Path, timeout: float, busy: Busy) -> Iterator[None]:
+    """Hold the file lock ``lock_file`` for the block; if another process keeps it for over
+    ``timeout`` seconds, raise ``busy(lock)`` instead (an error saying what to wait for)."""
+    lock = FileLock(lock_file, timeout=timeout)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise busy(lock) from None
+    try:
+        yield
+    finally:
+        lock.release()

@@ -23,19 +23,19 @@ Check = Callable[[Path], list[str]]
 def declared_data(root: Path) -> list[str]:
     """Every source the book uses (data/analyses.yaml and the fixed sources): each copy in
     the cache or the mirror must pass its pins; with a mirror set, one copy must exist."""
-    from xpo1review.data import declared, fetch, registry
+    from xpo1review.data import declared, mirror, pins, registry
 
     try:
         reg = registry.load_registry(root / "data" / "sources.yaml")
         ids = declared.used_sources(root)
     except XPO1ReviewError as err:
         return [str(err)]
-    mirror = fetch.mirror_dir()
+    mirror_root = mirror.mirror_dir()
     problems = []
     for sid in ids:
-        places = {"cache": fetch.check(reg[sid])}
-        if mirror is not None:
-            places["mirror"] = fetch.check(reg[sid], mirror)
+        places = {"cache": pins.check(reg[sid])}
+        if mirror_root is not None:
+            places["mirror"] = pins.check(reg[sid], mirror_root)
         for where, c in places.items():
             if c.state == "mismatch":
                 problems.append(
@@ -43,10 +43,10 @@ def declared_data(root: Path) -> list[str]:
                     f"{where} (expected {c.expected}, actual {c.actual}); delete the file and "
                     f"run `xpo1review data fetch {sid}`"
                     + (" (or restore the mirror's copy)" if where == "mirror" else ""))
-        if mirror is not None and all(c.state == "missing" for c in places.values()):
+        if mirror_root is not None and all(c.state == "missing" for c in places.values()):
             problems.append(
                 f"{places['mirror'].path}: data source {sid}, which the book uses, is neither "
-                f"cached nor in the mirror {mirror}; add it to the mirror, or unset "
+                f"cached nor in the mirror {mirror_root}; add it to the mirror, or unset "
                 f"XPO1REVIEW_MIRROR and run `xpo1review data fetch {sid}` online")
     return problems
 

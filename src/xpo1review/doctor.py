@@ -134,11 +134,11 @@ DATA_STATES = {
 
 
 def check_data() -> Iterator[Finding]:
-    from xpo1review.data import declared, fetch, registry
+    from xpo1review.data import declared, pins, registry
 
     used = set(declared.used_sources())
     for source in registry.load_registry().values():
-        result = fetch.check(source)
+        result = pins.check(source)
         ok, summary, fix = DATA_STATES[result.state]
         if result.state == "missing" and source.id not in used:
             ok, summary = True, "not used by the book (data/analyses.yaml) and not cached"

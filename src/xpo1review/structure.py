@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from xpo1review.book import chapter_files
-from xpo1review.qmd import read_chapters
+from xpo1review.qmd.reader import read_chapters
 
 #: Where chapter files live; every .qmd here must be listed in _quarto.yml.
 CHAPTER_GLOBS = ["index.qmd", "references.qmd", "chapters/*.qmd"]

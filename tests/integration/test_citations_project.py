@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from xpo1review.citations import crossref
+from xpo1review.citations import refcheck, reflock
 from xpo1review.citations.bib import parse_bib
 from xpo1review.citations.gate import check
 
@@ -23,7 +23,7 @@ def test_gate_passes_on_the_project():
 def test_lock_file_matches_the_bibliography():
     """references.lock.json is up to date: run `xpo1review refs verify --online` (or
     `--accept` offline) after editing references.bib."""
-    lock = crossref.read_lock(ROOT / crossref.LOCK_NAME)
-    changes, _flagged = crossref.compare_with_lock(parse_bib(ROOT / "references.bib").entries,
+    lock = reflock.read_lock(ROOT / reflock.LOCK_NAME)
+    changes, _flagged = refcheck.compare_with_lock(parse_bib(ROOT / "references.bib").entries,
                                                    lock)
     assert changes == [], "\n".join(changes)

@@ -12,7 +12,7 @@ import pytest
 
 from xpo1review import check
 from xpo1review.analysis import parts
-from xpo1review.data import fetch, loaders, registry
+from xpo1review.data import cachedir, fetch, loaders, pins, registry
 from xpo1review.exceptions import ChecksumMismatch, DataError
 from xpo1review.notebooks import cache
 
@@ -28,7 +28,7 @@ STAD = REAL["metagsca-STAD"]
 def corrupt_stad(mirror, tmp_path, monkeypatch) -> Path:
     """A private cache whose metagsca-STAD copy has one byte changed."""
     monkeypatch.setenv("XPO1REVIEW_CACHE", str(tmp_path / "cache"))
-    bad = fetch.cached_path(STAD)
+    bad = cachedir.cached_path(STAD)
     bad.parent.mkdir(parents=True)
     data = bytearray((mirror / STAD.mirror_path).read_bytes())
     data[len(data) // 2] ^= 0xFF
@@ -111,8 +111,8 @@ def test_real_cohort_verified_by_git_blob_records_its_pinned_sha256(chol_by_blob
     assert src.git_blob == chol_by_blob == REAL["firehose-CHOL"].git_blob
     fetch.fetch(src.id)
     # the sha256 recorded after the blob check is the independently pinned one
-    assert fetch.recorded_sha256(src) == REAL["firehose-CHOL"].sha256
-    assert fetch.check(src).state == "ok"
+    assert pins.recorded_sha256(src) == REAL["firehose-CHOL"].sha256
+    assert pins.check(src).state == "ok"
 
 
 def test_real_cohort_tampered_is_refused_before_the_cache(chol_by_blob, mirror, tmp_path,
@@ -127,7 +127,7 @@ def test_real_cohort_tampered_is_refused_before_the_cache(chol_by_blob, mirror, 
     with pytest.raises(ChecksumMismatch,
                        match=f"(?s)git blob id mismatch.*expected {chol_by_blob}"):
         fetch.fetch(src.id)
-    assert not fetch.cached_path(src).exists() and fetch.recorded_sha256(src) is None
+    assert not cachedir.cached_path(src).exists() and pins.recorded_sha256(src) is None
 
 
 # --- the freeze manifest ---------------------------------------------------------------
@@ -168,7 +168,7 @@ def test_a_cached_full_cohort_changes_nothing_the_commit_did_not_declare(mirror,
                                                                          monkeypatch):
     """Issue 11's reproducer: a file placed in the cache used to switch STAD silently."""
     monkeypatch.setenv("XPO1REVIEW_CACHE", str(tmp_path / "cache"))
-    placed = fetch.cached_path(REAL["firehose-STAD"])
+    placed = cachedir.cached_path(REAL["firehose-STAD"])
     placed.parent.mkdir(parents=True)
     shutil.copy(mirror / REAL["firehose-CHOL"].mirror_path, placed)
     assert loaders.select_source("STAD", "tumour-normal").id == "metagsca-STAD"

@@ -24,3 +24,24 @@ def test_failed_write_keeps_the_old_file(tmp_path: Path) -> None:
         raise RuntimeError("interrupted")
     assert target.read_text() == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+
+
+def _busy(lock: object) -> RuntimeError:
+    return RuntimeError(f"held {lock.lock_file} for {lock.timeout:g} s")
+
+
+def test_a_held_lock_raises_the_callers_error_naming_it(tmp_path: Path) -> None:
+    lock_file = tmp_path / ".out.lock"
+    with atomic.locked(lock_file, 1.0, _busy), \
+            pytest.raises(RuntimeError, match=r"^held .*\.out\.lock for 0\.1 s$"), \
+            atomic.locked(lock_file, 0.1, _busy):
+        pass
+
+
+def test_a_lock_is_released_when_its_block_fails(tmp_path: Path) -> None:
+    lock_file = tmp_path / ".out.lock"
+    with pytest.raises(ValueError, match="inside"), \
+            atomic.locked(lock_file, 1.0, lambda lock: RuntimeError("busy")):
+        raise ValueError("inside")
+    with atomic.locked(lock_file, 0.1, lambda lock: RuntimeError("still held")):
+        pass

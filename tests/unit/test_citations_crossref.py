@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from xpo1review.citations import crossref
+from xpo1review.citations import crossref, refcheck, reflock
 from xpo1review.citations.bib import parse_bib_string
 from xpo1review.exceptions import RemoteAPIError
 
@@ -44,7 +44,7 @@ def entry(key="dong2009leucine", title="Structural basis for leucine-rich nuclea
 
 
 def test_matching_entry_is_ok_and_gives_csl():
-    result, item = crossref.check_entry(entry(), recorded_fetcher(), TODAY)
+    result, item = refcheck.check_entry(entry(), recorded_fetcher(), TODAY)
     assert (result.status, result.problems, result.checked) == ("ok", [], TODAY)
     assert item["id"] == "dong2009leucine" and item["type"] == "article-journal"
     assert item["author"][0] == {"family": "Dong", "given": "Xiuhua"}
@@ -54,7 +54,7 @@ def test_matching_entry_is_ok_and_gives_csl():
 def test_title_year_and_author_mismatches_are_reported():
     wrong = entry(title="Structure of an unrelated protein", year="2011",
                   author="Smith, J. and others")
-    result, _ = crossref.check_entry(wrong, recorded_fetcher(), TODAY)
+    result, _ = refcheck.check_entry(wrong, recorded_fetcher(), TODAY)
     assert result.status == "mismatch"
     assert [p.split(" ")[0] for p in result.problems] == ["title", "year", "first"]
     assert "'Smith' but Crossref has 'Dong'" in result.problems[2]
@@ -63,20 +63,20 @@ def test_title_year_and_author_mismatches_are_reported():
 def test_small_title_differences_are_tolerated():
     close = entry(title="Structural basis for leucine rich nuclear-export signal recognition "
                   "by {CRM1}.")
-    assert crossref.check_entry(close, recorded_fetcher(), TODAY)[0].status == "ok"
-    assert crossref.title_similarity("<i>In vivo</i> XPO1", "In vivo {XPO1}") == 1.0
+    assert refcheck.check_entry(close, recorded_fetcher(), TODAY)[0].status == "ok"
+    assert refcheck.title_similarity("<i>In vivo</i> XPO1", "In vivo {XPO1}") == 1.0
 
 
 def test_accents_in_family_names_are_folded():
     message = crossref.message_of(answer("dong2009leucine"))
     message = {**message, "author": [{"family": "Süel", "sequence": "first"}]}
-    assert crossref.compare(entry(author="Suel, K. E."), message) == []
+    assert refcheck.compare(entry(author="Suel, K. E."), message) == []
 
 
 def test_retraction_is_flagged():
     e = entry("ex2019", "Exportin 1 drives an invented phenotype", "Example, A.", "2019",
               "10.5555/xpo1-test-retracted")
-    result, _ = crossref.check_entry(e, recorded_fetcher(), TODAY)
+    result, _ = refcheck.check_entry(e, recorded_fetcher(), TODAY)
     assert result.status == "retracted"
     assert result.problems == ["retracted: Retraction notice 10.5555/xpo1-test-retraction-notice"]
 
@@ -84,8 +84,8 @@ def test_retraction_is_flagged():
 def test_correction_is_flagged_but_not_failing():
     e = entry("sa2020", "Exportin 1 in an invented cohort", "Sample, B.", "2020",
               "10.5555/xpo1-test-corrected")
-    result, _ = crossref.check_entry(e, recorded_fetcher(), TODAY)
-    assert result.status == "corrected" and result.status not in crossref.FAILING
+    result, _ = refcheck.check_entry(e, recorded_fetcher(), TODAY)
+    assert result.status == "corrected" and result.status not in refcheck.FAILING
 
 
 def test_citing_a_retraction_notice_is_flagged():
@@ -102,9 +102,9 @@ def test_relation_retraction_is_flagged():
 
 def test_unknown_doi_and_missing_doi():
     missing = entry(doi="10.5555/does-not-exist")
-    assert crossref.check_entry(missing, recorded_fetcher(), TODAY)[0].status == "not-found"
+    assert refcheck.check_entry(missing, recorded_fetcher(), TODAY)[0].status == "not-found"
     calls: list[str] = []
-    result, item = crossref.check_entry(entry(doi=""), recorded_fetcher(calls), TODAY)
+    result, item = refcheck.check_entry(entry(doi=""), recorded_fetcher(calls), TODAY)
     assert (result.status, item, calls) == ("no-doi", None, [])
 
 
@@ -114,17 +114,17 @@ def test_non_work_answer_is_rejected():
 
 
 def test_lock_round_trip_and_offline_comparison(tmp_path):
-    lock_path = tmp_path / crossref.LOCK_NAME
+    lock_path = tmp_path / reflock.LOCK_NAME
     entries = [entry(), entry("nodoi2020", "A title", "Roe, R.", "2020", "")]
-    results = crossref.verify_online(entries, recorded_fetcher(), lock_path, today=TODAY)
+    results = refcheck.verify_online(entries, recorded_fetcher(), lock_path, today=TODAY)
     assert [r.status for r in results] == ["ok", "no-doi"]
     lock = json.loads(lock_path.read_text())
     assert lock["generated"] == TODAY
     assert [i["id"] for i in lock["items"]] == ["dong2009leucine"]
-    assert crossref.compare_with_lock(entries, lock) == ([], [])
+    assert refcheck.compare_with_lock(entries, lock) == ([], [])
 
     edited = [entry(year="2010"), entry("new2024", "New", "New, N.", "2024", "10.5555/n")]
-    changes, flagged = crossref.compare_with_lock(edited, lock)
+    changes, flagged = refcheck.compare_with_lock(edited, lock)
     assert changes == [
         "dong2009leucine: changed since the last check: year 2009 -> 2010",
         "new2024: new since the last check",
@@ -134,23 +134,23 @@ def test_lock_round_trip_and_offline_comparison(tmp_path):
 
 
 def test_flagged_entries_are_reported_offline(tmp_path):
-    lock_path = tmp_path / crossref.LOCK_NAME
+    lock_path = tmp_path / reflock.LOCK_NAME
     e = entry("ex2019", "Exportin 1 drives an invented phenotype", "Example, A.", "2019",
               "10.5555/xpo1-test-retracted")
-    crossref.verify_online([e], recorded_fetcher(), lock_path, today=TODAY)
-    changes, flagged = crossref.compare_with_lock([e], crossref.read_lock(lock_path))
+    refcheck.verify_online([e], recorded_fetcher(), lock_path, today=TODAY)
+    changes, flagged = refcheck.compare_with_lock([e], reflock.read_lock(lock_path))
     assert changes == [] and flagged[0].startswith("ex2019: retracted: ")
 
 
 def test_accept_records_unverified_and_keeps_checked(tmp_path):
-    lock_path = tmp_path / crossref.LOCK_NAME
-    crossref.verify_online([entry()], recorded_fetcher(), lock_path, today=TODAY)
+    lock_path = tmp_path / reflock.LOCK_NAME
+    refcheck.verify_online([entry()], recorded_fetcher(), lock_path, today=TODAY)
     new = entry("new2024", "New", "New, N.", "2024", "10.5555/n")
-    assert crossref.accept([entry(), new], crossref.read_lock(lock_path), lock_path) == 1
-    lock = crossref.read_lock(lock_path)
+    assert refcheck.accept([entry(), new], reflock.read_lock(lock_path), lock_path) == 1
+    lock = reflock.read_lock(lock_path)
     assert lock["checks"]["dong2009leucine"]["status"] == "ok"
     assert lock["checks"]["new2024"]["status"] == "unverified"
-    assert crossref.compare_with_lock([entry(), new], lock) == ([], [])
+    assert refcheck.compare_with_lock([entry(), new], lock) == ([], [])
 
 
 def test_network_failure_is_a_clear_error(monkeypatch):
@@ -183,7 +183,7 @@ def test_habanero_answers_are_unwrapped_and_404_mapped(monkeypatch):
 
 
 def test_greek_letters_match_their_spelled_out_names():
-    assert crossref.title_similarity("NF-κB and IIα", "NF-kappaB and IIalpha") == 1.0
+    assert refcheck.title_similarity("NF-κB and IIα", "NF-kappaB and IIalpha") == 1.0
 
 
 def test_refs_verify_command_offline(tmp_path, monkeypatch, capsys):
@@ -226,4 +226,4 @@ def test_refs_verify_online_network_error_is_reported(tmp_path, monkeypatch):
 
     monkeypatch.setattr(httpx2, "get", offline)
     assert main(["refs", "verify", "--online", "--timeout", "1"]) == 1
-    assert not (tmp_path / crossref.LOCK_NAME).exists()
+    assert not (tmp_path / reflock.LOCK_NAME).exists()

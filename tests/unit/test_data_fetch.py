@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from xpo1review.data import commands, fetch
+from xpo1review.data import cachedir, commands, download, fetch, pins
 from xpo1review.exceptions import (
     CacheUnwritable,
     ChecksumMismatch,
@@ -171,7 +171,7 @@ def test_network_timeout_is_set_and_reported(project, monkeypatch):
     monkeypatch.setattr(requests, "get", hang)
     with pytest.raises(NetworkTimeout, match=r"did not accept a connection within 5 s"):
         fetch.fetch("good")
-    assert seen["timeout"] == (fetch.DEFAULT_CONNECT_TIMEOUT, 0.5)
+    assert seen["timeout"] == (download.DEFAULT_CONNECT_TIMEOUT, 0.5)
 
 
 @pytest.fixture
@@ -212,10 +212,10 @@ def test_download_of_a_wrong_file_is_refused(project, server, monkeypatch):
 # --- verify and status ------------------------------------------------------------
 def test_verify_rehashes_the_cache(project):
     fetch.fetch("good")
-    states = {c.source_id: c.state for c in fetch.verify()}
+    states = {c.source_id: c.state for c in pins.verify()}
     assert states == {"good": "ok", "other": "missing", "loose": "missing"}
     (project["cache"] / "x" / "good.txt").write_bytes(GOOD[:10])
-    assert fetch.verify(["good"])[0].state == "mismatch"
+    assert pins.verify(["good"])[0].state == "mismatch"
 
 
 def test_verify_command_fails_on_mismatch(project, capsys):
@@ -277,7 +277,7 @@ def _plant_debris(cache: Path) -> list[Path]:
     (staging / "good.txt").write_bytes(GOOD[:5])
     legacy = folder / ".staging-zz99"  # the earlier naming, from a run long ago
     legacy.mkdir()
-    old = time.time() - 2 * fetch.STALE_AFTER
+    old = time.time() - 2 * cachedir.STALE_AFTER
     os.utime(legacy, (old, old))
     recent = folder / ".staging-now1"  # may belong to a fetch running right now: kept
     recent.mkdir()
@@ -302,7 +302,7 @@ def test_an_interrupted_copy_leaves_nothing(project, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(fetch.shutil, "copyfileobj", interrupted)
+    monkeypatch.setattr(shutil, "copyfileobj", interrupted)
     with pytest.raises(KeyboardInterrupt):
         fetch.fetch("good")
     assert leftovers(project["cache"]) == []
@@ -317,7 +317,7 @@ def _disk_fails(monkeypatch, code: int, only: str = "") -> None:
             raise OSError(code, os.strerror(code))
         return real(inp, out, *args)
 
-    monkeypatch.setattr(fetch.shutil, "copyfileobj", copy)
+    monkeypatch.setattr(shutil, "copyfileobj", copy)
 
 
 def test_a_full_disk_is_reported_with_the_path_and_what_to_do(project, monkeypatch):
@@ -498,7 +498,7 @@ def slow(inp, out, *args):
     out.flush()
     time.sleep(30)  # killed here, mid-copy
 
-fetch.shutil.copyfileobj = slow
+shutil.copyfileobj = slow
 fetch.fetch("good")
 """
 
@@ -527,4 +527,4 @@ def test_a_mirror_made_of_symlinks_is_fine(project, tmp_path):
     (project["mirror"] / "x" / "good.txt").rename(elsewhere / "good.txt")
     (project["mirror"] / "x" / "good.txt").symlink_to(elsewhere / "good.txt")
     assert fetch.fetch("good").read_bytes() == GOOD
-    assert fetch.verify(["good"], project["mirror"])[0].state == "ok"
+    assert pins.verify(["good"], project["mirror"])[0].state == "ok"

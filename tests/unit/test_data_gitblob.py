@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from xpo1review.data import fetch, registry
+from xpo1review.data import cachedir, fetch, pins, registry
 from xpo1review.exceptions import ChecksumMismatch
 
 GOOD = b"bcr_patient_barcode\tXPO1|7514\nTCGA-AA-0001-01A\t12.5\n" * 40
@@ -57,7 +57,7 @@ def project(tmp_path, monkeypatch):
 def test_blob_id_is_what_git_computes(tmp_path, data):
     path = tmp_path / "f.bin"
     path.write_bytes(data)
-    assert fetch.git_blob_id(path) == git_hash_object(path)
+    assert pins.git_blob_id(path) == git_hash_object(path)
 
 
 @needs_git
@@ -72,12 +72,12 @@ def test_blob_pinned_source_counts_as_pinned_and_is_fetched(project):
 def test_sha256_is_recorded_after_the_blob_check(project, capsys):
     fetch.fetch("full")
     src = registry.get_source("full")
-    rec = json.loads(fetch.record_path(src).read_text())
+    rec = json.loads(pins.record_path(src).read_text())
     assert rec == {"source": "full", "url": src.url, "git_blob": project["blob"],
                    "sha256": hashlib.sha256(GOOD).hexdigest(), "size": len(GOOD)}
     assert "recorded in" in capsys.readouterr().err
-    assert fetch.recorded_sha256(src) == hashlib.sha256(GOOD).hexdigest()
-    assert [p.name for p in fetch.record_path(src).parent.iterdir()] == ["full.json"]  # atomic
+    assert pins.recorded_sha256(src) == hashlib.sha256(GOOD).hexdigest()
+    assert [p.name for p in pins.record_path(src).parent.iterdir()] == ["full.json"]  # atomic
 
 
 @needs_git
@@ -88,8 +88,8 @@ def test_tampered_download_is_refused_and_nothing_recorded(project):
     assert info.value.expected == project["blob"] and "xpo1review data fetch full" in str(
         info.value)
     src = registry.get_source("full")
-    assert not fetch.cached_path(src).exists()
-    assert not fetch.record_path(src).exists()
+    assert not cachedir.cached_path(src).exists()
+    assert not pins.record_path(src).exists()
 
 
 @needs_git
@@ -97,8 +97,8 @@ def test_the_record_never_vouches_for_another_file(project):
     path = fetch.fetch("full")
     src = registry.get_source("full")
     path.write_bytes(GOOD + b"appended later")  # the cached file changes behind our back
-    assert fetch.pin_problem(src, path)[0] == "git blob id"
-    assert fetch.check(src).state == "mismatch"
+    assert pins.pin_problem(src, path)[0] == "git blob id"
+    assert pins.check(src).state == "mismatch"
     (project["mirror"] / "x" / "full.rda").write_bytes(b"not it either")
     with pytest.raises(ChecksumMismatch, match="git blob id"):
         fetch.fetch("full")  # neither the cached file nor the mirror copy is trusted
@@ -108,19 +108,19 @@ def test_the_record_never_vouches_for_another_file(project):
 def test_a_record_for_another_pin_is_ignored(project):
     fetch.fetch("full")
     src = registry.get_source("full")
-    rec = json.loads(fetch.record_path(src).read_text())
+    rec = json.loads(pins.record_path(src).read_text())
     other = json.dumps({**rec, "git_blob": "0" * 40, "sha256": hashlib.sha256(b"x").hexdigest()})
-    fetch.record_path(src).write_text(other)
-    assert fetch.recorded_sha256(src) is None
-    fetch.record_path(src).write_text("{not json")
-    assert fetch.recorded_sha256(src) is None
-    assert fetch.pin_problem(src, fetch.cached_path(src)) is None  # re-verified by blob id
+    pins.record_path(src).write_text(other)
+    assert pins.recorded_sha256(src) is None
+    pins.record_path(src).write_text("{not json")
+    assert pins.recorded_sha256(src) is None
+    assert pins.pin_problem(src, cachedir.cached_path(src)) is None  # re-verified by blob id
     assert fetch.fetch("full").read_bytes() == GOOD
-    assert fetch.recorded_sha256(src) == hashlib.sha256(GOOD).hexdigest()  # record repaired
+    assert pins.recorded_sha256(src) == hashlib.sha256(GOOD).hexdigest()  # record repaired
 
 
 @needs_git
 def test_verify_reports_blob_pinned_sources(project):
     fetch.fetch("full")
-    (result,) = fetch.verify()
+    (result,) = pins.verify()
     assert (result.state, result.expected) == ("ok", f"git blob id {project['blob']}")

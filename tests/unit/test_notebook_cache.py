@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from xpo1review import atomic
 from xpo1review import format as format_module
+from xpo1review.exceptions import XPO1ReviewError
 from xpo1review.notebooks import cache, commands
 from xpo1review.notebooks.convert import code_hash, golden_path, parse_chapter
 
@@ -20,7 +22,7 @@ CHAPTER = "chapters/01-drift.qmd"
 def book(tmp_path) -> Path:
     root = tmp_path / "book"
     shutil.copytree(FIXTURE, root)
-    (root / "data").mkdir()
+    (root / "data").mkdir(exist_ok=True)
     (root / "data" / "trials.csv").write_text("id\nNCT00000001\n", encoding="utf-8")
     (root / "data" / "sources.yaml").write_text("sources: []\n", encoding="utf-8")
     return root
@@ -170,3 +172,12 @@ def test_build_force_does_not_overwrite_changed_outputs(book, monkeypatch):
     assert commands.build(book, force=True).written == [CHAPTER]  # same output: fine
     assert commands.build(book, accept=True, force=True).written == [CHAPTER]
     assert golden.read(book, CHAPTER).cells[0].outputs[0].text == "43\n"
+
+
+def test_a_held_manifest_lock_says_what_to_wait_for(book, monkeypatch):
+    monkeypatch.setattr(cache, "LOCK_TIMEOUT", 0.1)
+    with atomic.locked(book / cache.MANIFEST_LOCK, 1.0, lambda lock: RuntimeError()), \
+            pytest.raises(XPO1ReviewError,
+                          match=r"another `xpo1review notebooks` run has held .* for over 0.1 s"):
+        cache.save_entry(book, CHAPTER, {"code": "x"})
+    assert not (book / cache.MANIFEST).exists()

@@ -6,8 +6,8 @@ import pytest
 
 from xpo1review.exceptions import QmdSyntaxError
 from xpo1review.notebooks.convert import code_hash, code_signature, notebook_from_qmd
-from xpo1review.qmd import CodeCell, InlineExpr
-from xpo1review.qmd import read_text as parse_text
+from xpo1review.qmd.model import CodeCell, InlineExpr
+from xpo1review.qmd.reader import read_text as parse_text
 
 CHAPTER = """\
 ---

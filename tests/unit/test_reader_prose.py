@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from xpo1review import qmd
 from xpo1review.book import chapter_files
 from xpo1review.paths import project_root
+from xpo1review.qmd.reader import read_text
 
 ROOT = project_root()
 NOT_READER_PROSE = {"chapters/build-info.qmd"}
@@ -82,7 +82,7 @@ def reader_lines(text: str) -> list[tuple[int, str]]:
     (the chapter reader leaves those out of prose), captions, alt text."""
     hidden, raw = _provenance_lines(text), text.split("\n")
     out = []
-    for run in qmd.read_text(text).texts:
+    for run in read_text(text).texts:
         for number, line in run.lines():
             if number in hidden or line.startswith(":::"):
                 continue

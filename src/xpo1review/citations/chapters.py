@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from xpo1review.qmd import Chapter, read_chapters, read_text
+from xpo1review.qmd.model import Chapter
+from xpo1review.qmd.reader import read_chapters, read_text
 
 #: Quarto cross-reference prefixes: ``@fig-x`` is a reference to a figure, not a citation.
 CROSSREF_PREFIXES = (

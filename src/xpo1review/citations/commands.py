@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from xpo1review.citations import crossref
+from xpo1review.citations import crossref, refcheck, reflock
 from xpo1review.citations.bib import parse_bib
 from xpo1review.citations.gate import bib_path
 from xpo1review.paths import project_root
@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     verify = sub.add_parser(
         "verify",
         help="compare references.bib with Crossref (--online) or with references.lock.json",
-        description=crossref.__doc__.splitlines()[0],
+        description=refcheck.__doc__.splitlines()[0],
     )
     verify.add_argument(
         "--online",
@@ -46,21 +46,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def handle_verify(args: argparse.Namespace) -> int:
     root = project_root()
     bib = parse_bib(bib_path(root))
-    lock_path = root / crossref.LOCK_NAME
+    lock_path = root / reflock.LOCK_NAME
     if args.online:
         fetch = crossref.crossref_fetcher(timeout=args.timeout, mailto=args.mailto)
-        results = crossref.verify_online(
+        results = refcheck.verify_online(
             bib.entries, fetch, lock_path, progress=lambda line: print(line, flush=True)
         )
-        bad = [r for r in results if r.status in crossref.FAILING]
+        bad = [r for r in results if r.status in refcheck.FAILING]
         for r in results:
             if r.problems:
                 print(f"{r.key}: {r.status}: " + "; ".join(r.problems))
         print(f"wrote {lock_path.name}: {len(results)} entries, {len(bad)} failing")
         return 1 if bad else 0
-    lock = crossref.read_lock(lock_path)
+    lock = reflock.read_lock(lock_path)
     if args.accept:
-        n = crossref.accept(bib.entries, lock, lock_path)
+        n = refcheck.accept(bib.entries, lock, lock_path)
         print(f"wrote {lock_path.name}: {n} new/changed entries recorded as unverified")
         return 0
     if not lock.get("checks"):
@@ -69,7 +69,7 @@ def handle_verify(args: argparse.Namespace) -> int:
             "(or `--accept` to record the current entries as unverified)"
         )
         return 1
-    changes, flagged = crossref.compare_with_lock(bib.entries, lock)
+    changes, flagged = refcheck.compare_with_lock(bib.entries, lock)
     for line in changes + flagged:
         print(line)
     unverified = sum(
@@ -80,4 +80,4 @@ def handle_verify(args: argparse.Namespace) -> int:
         f"{len(flagged)} flagged, {unverified} never checked online "
         "(run `xpo1review refs verify --online`)"
     )
-    return 1 if changes or any(f.split(": ")[1] in crossref.FAILING for f in flagged) else 0
+    return 1 if changes or any(f.split(": ")[1] in refcheck.FAILING for f in flagged) else 0

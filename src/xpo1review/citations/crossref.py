@@ -1,41 +1,19 @@
-"""Check bibliography entries against Crossref and keep the results in a lock file.
+"""What Crossref says about a DOI: its ``/works`` record (habanero) and reading that record.
 
-``verify_online`` fetches each DOI's Crossref record (habanero), compares title (normalised
-similarity), year and first author's family name, and flags retractions and corrections
-(Crossref ``updated-by`` / ``update-to`` / ``relation``). Results go to
-``references.lock.json``: CSL-JSON ``items`` (from Crossref) plus a ``checks`` record per
-key (status, problems, date, and the bib fields that were checked). ``compare_with_lock``
-works offline: it reports entries that changed since the last online check and entries
-the lock flags.
+A record gives the years, the first author, retraction and correction notices (Crossref
+``updated-by`` / ``update-to`` / ``relation``) and a CSL-JSON item for the lock file.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import difflib
-import json
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from collections.abc import Callable
 
-from xpo1review import atomic
-from xpo1review.citations.bib import (
-    BibEntry,
-    ascii_fold,
-    first_author_family,
-    strip_braces,
-    year_of,
-)
+from xpo1review.citations.reflock import LOCK_NAME
 from xpo1review.exceptions import RemoteAPIError
 
-LOCK_NAME = "references.lock.json"
-TITLE_THRESHOLD = 0.85
-#: statuses that fail ``refs verify``; "corrected" and "unverified" are only reported.
-FAILING = {"mismatch", "retracted", "not-found", "error"}
 _RETRACTION_TYPES = {"retraction", "partial_retraction", "withdrawal", "removal"}
 _TAG_RE = re.compile(r"<[^>]+>")
-_GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "κ": "kappa", "μ": "mu"}
 
 
 class DOINotFound(RemoteAPIError):
@@ -45,17 +23,6 @@ class DOINotFound(RemoteAPIError):
 Fetcher = Callable[[str], dict]
 
 
-@dataclass
-class CheckResult:
-    key: str
-    doi: str
-    status: str  # ok | mismatch | retracted | corrected | not-found | error | no-doi | unverified
-    problems: list[str] = field(default_factory=list)
-    checked: str | None = None  # ISO date of the online check
-    fingerprint: dict = field(default_factory=dict)
-
-
-# --- fetching -----------------------------------------------------------------------------
 def crossref_fetcher(timeout: float = 10.0, mailto: str | None = None) -> Fetcher:
     """A function DOI -> Crossref ``message`` using habanero, with a per-request timeout."""
     import httpx2  # habanero's HTTP client
@@ -94,18 +61,13 @@ def message_of(answer: dict, doi: str = "?") -> dict:
     return answer["message"]
 
 
-# --- comparing ----------------------------------------------------------------------------
-def normalise_title(title: str) -> str:
-    text = strip_braces(_TAG_RE.sub("", title))
-    text = ascii_fold("".join(_GREEK.get(c, c) for c in text))
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
-
-
-def title_similarity(a: str, b: str) -> float:
-    return difflib.SequenceMatcher(None, normalise_title(a), normalise_title(b)).ratio()
+def strip_tags(text: str) -> str:
+    """Crossref text without its markup (``<i>``, ``<sub>``, ...)."""
+    return _TAG_RE.sub("", text)
 
 
 def crossref_years(message: dict) -> set[int]:
+    """Every year among the record's issued and published dates."""
     years = set()
     for name in ("issued", "published", "published-print", "published-online"):
         parts = (message.get(name) or {}).get("date-parts") or [[None]]
@@ -115,31 +77,12 @@ def crossref_years(message: dict) -> set[int]:
 
 
 def crossref_first_family(message: dict) -> str | None:
+    """The first author's family name (or an organisation's name), if any."""
     authors = message.get("author") or []
     if not authors:
         return None
     first = next((a for a in authors if a.get("sequence") == "first"), authors[0])
     return first.get("family") or first.get("name")
-
-
-def compare(entry: BibEntry, message: dict) -> list[str]:
-    """Differences between a bib entry and its Crossref record (title, year, first author)."""
-    problems = []
-    titles = message.get("title") or [""]
-    similarity = title_similarity(entry.get("title"), titles[0])
-    if similarity < TITLE_THRESHOLD:
-        problems.append(
-            f"title differs (similarity {similarity:.2f}): bib "
-            f"{strip_braces(entry.get('title'))!r} vs Crossref {_TAG_RE.sub('', titles[0])!r}"
-        )
-    years = crossref_years(message)
-    year = year_of(entry)
-    if years and year not in years:
-        problems.append(f"year {year} not among Crossref's dates {sorted(years)}")
-    ours, theirs = first_author_family(entry), crossref_first_family(message)
-    if ours and theirs and ascii_fold(ours).replace(" ", "") != ascii_fold(theirs).replace(" ", ""):
-        problems.append(f"first author {ours!r} but Crossref has {theirs!r}")
-    return problems
 
 
 def update_flags(message: dict) -> tuple[str | None, list[str]]:
@@ -173,16 +116,6 @@ def update_flags(message: dict) -> tuple[str | None, list[str]]:
     return status, notes
 
 
-def fingerprint(entry: BibEntry) -> dict:
-    """The bib fields a check depends on; a change means the check must be redone."""
-    return {
-        "doi": entry.doi.lower(),
-        "title": normalise_title(entry.get("title")),
-        "year": year_of(entry),
-        "first_author": first_author_family(entry),
-    }
-
-
 def to_csl(key: str, message: dict) -> dict:
     """A CSL-JSON item from a Crossref work (Crossref's fields are CSL-shaped already)."""
     kind = {
@@ -194,7 +127,7 @@ def to_csl(key: str, message: dict) -> dict:
     item = {"id": key, "type": kind, "DOI": message.get("DOI")}
     for name in ("title", "container-title"):
         if message.get(name):
-            item[name] = _TAG_RE.sub("", message[name][0])
+            item[name] = strip_tags(message[name][0])
     if message.get("author"):
         item["author"] = [
             {k: a[k] for k in ("family", "given", "literal") if k in a}
@@ -207,114 +140,3 @@ def to_csl(key: str, message: dict) -> dict:
     if message.get("issued"):
         item["issued"] = {"date-parts": message["issued"].get("date-parts")}
     return item
-
-
-def check_entry(entry: BibEntry, fetch: Fetcher, today: str) -> tuple[CheckResult, dict | None]:
-    """One entry's online check; network failures propagate (the run stops)."""
-    result = CheckResult(
-        entry.key, entry.doi, "no-doi", checked=today, fingerprint=fingerprint(entry)
-    )
-    if not entry.doi:
-        return result, None
-    try:
-        message = fetch(entry.doi)
-    except DOINotFound as err:
-        result.status, result.problems = "not-found", [str(err)]
-        return result, None
-    mismatches = compare(entry, message)
-    flag, notes = update_flags(message)
-    result.problems = mismatches + notes
-    if flag == "retracted":
-        result.status = "retracted"
-    elif mismatches:
-        result.status = "mismatch"
-    else:
-        result.status = flag or "ok"
-    return result, to_csl(entry.key, message)
-
-
-# --- the lock file ------------------------------------------------------------------------
-def read_lock(path: Path) -> dict:
-    if not path.is_file():
-        return {"schema": 1, "generated": None, "items": [], "checks": {}}
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
-        raise RemoteAPIError(f"{path}:{err.lineno}: not valid JSON ({err.msg})") from err
-
-
-def write_lock(
-    path: Path, results: Iterable[CheckResult], items: dict[str, dict], today: str
-) -> None:
-    checks = {r.key: {k: v for k, v in asdict(r).items() if k != "key"} for r in results}
-    data = {
-        "schema": 1,
-        "generated": today,
-        "source": "Crossref REST API (api.crossref.org) via habanero; "
-        "`xpo1review refs verify --online` rewrites this file",
-        "checks": dict(sorted(checks.items())),
-        "items": [items[k] for k in sorted(items)],
-    }
-    atomic.write_text(path, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
-
-
-def verify_online(
-    entries: list[BibEntry],
-    fetch: Fetcher,
-    lock_path: Path,
-    today: str | None = None,
-    progress: Callable[[str], None] | None = None,
-) -> list[CheckResult]:
-    """Check every entry online, write the lock file, return the results."""
-    today = today or dt.date.today().isoformat()
-    results, items = [], {}
-    for entry in entries:
-        result, item = check_entry(entry, fetch, today)
-        results.append(result)
-        if item:
-            items[entry.key] = item
-        if progress:
-            progress(f"{result.status:10s} {entry.key}")
-    write_lock(lock_path, results, items, today)
-    return results
-
-
-def compare_with_lock(entries: list[BibEntry], lock: dict) -> tuple[list[str], list[str]]:
-    """Offline: (changes since the lock, problems the lock records) as readable lines."""
-    checks = lock.get("checks") or {}
-    changes, flagged = [], []
-    current = {e.key: e for e in entries}
-    for key, entry in current.items():
-        record = checks.get(key)
-        if record is None:
-            changes.append(f"{key}: new since the last check")
-            continue
-        old, new = record.get("fingerprint") or {}, fingerprint(entry)
-        diffs = [f"{k} {old.get(k)!r} -> {new[k]!r}" for k in new if old.get(k) != new[k]]
-        if diffs:
-            changes.append(f"{key}: changed since the last check: " + "; ".join(diffs))
-        elif record.get("status") not in {"ok", "no-doi", "unverified"}:
-            flagged.append(
-                f"{key}: {record.get('status')}: " + "; ".join(record.get("problems") or [])
-            )
-    changes += [f"{key}: removed from the bibliography" for key in checks if key not in current]
-    return changes, flagged
-
-
-def accept(entries: list[BibEntry], lock: dict, lock_path: Path, today: str | None = None) -> int:
-    """Offline: record new/changed entries as "unverified" (keeps earlier online results)."""
-    today = today or dt.date.today().isoformat()
-    checks = lock.get("checks") or {}
-    items = {i["id"]: i for i in lock.get("items") or []}
-    results, changed = [], 0
-    for entry in entries:
-        record, fp = checks.get(entry.key), fingerprint(entry)
-        if record and record.get("fingerprint") == fp:
-            results.append(CheckResult(entry.key, **record))
-            continue
-        changed += 1
-        items.pop(entry.key, None)
-        results.append(CheckResult(entry.key, entry.doi, "unverified", fingerprint=fp))
-    keep = {r.key for r in results}
-    write_lock(lock_path, results, {k: v for k, v in items.items() if k in keep}, today)
-    return changed

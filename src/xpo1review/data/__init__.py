@@ -18,7 +18,7 @@ from typing import Any
 _EXPORTS = {
     "Source": "registry", "get_source": "registry",
     "load_registry": "registry",
-    "cache_dir": "fetch", "mirror_dir": "fetch", "verify": "fetch",
+    "cache_dir": "cachedir", "mirror_dir": "mirror", "verify": "pins",
     "Provenance": "provenance",
     "Dataset": "loaders", "DropReport": "loaders", "Unavailable": "loaders",
     "expression_matrix": "loaders", "join_expression_survival": "loaders",

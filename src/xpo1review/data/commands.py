@@ -7,8 +7,11 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from xpo1review.data.cachedir import cache_dir
 from xpo1review.data.declared import used_sources
-from xpo1review.data.fetch import Check, cache_dir, check, fetch, mirror_dir, verify
+from xpo1review.data.fetch import fetch
+from xpo1review.data.mirror import mirror_dir
+from xpo1review.data.pins import Check, check, verify
 from xpo1review.data.registry import get_source, load_registry, sources_for_cohort
 from xpo1review.exceptions import (
     DataError,

@@ -20,7 +20,9 @@ import pyreadr
 
 from xpo1review.atomic import atomic_path
 from xpo1review.data import provenance as _prov
-from xpo1review.data.fetch import cache_dir, cached_path, fetch, sha256_file
+from xpo1review.data.cachedir import cache_dir, cached_path
+from xpo1review.data.fetch import fetch
+from xpo1review.data.pins import sha256_file
 from xpo1review.data.provenance import Provenance
 from xpo1review.data.registry import Source, get_source
 from xpo1review.exceptions import DataError, SchemaError

@@ -28,8 +28,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock, Timeout
-
 from xpo1review import atomic
 from xpo1review.exceptions import XPO1ReviewError
 from xpo1review.notebooks.convert import (
@@ -71,14 +69,7 @@ def save_entry(root: Path, chapter: str, entry: dict[str, Any] | None) -> None:
     and written under the manifest's lock, so that concurrent builds lose no entry."""
     path = root / MANIFEST
     path.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(root / MANIFEST_LOCK, timeout=LOCK_TIMEOUT)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise XPO1ReviewError(
-            f"{MANIFEST}: another `xpo1review notebooks` run has held {MANIFEST_LOCK} for over "
-            f"{LOCK_TIMEOUT:g} s; wait for it to finish (or stop it) and run again") from None
-    try:
+    with atomic.locked(root / MANIFEST_LOCK, LOCK_TIMEOUT, _manifest_busy):
         atomic.remove_leftovers(path)  # interrupted writes: nobody else writes it now
         manifest = load_manifest(root)
         if entry is None:
@@ -86,8 +77,12 @@ def save_entry(root: Path, chapter: str, entry: dict[str, Any] | None) -> None:
         else:
             manifest[chapter] = entry
         atomic.write_text(path, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
-    finally:
-        lock.release()
+
+
+def _manifest_busy(_lock: object) -> XPO1ReviewError:
+    return XPO1ReviewError(
+        f"{MANIFEST}: another `xpo1review notebooks` run has held {MANIFEST_LOCK} for over "
+        f"{LOCK_TIMEOUT:g} s; wait for it to finish (or stop it) and run again")
 
 
 def _sha_file(path: Path) -> str:
@@ -116,7 +111,7 @@ def entry_for(root: Path, chapter: str, inputs: dict[str, Any]) -> dict[str, Any
 def current_data_sha(root: Path, source_id: str) -> str | None:
     """The sha256 a source would have if read now: its pin, else its cached file's hash."""
     try:
-        from xpo1review.data import fetch, registry
+        from xpo1review.data import cachedir, pins, registry
     except ImportError:
         return None
     sources = registry.load_registry(root / "data" / "sources.yaml")
@@ -125,10 +120,10 @@ def current_data_sha(root: Path, source_id: str) -> str | None:
         return "unregistered"
     if src.sha256:
         return src.sha256
-    path = fetch.cached_path(src)
+    path = cachedir.cached_path(src)
     if not path.is_file():
         return "not cached"
-    return "fails its pin" if fetch.pin_problem(src, path) else fetch.sha256_file(path)
+    return "fails its pin" if pins.pin_problem(src, path) else pins.sha256_file(path)
 
 
 def current_use(root: Path, key: str) -> str:

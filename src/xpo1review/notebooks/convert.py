@@ -23,7 +23,8 @@ import yaml
 from nbformat import NotebookNode
 
 from xpo1review.claims import SUMMARY_TAG
-from xpo1review.qmd import Chapter, CodeCell, InlineExpr, read_file
+from xpo1review.qmd.model import Chapter, CodeCell, InlineExpr
+from xpo1review.qmd.reader import read_file
 
 GOLDEN_DIR = "tests/notebooks"
 SETUP_TAG = "xpo1review-setup"
