@@ -1,6 +1,6 @@
 """Time every survival and DE analysis for every cohort available in this build.
 
-    XPO1REVIEW_MIRROR=../shared/data python benchmarks/analysis.py [--budget 60]
+    REVIEWBUILD_MIRROR=../shared/data python benchmarks/analysis.py [--budget 60]
 
 Cold run: a fresh cache directory, so parsing the source files is included. Prints one
 line per cohort and part, and the total; exits 1 if the total exceeds the budget (seconds).
@@ -23,9 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=float, default=60.0, help="seconds (default 60)")
     args = parser.parse_args(argv)
     default_mirror = ROOT.parent / "shared" / "data"
-    if "XPO1REVIEW_MIRROR" not in os.environ and default_mirror.is_dir():
-        os.environ["XPO1REVIEW_MIRROR"] = str(default_mirror)
-    os.environ["XPO1REVIEW_CACHE"] = tempfile.mkdtemp(prefix="xpo1review-bench-")
+    if "REVIEWBUILD_MIRROR" not in os.environ and default_mirror.is_dir():
+        os.environ["REVIEWBUILD_MIRROR"] = str(default_mirror)
+    os.environ["REVIEWBUILD_CACHE"] = tempfile.mkdtemp(prefix="xpo1review-bench-")
 
     from xpo1review.analysis import parts
     from xpo1review.analysis.cohorts import COHORTS

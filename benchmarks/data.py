@@ -1,6 +1,6 @@
 """Time the data layer: `data verify` over the mirror, and loading one cohort's XPO1 vector.
 
-    XPO1REVIEW_MIRROR=../shared/data python benchmarks/data.py [--cohort CHOL] [--repeat 5]
+    REVIEWBUILD_MIRROR=../shared/data python benchmarks/data.py [--cohort CHOL] [--repeat 5]
                                                           [--scale 10]
 
 Each XPO1 measurement runs in a fresh interpreter (peak RSS is per process) with a fresh
@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PROBE = r"""
 import json, resource, sys, time
 mode, cohort = sys.argv[1], sys.argv[2]
-from xpo1review.data import loaders, fetch
+from reviewbuild.data import fetch
+from xpo1review.data import loaders
 import pyreadr
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 t0 = time.perf_counter()
@@ -48,7 +49,7 @@ print(json.dumps({"seconds": dt, "rss_mb": rss, "n": n}))
 
 
 def probe(mode: str, cohort: str, cache: str, *extra: str) -> dict:
-    env = {**os.environ, "XPO1REVIEW_CACHE": cache}
+    env = {**os.environ, "REVIEWBUILD_CACHE": cache}
     out = subprocess.run([sys.executable, "-c", PROBE, mode, cohort, *extra], env=env, cwd=ROOT,
                          capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -71,15 +72,16 @@ def run(argv: list[str] | None, made: list[str]) -> int:
                         help="also read a copy N times the cohort's size (0: skip)")
     args = parser.parse_args(argv)
     default_mirror = ROOT.parent / "shared" / "data"
-    if "XPO1REVIEW_MIRROR" not in os.environ and default_mirror.is_dir():
-        os.environ["XPO1REVIEW_MIRROR"] = str(default_mirror)
-    os.environ["XPO1REVIEW_CACHE"] = tempfile.mkdtemp(prefix="xpo1review-bench-")
-    made.append(os.environ["XPO1REVIEW_CACHE"])
-    from xpo1review.data import mirror_dir, pins, registry
+    if "REVIEWBUILD_MIRROR" not in os.environ and default_mirror.is_dir():
+        os.environ["REVIEWBUILD_MIRROR"] = str(default_mirror)
+    os.environ["REVIEWBUILD_CACHE"] = tempfile.mkdtemp(prefix="xpo1review-bench-")
+    made.append(os.environ["REVIEWBUILD_CACHE"])
+    from reviewbuild.data import pins, registry
+    from xpo1review.data import mirror_dir
 
     mirror = mirror_dir()
     if mirror is None or not mirror.is_dir():
-        print("no mirror: set XPO1REVIEW_MIRROR=DIR", file=sys.stderr)
+        print("no mirror: set REVIEWBUILD_MIRROR=DIR", file=sys.stderr)
         return 1
     present = [s for s in registry.load_registry().values()
                if (mirror / s.mirror_path).is_file()]
@@ -94,9 +96,9 @@ def run(argv: list[str] | None, made: list[str]) -> int:
           f"median {statistics.median(times) * 1e3:.0f} ms, min {min(times) * 1e3:.0f} ms "
           f"over {args.repeat} runs")
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "xpo1review", "data", "verify", "--mirror"],
+    subprocess.run([sys.executable, "-m", "reviewbuild", "data", "verify", "--mirror"],
                    cwd=ROOT, check=True, capture_output=True)
-    print(f"xpo1review data verify --mirror (whole command incl. start-up): "
+    print(f"reviewbuild data verify --mirror (whole command incl. start-up): "
           f"{(time.perf_counter() - t0) * 1e3:.0f} ms")
     t0 = time.perf_counter()
     code = ("import sys; from xpo1review.data import commands; "
@@ -131,7 +133,7 @@ def scaled_copy(cohort: str, scale: int, into: Path) -> Path:
     import pandas as pd
     import pyreadr
 
-    from xpo1review.data import fetch, registry
+    from reviewbuild.data import fetch, registry
 
     src = registry.get_source(f"firehose-{cohort}")
     name = src.filename.rsplit(".", 1)[0]

@@ -53,8 +53,8 @@ else
 fi
 
 # Offline machines and CI use a local mirror of the data files (see data/README.md).
-if [ -z "${XPO1REVIEW_MIRROR:-}" ] && [ -d ../shared/data ]; then
-  export XPO1REVIEW_MIRROR
-  XPO1REVIEW_MIRROR="$(cd ../shared/data && pwd)"
-  echo "==> using the local data mirror XPO1REVIEW_MIRROR=$XPO1REVIEW_MIRROR"
+if [ -z "${REVIEWBUILD_MIRROR:-}" ] && [ -d ../shared/data ]; then
+  export REVIEWBUILD_MIRROR
+  REVIEWBUILD_MIRROR="$(cd ../shared/data && pwd)"
+  echo "==> using the local data mirror REVIEWBUILD_MIRROR=$REVIEWBUILD_MIRROR"
 fi

@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from xpo1review.citations.bib import format_entry, normalise_doi  # noqa: E402
+from reviewbuild.citations.bib import format_entry, normalise_doi  # noqa: E402
 
 HEADER = """\
 % references.bib: every reference of Sokolova et al., Mol Biol Rep 52:87 (2025), in the

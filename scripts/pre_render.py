@@ -1,12 +1,12 @@
-"""Quarto's pre-render step: run the project's gate (``xpo1review check --pre-render``)."""
+"""Quarto's pre-render step: run the project's gate (``reviewbuild check --pre-render``)."""
 
 import sys
 
 try:
-    from xpo1review.cli import main
+    from reviewbuild.cli import main
 except ImportError:
     sys.exit(
-        "pre-render: the xpo1review package is not importable by this Python "
+        "pre-render: the reviewbuild package is not importable by this Python "
         f"({sys.executable}). Run `bash scripts/build.sh`, or activate .venv first."
     )
 

@@ -10,19 +10,19 @@ echo "==> import contracts (lint-imports, .importlinter)"
 lint-imports --no-cache
 # The project's own gate first: it names a malformed file (e.g. `references.bib:19: unparsable
 # BibTeX block`) in seconds, where a third-party linter may run away on the same input.
-echo "==> xpo1review check"
-xpo1review check
+echo "==> reviewbuild check"
+reviewbuild check
 # Third-party linters run bounded (time, memory): a runaway is reported, not a dead machine.
 echo "==> panache lint (at most ${XPO1REVIEW_LINT_SECONDS:-300} s, ${XPO1REVIEW_LINT_MB:-2048} MB)"
 if ! scripts/bounded.sh "${XPO1REVIEW_LINT_SECONDS:-300}" "${XPO1REVIEW_LINT_MB:-2048}" \
     panache lint --no-cache .; then
-  echo "panache lint failed (above). If it hit a limit although \`xpo1review check\` is clean," \
+  echo "panache lint failed (above). If it hit a limit although \`reviewbuild check\` is clean," \
        "re-run it on single files to find the input it chokes on; raise" \
        "XPO1REVIEW_LINT_SECONDS / XPO1REVIEW_LINT_MB only if it really needs more." >&2
   exit 1
 fi
 echo "==> data: fetch and verify every pinned source"
-xpo1review data fetch
-xpo1review data verify
+reviewbuild data fetch
+reviewbuild data verify
 echo "==> pytest (unit, integration, golden notebooks with nbval, render checks)"
 pytest --nbval "$@"

@@ -18,7 +18,7 @@ else
 fi
 echo "==> package versions changed by the new lock:"
 status=0
-python -m xpo1review.lock --changes "$before" | sed 's/^/  /' || status=$?
+python -m reviewbuild.lock --changes "$before" | sed 's/^/  /' || status=$?
 if [ "$status" -eq 3 ]; then
   echo "==> every dependency is already at its newest allowed version; nothing to re-execute"
   mv "$before" uv.lock   # keep the lock byte for byte (uv may reorder its header)
@@ -29,7 +29,7 @@ if [ "$status" -ne 0 ]; then
   exit "$status"
 fi
 echo "==> writing environment.yml from the new lock"
-python -m xpo1review.lock
+python -m reviewbuild.lock
 echo "==> installing the new lock"
 source scripts/bootstrap.sh
 echo "==> pytest: the environment matches the new lock, environment.yml agrees with it"
@@ -45,7 +45,7 @@ else
   echo "==> golden outputs that changed with the new versions:"
   grep -E '^FAILED ' "$log" | sed 's/^FAILED /  /' || true
   echo "Review the differences above (nbval prints each changed cell). If they are right:"
-  echo "  xpo1review notebooks accept --force     # re-execute and write the golden notebooks"
+  echo "  reviewbuild notebooks accept --force     # re-execute and write the golden notebooks"
   echo "then commit uv.lock, environment.yml and tests/notebooks/. If not, revert with"
   echo "  git checkout uv.lock environment.yml && bash scripts/bootstrap.sh"
 fi

@@ -12,14 +12,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def mirror(monkeypatch) -> Path:
-    """The offline data mirror ($XPO1REVIEW_MIRROR, else ../shared/data beside the project),
-    exported as XPO1REVIEW_MIRROR so loaders read from it; skips loudly when absent."""
-    env = os.environ.get("XPO1REVIEW_MIRROR")
+    """The offline data mirror ($REVIEWBUILD_MIRROR, else ../shared/data beside the project),
+    exported as REVIEWBUILD_MIRROR so loaders read from it; skips loudly when absent."""
+    env = os.environ.get("REVIEWBUILD_MIRROR")
     path = Path(env) if env else ROOT.parent / "shared" / "data"
     if not path.is_dir():
-        pytest.skip(f"DATA MIRROR NOT FOUND at {path}: set XPO1REVIEW_MIRROR=DIR to run "
+        pytest.skip(f"DATA MIRROR NOT FOUND at {path}: set REVIEWBUILD_MIRROR=DIR to run "
                     "data tests (SKIPPED, NOT PASSED)")
-    monkeypatch.setenv("XPO1REVIEW_MIRROR", str(path))
+    monkeypatch.setenv("REVIEWBUILD_MIRROR", str(path))
     return path
 
 
@@ -31,5 +31,5 @@ def _session_cache(tmp_path_factory) -> Path:
 @pytest.fixture(autouse=True)
 def _isolated_cache(_session_cache, monkeypatch) -> Path:
     """Every test uses a per-session temporary cache, never the user's."""
-    monkeypatch.setenv("XPO1REVIEW_CACHE", str(_session_cache))
+    monkeypatch.setenv("REVIEWBUILD_CACHE", str(_session_cache))
     return _session_cache

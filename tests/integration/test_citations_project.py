@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from xpo1review.citations import refcheck, reflock
-from xpo1review.citations.bib import parse_bib
-from xpo1review.citations.gate import check
+from reviewbuild.citations import refcheck, reflock
+from reviewbuild.citations.bib import parse_bib
+from reviewbuild.citations.gate import check
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,7 +21,7 @@ def test_gate_passes_on_the_project():
 
 
 def test_lock_file_matches_the_bibliography():
-    """references.lock.json is up to date: run `xpo1review refs verify --online` (or
+    """references.lock.json is up to date: run `reviewbuild refs verify --online` (or
     `--accept` offline) after editing references.bib."""
     lock = reflock.read_lock(ROOT / reflock.LOCK_NAME)
     changes, _flagged = refcheck.compare_with_lock(parse_bib(ROOT / "references.bib").entries,

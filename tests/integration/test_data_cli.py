@@ -1,4 +1,4 @@
-"""`xpo1review data fetch | verify | status` against the mirror, as .ci/run uses them."""
+"""`reviewbuild data fetch | verify | status` against the mirror, as .ci/run uses them."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from xpo1review.data import commands, declared, registry
+from reviewbuild.data import commands, declared, registry
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,12 +61,12 @@ def test_verify_a_broken_mirror_copy(mirror, tmp_path, capsys):
 
 
 def test_the_installed_command(mirror, _isolated_cache):
-    env = {**os.environ, "XPO1REVIEW_MIRROR": str(mirror),
-           "XPO1REVIEW_CACHE": str(_isolated_cache)}
+    env = {**os.environ, "REVIEWBUILD_MIRROR": str(mirror),
+           "REVIEWBUILD_CACHE": str(_isolated_cache)}
     for argv in (["data", "fetch", "tcga-cdr", "CHOL"], ["data", "verify", "--mirror"]):
-        done = subprocess.run([sys.executable, "-m", "xpo1review", *argv], cwd=ROOT, env=env,
+        done = subprocess.run([sys.executable, "-m", "reviewbuild", *argv], cwd=ROOT, env=env,
                               capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
-    done = subprocess.run([sys.executable, "-m", "xpo1review", "data", "fetch", "nope"],
+    done = subprocess.run([sys.executable, "-m", "reviewbuild", "data", "fetch", "nope"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1 and "unknown data source 'nope'" in done.stderr

@@ -16,9 +16,10 @@ import pandas as pd
 import pyreadr
 import pytest
 
-from xpo1review.data import loaders, provenance, registry
+from reviewbuild.data import provenance, registry
+from reviewbuild.exceptions import DataError, SchemaError
+from xpo1review.data import loaders
 from xpo1review.data.loaders import Dataset, Unavailable
-from xpo1review.exceptions import DataError, SchemaError
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,7 +63,7 @@ def test_chol_xpo1_from_firehose(mirror):
 
 
 def test_xpo1_vector_is_read_once_then_cached(mirror, monkeypatch, tmp_path):
-    monkeypatch.setenv("XPO1REVIEW_CACHE", str(tmp_path))  # cold: no parsed cache
+    monkeypatch.setenv("REVIEWBUILD_CACHE", str(tmp_path))  # cold: no parsed cache
     cold = loaders.xpo1_expression("CHOL").frame
 
     def whole_frame(*args, **kwargs):
@@ -170,9 +171,9 @@ def register(tmp_path, monkeypatch):
     """register(source_id, data): a project whose registry pins ``data`` for that source."""
     root, mirror = tmp_path / "root", tmp_path / "mirror"
     (root / "data").mkdir(parents=True)
-    monkeypatch.setenv("XPO1REVIEW_ROOT", str(root))
-    monkeypatch.setenv("XPO1REVIEW_MIRROR", str(mirror))
-    monkeypatch.setenv("XPO1REVIEW_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("REVIEWBUILD_ROOT", str(root))
+    monkeypatch.setenv("REVIEWBUILD_MIRROR", str(mirror))
+    monkeypatch.setenv("REVIEWBUILD_CACHE", str(tmp_path / "cache"))
     entries: dict[str, str] = {}
 
     def _declare() -> None:
@@ -298,16 +299,16 @@ def test_a_declared_source_that_cannot_be_fetched_is_an_error(mirror, register, 
         port = sock.getsockname()[1]
     data = (mirror / REAL["firehose-CHOL"].mirror_path).read_bytes()
     register("firehose-CHOL", data, url=f"http://127.0.0.1:{port}/CHOL.rda")
-    monkeypatch.delenv("XPO1REVIEW_MIRROR")
+    monkeypatch.delenv("REVIEWBUILD_MIRROR")
     with pytest.raises(DataError) as info:  # never Unavailable: the commit declares it
         loaders.xpo1_expression("CHOL")
     msg = str(info.value)
     assert msg.startswith("firehose-CHOL (cache file ") and "CHOL.rnaseq.20160128.rda" in msg
-    assert "download" in msg and "XPO1REVIEW_MIRROR" in msg
+    assert "download" in msg and "REVIEWBUILD_MIRROR" in msg
 
 
 def test_a_corrupt_parsed_cache_is_rebuilt(mirror, monkeypatch, tmp_path):
-    monkeypatch.setenv("XPO1REVIEW_CACHE", str(tmp_path))
+    monkeypatch.setenv("REVIEWBUILD_CACHE", str(tmp_path))
     first = loaders.xpo1_expression("CHOL").frame
     (parsed,) = (tmp_path / ".derived").glob("firehose-CHOL-*.pkl")
     assert REAL["firehose-CHOL"].sha256[:16] in parsed.name  # keyed by the file's hash

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from xpo1review import check
+from reviewbuild import check
+from reviewbuild.data import cachedir, fetch, pins, registry
+from reviewbuild.exceptions import ChecksumMismatch, DataError
+from reviewbuild.notebooks import cache
 from xpo1review.analysis import parts
-from xpo1review.data import cachedir, fetch, loaders, pins, registry
-from xpo1review.exceptions import ChecksumMismatch, DataError
-from xpo1review.notebooks import cache
+from xpo1review.data import loaders
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,7 +28,7 @@ STAD = REAL["metagsca-STAD"]
 @pytest.fixture
 def corrupt_stad(mirror, tmp_path, monkeypatch) -> Path:
     """A private cache whose metagsca-STAD copy has one byte changed."""
-    monkeypatch.setenv("XPO1REVIEW_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("REVIEWBUILD_CACHE", str(tmp_path / "cache"))
     bad = cachedir.cached_path(STAD)
     bad.parent.mkdir(parents=True)
     data = bytearray((mirror / STAD.mirror_path).read_bytes())
@@ -39,16 +40,16 @@ def corrupt_stad(mirror, tmp_path, monkeypatch) -> Path:
 def test_gate_fails_naming_a_corrupted_declared_source(corrupt_stad, monkeypatch):
     for mirror in (True, False):  # with the mirror, and offline without one
         if not mirror:
-            monkeypatch.delenv("XPO1REVIEW_MIRROR")
+            monkeypatch.delenv("REVIEWBUILD_MIRROR")
         problems = check.run_checks(ROOT, ["data"])
         assert len(problems) == 1, problems
         assert problems[0].startswith(f"[data] {corrupt_stad}: data source metagsca-STAD")
-        assert STAD.sha256 in problems[0] and "xpo1review data fetch metagsca-STAD" in problems[0]
+        assert STAD.sha256 in problems[0] and "reviewbuild data fetch metagsca-STAD" in problems[0]
 
 
 def test_gate_fails_when_the_mirror_lacks_a_declared_source(mirror, tmp_path, monkeypatch):
-    monkeypatch.setenv("XPO1REVIEW_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("XPO1REVIEW_MIRROR", str(tmp_path / "empty-mirror"))
+    monkeypatch.setenv("REVIEWBUILD_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("REVIEWBUILD_MIRROR", str(tmp_path / "empty-mirror"))
     problems = check.run_checks(ROOT, ["data"])
     assert any("metagsca-STAD, which the book uses, is neither cached nor in the mirror" in p
                for p in problems)
@@ -65,14 +66,14 @@ def test_gate_passes_on_the_mirror_and_is_fast(mirror):
 
 def test_analysis_of_a_corrupted_source_offline_is_an_error_not_unavailable(
         corrupt_stad, monkeypatch):
-    monkeypatch.delenv("XPO1REVIEW_MIRROR")
+    monkeypatch.delenv("REVIEWBUILD_MIRROR")
     monkeypatch.setenv("XPO1REVIEW_TIMEOUT", "2")  # no network here: the download fails
     with pytest.raises(DataError) as info:
         loaders.xpo1_expression("STAD")
     msg = str(info.value)
     assert isinstance(info.value, ChecksumMismatch)
     assert msg.startswith(f"metagsca-STAD (cache file {corrupt_stad})")
-    assert "sha256 mismatch" in msg and "xpo1review data fetch metagsca-STAD" in msg
+    assert "sha256 mismatch" in msg and "reviewbuild data fetch metagsca-STAD" in msg
     assert "Fetching it again failed" in msg
     assert corrupt_stad.is_file()  # nothing deleted behind the user's back
     with pytest.raises(ChecksumMismatch, match="metagsca-STAD"):  # the analysis, uncached
@@ -101,8 +102,8 @@ def chol_by_blob(mirror, tmp_path, monkeypatch):
         f"sources:\n  - id: {src.id}\n    url: {src.url}\n    sha256: {NO_SHA256}\n"
         f"    git_blob: {blob}\n    format: rda\n    licence: x\n    cite: [k]\n"
         f"    description: d\n    mirror: {src.mirror_path}\n    cohorts: [CHOL]\n")
-    monkeypatch.setenv("XPO1REVIEW_ROOT", str(root))
-    monkeypatch.setenv("XPO1REVIEW_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("REVIEWBUILD_ROOT", str(root))
+    monkeypatch.setenv("REVIEWBUILD_CACHE", str(tmp_path / "cache"))
     return blob
 
 
@@ -122,7 +123,7 @@ def test_real_cohort_tampered_is_refused_before_the_cache(chol_by_blob, mirror, 
     data = bytearray((mirror / REAL["firehose-CHOL"].mirror_path).read_bytes())
     data[-100] ^= 0x01  # one bit, deep in the compressed stream
     copy.write_bytes(bytes(data))
-    monkeypatch.setenv("XPO1REVIEW_MIRROR", str(tmp_path / "mirror"))
+    monkeypatch.setenv("REVIEWBUILD_MIRROR", str(tmp_path / "mirror"))
     src = registry.get_source("firehose-CHOL")
     with pytest.raises(ChecksumMismatch,
                        match=f"(?s)git blob id mismatch.*expected {chol_by_blob}"):
@@ -167,7 +168,7 @@ def test_switching_stad_reexecutes_exactly_the_chapters_that_read_it(mirror, tmp
 def test_a_cached_full_cohort_changes_nothing_the_commit_did_not_declare(mirror, tmp_path,
                                                                          monkeypatch):
     """Issue 11's reproducer: a file placed in the cache used to switch STAD silently."""
-    monkeypatch.setenv("XPO1REVIEW_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("REVIEWBUILD_CACHE", str(tmp_path / "cache"))
     placed = cachedir.cached_path(REAL["firehose-STAD"])
     placed.parent.mkdir(parents=True)
     shutil.copy(mirror / REAL["firehose-CHOL"].mirror_path, placed)

@@ -26,10 +26,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from xpo1review.exceptions import NotebookError
-from xpo1review.notebooks import cache, commands, golden
-from xpo1review.notebooks.convert import claims_of
-from xpo1review.notebooks.execute import execute_chapter
+from reviewbuild.exceptions import NotebookError
+from reviewbuild.notebooks import cache, commands, golden
+from reviewbuild.notebooks.convert import claims_of
+from reviewbuild.notebooks.execute import execute_chapter
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "drift-book"
@@ -45,10 +45,10 @@ def _sha(path: Path) -> str:
 @pytest.fixture(scope="module")
 def altered(tmp_path_factory) -> dict:
     """Altered copies of TCGA-CDR: one CHOL survival status flipped; CHOL dropped."""
-    env = os.environ.get("XPO1REVIEW_MIRROR")
+    env = os.environ.get("REVIEWBUILD_MIRROR")
     shared = Path(env) if env else ROOT.parent / "shared" / "data"
     if not (shared / CDR).is_file():
-        pytest.skip(f"DATA MIRROR NOT FOUND ({shared / CDR}): set XPO1REVIEW_MIRROR "
+        pytest.skip(f"DATA MIRROR NOT FOUND ({shared / CDR}): set REVIEWBUILD_MIRROR "
                     "(SKIPPED, NOT PASSED)")
     from xpo1review.data.loaders import CDR_SHEET
 
@@ -73,9 +73,9 @@ def book(tmp_path, altered, monkeypatch) -> Path:
     mirror = tmp_path / "mirror"
     (mirror / "tcga-cdr").mkdir(parents=True)
     (mirror / CDR).symlink_to(altered["shared"] / CDR)
-    monkeypatch.setenv("XPO1REVIEW_ROOT", str(root))
-    monkeypatch.setenv("XPO1REVIEW_MIRROR", str(mirror))
-    monkeypatch.setenv("XPO1REVIEW_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("REVIEWBUILD_ROOT", str(root))
+    monkeypatch.setenv("REVIEWBUILD_MIRROR", str(mirror))
+    monkeypatch.setenv("REVIEWBUILD_CACHE", str(tmp_path / "cache"))
     result = commands.build(root)
     assert result.written == [CHAPTER]
     return root
@@ -83,7 +83,7 @@ def book(tmp_path, altered, monkeypatch) -> Path:
 
 def _replace_data(root: Path, new_file: Path) -> None:
     """Put ``new_file`` in the mirror copy and pin it, as a reviewed data update would."""
-    mirror = Path(os.environ["XPO1REVIEW_MIRROR"])
+    mirror = Path(os.environ["REVIEWBUILD_MIRROR"])
     target = mirror / CDR
     old_sha = _sha(target)
     target.unlink()
@@ -108,11 +108,11 @@ def test_the_fixture_book_builds_with_the_engine_alone(tmp_path, altered):
     mirror = tmp_path / "mirror"
     (mirror / "tcga-cdr").mkdir(parents=True)
     (mirror / CDR).symlink_to(altered["shared"] / CDR)
-    env = {**os.environ, "PYTHONPATH": str(poison.parent), "XPO1REVIEW_ROOT": str(root),
-           "XPO1REVIEW_MIRROR": str(mirror), "XPO1REVIEW_CACHE": str(tmp_path / "cache")}
+    env = {**os.environ, "PYTHONPATH": str(poison.parent), "REVIEWBUILD_ROOT": str(root),
+           "REVIEWBUILD_MIRROR": str(mirror), "REVIEWBUILD_CACHE": str(tmp_path / "cache")}
     for command in (["check", "registry", "structure", "data"], ["notebooks", "build"],
                     ["claims"]):
-        done = subprocess.run([sys.executable, "-m", "xpo1review", *command], cwd=root, env=env,
+        done = subprocess.run([sys.executable, "-m", "reviewbuild", *command], cwd=root, env=env,
                               capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, (command, done.stdout + done.stderr)
     assert "drift-chol-in-cdr" in done.stdout + done.stderr
@@ -222,9 +222,9 @@ def test_real_chapter_fails_when_one_patient_leaves_the_survival_table(
     registry = root / "data" / "sources.yaml"
     registry.write_text(registry.read_text(encoding="utf-8").replace(
         _sha(altered["shared"] / CDR), _sha(mirror / CDR)), encoding="utf-8")
-    monkeypatch.setenv("XPO1REVIEW_ROOT", str(root))
-    monkeypatch.setenv("XPO1REVIEW_MIRROR", str(mirror))
-    monkeypatch.setenv("XPO1REVIEW_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("REVIEWBUILD_ROOT", str(root))
+    monkeypatch.setenv("REVIEWBUILD_MIRROR", str(mirror))
+    monkeypatch.setenv("REVIEWBUILD_CACHE", str(tmp_path / "cache"))
 
     claim_ids = {c["id"] for c in claims_of(gold) if c["kind"] == "computed"}
     try:

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(autouse=True)
 def _mirror_env(mirror, monkeypatch):
-    monkeypatch.setenv("XPO1REVIEW_MIRROR", str(mirror))
+    monkeypatch.setenv("REVIEWBUILD_MIRROR", str(mirror))
     yield
     for f in (entity.run, parts.expression_part, parts.survival_part, parts.de_part):
         f.cache_clear()
@@ -140,8 +140,8 @@ def test_volcano_fingerprint_survives_kernel_noise_in_the_real_fit(cohort):
 
     import numpy as np
 
+    from reviewbuild.notebooks.runtime import data_figure_fingerprint
     from xpo1review.figures.volcano import volcano_figure
-    from xpo1review.notebooks.runtime import data_figure_fingerprint
 
     de = parts.de_part(cohort)
     result = de.result

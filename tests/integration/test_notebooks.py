@@ -14,12 +14,12 @@ from pathlib import Path
 import matplotlib
 import pytest
 
-from xpo1review.book import chapter_files
-from xpo1review.exceptions import NotebookError, XPO1ReviewError
-from xpo1review.notebooks import cache, golden, report
-from xpo1review.notebooks.convert import GOLDEN_DIR, golden_path, parse_chapter
-from xpo1review.notebooks.execute import execute_chapter
-from xpo1review.notebooks.runtime import data_figure_fingerprint, figure_fingerprint
+from reviewbuild.book import chapter_files
+from reviewbuild.exceptions import NotebookError, ReviewBuildError
+from reviewbuild.notebooks import cache, golden, report
+from reviewbuild.notebooks.convert import GOLDEN_DIR, golden_path, parse_chapter
+from reviewbuild.notebooks.execute import execute_chapter
+from reviewbuild.notebooks.runtime import data_figure_fingerprint, figure_fingerprint
 
 matplotlib.use("Agg")
 
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.integration
 def _python_chapters() -> list[str]:
     try:
         return cache.python_chapters(ROOT)
-    except XPO1ReviewError:  # reported by test_every_listed_chapter_parses
+    except ReviewBuildError:  # reported by test_every_listed_chapter_parses
         return []
 
 
@@ -44,7 +44,7 @@ def test_every_listed_chapter_parses():
         if (ROOT / chapter).is_file():
             try:
                 parse_chapter(ROOT, chapter)
-            except XPO1ReviewError as err:
+            except ReviewBuildError as err:
                 problems.append(str(err))
     assert not problems, "\n".join(problems)
 
@@ -108,7 +108,7 @@ def test_execution_is_like_quartos(tmp_path):
         The kernel ran in `{python} here`.
         """)
     run = execute_chapter(root, "chapters/01-drift.qmd")
-    inline = [c for c in run.notebook.cells if "xpo1review-inline" in c.metadata.get("tags", [])]
+    inline = [c for c in run.notebook.cells if "reviewbuild-inline" in c.metadata.get("tags", [])]
     assert inline[0].outputs[0]["data"]["text/plain"] == "'chapters'"
     errors = [o for c in run.notebook.cells for o in c.get("outputs", [])
               if o.get("output_type") == "error"]
@@ -155,7 +155,7 @@ def test_golden_sync_problem_says_run_accept(tmp_path):
     (root / "chapters" / "01-drift.qmd").write_text("# T {#sec-t}\n\n```{python}\nx = 2\n```\n")
     problem = golden.sync_problem(root, "chapters/01-drift.qmd")
     assert "is stale" in problem and "x = 2" in problem
-    assert "run `xpo1review notebooks accept chapters/01-drift.qmd`" in problem
+    assert "run `reviewbuild notebooks accept chapters/01-drift.qmd`" in problem
 
 
 def test_figure_fingerprint_follows_the_data_not_the_pixels():

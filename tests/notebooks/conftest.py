@@ -2,7 +2,7 @@
 
 With ``--nbval`` this directory's defaults apply unless given on the command line: the
 sanitizers in nbval_sanitize.cfg, the current environment's kernel, and the data mirror
-(../shared/data beside the project) when XPO1REVIEW_MIRROR is unset. Figures (PNG) are
+(../shared/data beside the project) when REVIEWBUILD_MIRROR is unset. Figures (PNG) are
 compared by perceptual hash, with a tolerance, on top of nbval's text comparison.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbval.plugin
 
-from xpo1review.notebooks.golden import IGNORE_TAG, image_differences
+from reviewbuild.notebooks.golden import IGNORE_TAG, image_differences
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -27,8 +27,8 @@ def pytest_configure(config):
     if not config.option.nbval_kernel_name:
         config.option.nbval_current_env = True
     mirror = ROOT.parent / "shared" / "data"
-    if "XPO1REVIEW_MIRROR" not in os.environ and mirror.is_dir():
-        os.environ["XPO1REVIEW_MIRROR"] = str(mirror)
+    if "REVIEWBUILD_MIRROR" not in os.environ and mirror.is_dir():
+        os.environ["REVIEWBUILD_MIRROR"] = str(mirror)
 
 
 _nbval_compare = nbval.plugin.IPyNbCell.compare_outputs

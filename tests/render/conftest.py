@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from xpo1review.paths import project_root
+from reviewbuild.paths import project_root
 
 #: Flags for the system Chromium in containers and CI (no sandbox, GPU or background traffic).
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -2,7 +2,7 @@
 
 Named ``test_00`` so that it runs before the checks of ``_book/`` in this folder. A second,
 separate render would clean ``_book/`` and leave only its own format, so the command is the
-one ``xpo1review build`` runs (``book.render_commands``), and both outputs must be there.
+one ``reviewbuild build`` runs (``book.render_commands``), and both outputs must be there.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from xpo1review import book
+from reviewbuild import book
 
 
 @pytest.mark.render

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from xpo1review import postrender
+from reviewbuild import postrender
 
 #: axe-core rule tags of WCAG 2.0 and 2.1, levels A and AA.
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from xpo1review.book import chapter_files, quarto_config
+from reviewbuild.book import chapter_files, quarto_config
 
 #: A word the search index must find, and a page that must be among its hits.
 SEARCH_TERM, SEARCH_PAGE = "selinexor", "chapters/06-therapeutics.html"

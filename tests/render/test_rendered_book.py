@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from xpo1review import postrender
+from reviewbuild import postrender
 
 #: Pages that must show at least this many figures once rendered.
 FIGURE_PAGES = {

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from xpo1review import abbreviations
-from xpo1review.exceptions import CuratedDataError
-from xpo1review.paths import project_root
+from reviewbuild import abbreviations
+from reviewbuild.exceptions import CuratedDataError
+from reviewbuild.paths import project_root
 
 
 def _project(tmp_path: Path, chapter: str, table: str) -> Path:

@@ -8,8 +8,8 @@ import pytest
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
+from reviewbuild.exceptions import SchemaError
 from xpo1review.analysis import differential as de
-from xpo1review.exceptions import SchemaError
 
 
 def matrix(n_genes: int = 2000, n: int = 24, planted: int = 10, seed: int = 1):

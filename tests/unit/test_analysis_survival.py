@@ -9,10 +9,10 @@ from scipy import stats
 from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import SurvfuncRight
 
+from reviewbuild.exceptions import SchemaError
 from xpo1review.analysis import comparison as cmp
 from xpo1review.analysis import survival as sv
 from xpo1review.analysis import survival_analysis as sa
-from xpo1review.exceptions import SchemaError
 
 # A small table: time, event, group (0 = low, 1 = high); includes tied times and censoring.
 SMALL = pd.DataFrame(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from xpo1review import atomic
+from reviewbuild import atomic
 
 
 def test_write_replaces_the_file(tmp_path: Path) -> None:

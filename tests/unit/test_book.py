@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from xpo1review import book, structure
-from xpo1review.paths import project_root
+from reviewbuild import book, structure
+from reviewbuild.paths import project_root
 
 ROOT = project_root()
 

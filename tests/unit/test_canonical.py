@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xpo1review import canonical
-from xpo1review.claims import _plain
-from xpo1review.notebooks.runtime import data_figure_fingerprint, figure_fingerprint
+from reviewbuild import canonical
+from reviewbuild.claims import _plain
+from reviewbuild.notebooks.runtime import data_figure_fingerprint, figure_fingerprint
 
 RNG = np.random.default_rng(20261201)
 

@@ -1,4 +1,4 @@
-"""``xpo1review check``: the pre-render gate aggregates every check and fails on any problem."""
+"""``reviewbuild check``: the pre-render gate aggregates every check and fails on any problem."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from xpo1review import check, cli
-from xpo1review.paths import project_root
+from reviewbuild import check, cli
+from reviewbuild.paths import project_root
 
 
 def test_the_project_passes_its_own_gate() -> None:
@@ -70,11 +70,11 @@ def test_malformed_chapters_fail_check_and_build_without_traceback(
     (tmp_path / "chapters").mkdir()
     (tmp_path / "chapters" / "x.qmd").write_text(chapter, encoding="utf-8")
     (tmp_path / "_quarto.yml").write_text("book:\n  chapters:\n    - chapters/x.qmd\n")
-    monkeypatch.setenv("XPO1REVIEW_ROOT", str(tmp_path))
+    monkeypatch.setenv("REVIEWBUILD_ROOT", str(tmp_path))
     assert cli.main(["check", "structure"]) == 1
     assert f"[structure] {message}" in capsys.readouterr().err
     assert cli.main(["notebooks", "build"]) == 1
-    assert capsys.readouterr().err.startswith(f"xpo1review: error: {message}")
+    assert capsys.readouterr().err.startswith(f"reviewbuild: error: {message}")
 
 
 def test_the_gate_refuses_a_registry_edit_that_drops_a_pin(tmp_path: Path) -> None:

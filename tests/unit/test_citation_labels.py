@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from xpo1review import book
-from xpo1review.citations.bib import parse_bib_string
-from xpo1review.paths import project_root
+from reviewbuild import book
+from reviewbuild.citations.bib import parse_bib_string
+from reviewbuild.paths import project_root
 
 ROOT = project_root()
 

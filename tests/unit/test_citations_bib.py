@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from xpo1review.citations.bib import (
+from reviewbuild.citations.bib import (
     first_author_family,
     format_entry,
     is_valid_doi,

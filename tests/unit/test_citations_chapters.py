@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from xpo1review.citations.chapters import chapter_files, find_citations
+from reviewbuild.citations.chapters import chapter_files, find_citations
 
 
 def keys(text: str) -> list[str]:

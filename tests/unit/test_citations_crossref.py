@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from xpo1review.citations import crossref, refcheck, reflock
-from xpo1review.citations.bib import parse_bib_string
-from xpo1review.exceptions import RemoteAPIError
+from reviewbuild.citations import crossref, refcheck, reflock
+from reviewbuild.citations.bib import parse_bib_string
+from reviewbuild.exceptions import RemoteAPIError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "crossref"
 TODAY = "2026-01-02"
@@ -189,13 +189,13 @@ def test_greek_letters_match_their_spelled_out_names():
 def test_refs_verify_command_offline(tmp_path, monkeypatch, capsys):
     import argparse
 
-    from xpo1review.citations import commands
+    from reviewbuild.citations import commands
 
     (tmp_path / "_quarto.yml").write_text("bibliography: references.bib\n")
     bib = tmp_path / "references.bib"
     bib.write_text("@article{k2020, author={Doe, J.}, title={{T}}, journal={J}, year={2020}, "
                    "doi={10.5555/k}}\n")
-    monkeypatch.setenv("XPO1REVIEW_ROOT", str(tmp_path))
+    monkeypatch.setenv("REVIEWBUILD_ROOT", str(tmp_path))
     parser = argparse.ArgumentParser()
     commands.register(parser.add_subparsers(dest="command"))
 
@@ -214,12 +214,12 @@ def test_refs_verify_command_offline(tmp_path, monkeypatch, capsys):
 def test_refs_verify_online_network_error_is_reported(tmp_path, monkeypatch):
     import httpx2
 
-    from xpo1review.cli import main
+    from reviewbuild.cli import main
 
     (tmp_path / "_quarto.yml").write_text("bibliography: references.bib\n")
     (tmp_path / "references.bib").write_text(
         "@article{k2020, author={Doe, J.}, title={T}, journal={J}, year={2020}, doi={10.5555/k}}")
-    monkeypatch.setenv("XPO1REVIEW_ROOT", str(tmp_path))
+    monkeypatch.setenv("REVIEWBUILD_ROOT", str(tmp_path))
 
     def offline(*args, **kwargs):
         raise httpx2.ConnectError("Name or service not known")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from xpo1review.citations.gate import check
+from reviewbuild.citations.gate import check
 
 ARTICLE = """@article{{{key},
   author  = {{Doe, J.}},

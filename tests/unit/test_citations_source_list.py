@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from xpo1review.citations.bib import first_author_family, parse_bib, strip_braces, year_of
+from reviewbuild.citations.bib import first_author_family, parse_bib, strip_braces, year_of
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED_NAME = "000_8a170167bfddcf10.txt"

@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xpo1review import claims
-from xpo1review.claims import begin_chapter, cited, expect, not_checked
-from xpo1review.exceptions import ClaimDrift, ClaimError
-from xpo1review.format import fmt_count, fmt_hr, fmt_n, fmt_p, fmt_pct
-from xpo1review.notebooks import convert, report
+from reviewbuild import claims
+from reviewbuild.claims import begin_chapter, cited, expect, not_checked
+from reviewbuild.exceptions import ClaimDrift, ClaimError
+from reviewbuild.format import fmt_count, fmt_hr, fmt_n, fmt_p, fmt_pct
+from reviewbuild.notebooks import convert, report
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "drift-book"
 
@@ -184,7 +184,7 @@ def test_fmt_pct_count_n_hr():
 
 
 def test_fmt_p_mc():
-    from xpo1review.format import fmt_p_mc
+    from reviewbuild.format import fmt_p_mc
 
     assert fmt_p_mc(0.0893, 0.000285) == "p = 0.089 (Monte Carlo standard error 0.0003)"
     with pytest.raises(ValueError):

@@ -6,8 +6,8 @@ import errno
 
 import pytest
 
-from xpo1review import cli
-from xpo1review.notebooks import commands
+from reviewbuild import cli
+from reviewbuild.notebooks import commands
 
 
 @pytest.mark.parametrize(("code", "advice"), [
@@ -21,7 +21,7 @@ def test_disk_errors_are_reported_not_raised(monkeypatch, capsys, code, advice):
     monkeypatch.setattr(commands, "build", full)
     assert cli.main(["notebooks", "build"]) == 1
     err = capsys.readouterr().err
-    assert err.startswith(f"xpo1review: error: simulated (errno {code}): "
+    assert err.startswith(f"reviewbuild: error: simulated (errno {code}): "
                           f"/book/tests/notebooks/09-gastric.ipynb. {advice}")
     assert err.endswith("then run the command again.\n") and "Traceback" not in err
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import requests
 
-from xpo1review.exceptions import RemoteAPIError
+from reviewbuild.exceptions import RemoteAPIError
 from xpo1review.trials import commands, ctgov, curated
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -186,7 +186,7 @@ def test_page_size_is_bounded(size: int) -> None:
 
 
 def test_default_out_dir_uses_the_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("XPO1REVIEW_CACHE", str(tmp_path))
+    monkeypatch.setenv("REVIEWBUILD_CACHE", str(tmp_path))
     assert ctgov.default_out_dir(ROOT) == tmp_path / "ctgov"
 
 
@@ -200,14 +200,14 @@ def _run(argv: list[str]) -> int:
 def test_cli_refresh_writes_into_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                      capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr(ctgov.requests, "Session", lambda: FakeSession(_pages()))
-    monkeypatch.setenv("XPO1REVIEW_ROOT", str(ROOT))
+    monkeypatch.setenv("REVIEWBUILD_ROOT", str(ROOT))
     assert _run(["trials", "refresh", "--out", str(tmp_path)]) == 0
     assert len(list(tmp_path.glob("ctgov-*.json"))) == 1
     assert "Studies found but not in trials.csv" in capsys.readouterr().out
 
 
 def test_cli_show(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setenv("XPO1REVIEW_ROOT", str(ROOT))
+    monkeypatch.setenv("REVIEWBUILD_ROOT", str(ROOT))
     assert _run(["trials", "show", "--entity", "PAAD"]) == 0
     out = capsys.readouterr().out
     for nct in curated.trials_for("PAAD", ROOT)["nct_id"]:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from xpo1review.citations.bib import split_keys
-from xpo1review.exceptions import CuratedDataError
+from reviewbuild.citations.bib import split_keys
+from reviewbuild.exceptions import CuratedDataError
 from xpo1review.trials import curated, curated_check, schemas
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from xpo1review.data import declared
-from xpo1review.exceptions import DataError
+from reviewbuild.data import declared
+from reviewbuild.exceptions import DataError
 
 ROOT = Path(__file__).resolve().parents[2]
 ANALYSES = ("tumour-normal", "survival", "differential-expression")

@@ -1,6 +1,6 @@
 """Fetching: verified, atomic, from a mirror or over HTTP (local only), with clear errors.
 
-Every test runs against a throw-away project (XPO1REVIEW_ROOT) whose sources.yaml
+Every test runs against a throw-away project (REVIEWBUILD_ROOT) whose sources.yaml
 registers small files in a throw-away mirror; nothing leaves this machine.
 """
 
@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from xpo1review.data import cachedir, commands, download, fetch, pins
-from xpo1review.exceptions import (
+from reviewbuild.data import cachedir, commands, download, fetch, pins
+from reviewbuild.exceptions import (
     CacheUnwritable,
     ChecksumMismatch,
     DataError,
@@ -57,9 +57,9 @@ def project(tmp_path, monkeypatch):
         for i, h in entries
     )
     (root / "data" / "sources.yaml").write_text(body)
-    monkeypatch.setenv("XPO1REVIEW_ROOT", str(root))
-    monkeypatch.setenv("XPO1REVIEW_MIRROR", str(mirror))
-    monkeypatch.setenv("XPO1REVIEW_CACHE", str(cache))
+    monkeypatch.setenv("REVIEWBUILD_ROOT", str(root))
+    monkeypatch.setenv("REVIEWBUILD_MIRROR", str(mirror))
+    monkeypatch.setenv("REVIEWBUILD_CACHE", str(cache))
     return {"root": root, "mirror": mirror, "cache": cache}
 
 
@@ -111,7 +111,7 @@ def test_corrupt_cached_file_is_replaced_by_a_verified_copy(project):
 
 
 def test_missing_mirror_directory(project, monkeypatch):
-    monkeypatch.setenv("XPO1REVIEW_MIRROR", str(project["mirror"] / "nope"))
+    monkeypatch.setenv("REVIEWBUILD_MIRROR", str(project["mirror"] / "nope"))
     with pytest.raises(SourceUnavailable, match=r"mirror directory .*nope .*does not exist"):
         fetch.fetch("good")
 
@@ -149,7 +149,7 @@ def set_url(project, url: str) -> None:
 
 
 def test_network_unreachable_is_a_clear_error(project, monkeypatch):
-    monkeypatch.delenv("XPO1REVIEW_MIRROR")
+    monkeypatch.delenv("REVIEWBUILD_MIRROR")
     set_url(project, f"http://127.0.0.1:{free_port()}/x/good.txt")
     start = time.monotonic()
     with pytest.raises(SourceUnavailable, match="download .* failed"):
@@ -160,7 +160,7 @@ def test_network_unreachable_is_a_clear_error(project, monkeypatch):
 
 
 def test_network_timeout_is_set_and_reported(project, monkeypatch):
-    monkeypatch.delenv("XPO1REVIEW_MIRROR")
+    monkeypatch.delenv("REVIEWBUILD_MIRROR")
     monkeypatch.setenv("XPO1REVIEW_TIMEOUT", "0.5")
     seen = {}
 
@@ -191,7 +191,7 @@ def server(tmp_path):
 
 
 def test_download_verifies_the_hash(project, server, monkeypatch):
-    monkeypatch.delenv("XPO1REVIEW_MIRROR")
+    monkeypatch.delenv("REVIEWBUILD_MIRROR")
     www, base = server
     set_url(project, f"{base}/good.txt")
     (www / "good.txt").write_bytes(GOOD)
@@ -199,7 +199,7 @@ def test_download_verifies_the_hash(project, server, monkeypatch):
 
 
 def test_download_of_a_wrong_file_is_refused(project, server, monkeypatch):
-    monkeypatch.delenv("XPO1REVIEW_MIRROR")
+    monkeypatch.delenv("REVIEWBUILD_MIRROR")
     www, base = server
     set_url(project, f"{base}/good.txt")
     (www / "good.txt").write_bytes(GOOD[:-7])
@@ -242,7 +242,7 @@ def test_cohort_names_expand_to_sources(project):
 
 # --- paths from the registry stay inside the cache (issue 12, item 2) ----------------
 def test_a_mirror_path_out_of_the_cache_is_refused_naming_the_entry(project, capsys):
-    from xpo1review.cli import main
+    from reviewbuild.cli import main
 
     precious = project["cache"].parent / "precious.txt"
     precious.write_text("mine\n")
@@ -327,7 +327,7 @@ def test_a_full_disk_is_reported_with_the_path_and_what_to_do(project, monkeypat
     msg = str(info.value)
     assert msg.startswith(f"cannot write {project['cache'] / 'x'} (No space left on device, "
                           "errno 28): the disk is full: free space on it, or set "
-                          "XPO1REVIEW_CACHE")
+                          "REVIEWBUILD_CACHE")
     assert leftovers(project["cache"]) == []
 
 
@@ -342,7 +342,7 @@ def test_a_read_only_cache_is_reported_with_the_path(project, monkeypatch):
 
 
 def test_fetch_continues_after_a_disk_error_and_sums_up(project, monkeypatch, capsys):
-    from xpo1review.cli import main
+    from reviewbuild.cli import main
 
     _disk_fails(monkeypatch, errno.ENOSPC, only="good.txt")
     assert main(["data", "fetch", "good", "other"]) == 1
@@ -413,7 +413,7 @@ def trickle_server():
 
 def test_a_server_that_never_answers_costs_one_short_timeout(project, silent_server,
                                                               monkeypatch):
-    monkeypatch.delenv("XPO1REVIEW_MIRROR")
+    monkeypatch.delenv("REVIEWBUILD_MIRROR")
     monkeypatch.setenv("XPO1REVIEW_TIMEOUT", "1")
     set_url(project, f"{silent_server}/x/good.txt")
     start = time.monotonic()
@@ -426,7 +426,7 @@ def test_a_server_that_never_answers_costs_one_short_timeout(project, silent_ser
 
 
 def test_a_download_that_trickles_stops_at_its_deadline(project, trickle_server, monkeypatch):
-    monkeypatch.delenv("XPO1REVIEW_MIRROR")
+    monkeypatch.delenv("REVIEWBUILD_MIRROR")
     monkeypatch.setenv("XPO1REVIEW_DEADLINE", "1")
     set_url(project, f"{trickle_server}/x/good.txt")
     start = time.monotonic()
@@ -440,9 +440,9 @@ def test_a_download_that_trickles_stops_at_its_deadline(project, trickle_server,
 
 def test_every_source_outcome_is_reported_when_the_host_is_silent(project, silent_server,
                                                                    monkeypatch, capsys):
-    from xpo1review.cli import main
+    from reviewbuild.cli import main
 
-    monkeypatch.delenv("XPO1REVIEW_MIRROR")
+    monkeypatch.delenv("REVIEWBUILD_MIRROR")
     monkeypatch.setenv("XPO1REVIEW_TIMEOUT", "1")
     path = project["root"] / "data" / "sources.yaml"
     path.write_text(path.read_text().replace("http://127.0.0.1:9", silent_server))
@@ -457,7 +457,7 @@ def test_every_source_outcome_is_reported_when_the_host_is_silent(project, silen
 
 
 def test_a_malformed_url_is_not_called_a_network_problem(project, monkeypatch):
-    monkeypatch.delenv("XPO1REVIEW_MIRROR")
+    monkeypatch.delenv("REVIEWBUILD_MIRROR")
 
     def invalid(url, **kwargs):
         raise requests.exceptions.InvalidURL(f"Failed to parse: {url}")
@@ -491,7 +491,7 @@ def test_a_wrongly_cased_id_suggests_the_right_one(project):
 
 _KILLED_WRITER = """
 import shutil, time
-from xpo1review.data import fetch
+from reviewbuild.data import fetch
 
 def slow(inp, out, *args):
     out.write(inp.read(100))

@@ -1,6 +1,6 @@
 """Sources pinned by git blob id: verified before they enter the cache, sha256 recorded after.
 
-A throw-away project (XPO1REVIEW_ROOT) registers small files in a throw-away mirror; the
+A throw-away project (REVIEWBUILD_ROOT) registers small files in a throw-away mirror; the
 expected blob ids come from git itself (`git hash-object`), not from the code under test.
 """
 
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from xpo1review.data import cachedir, fetch, pins, registry
-from xpo1review.exceptions import ChecksumMismatch
+from reviewbuild.data import cachedir, fetch, pins, registry
+from reviewbuild.exceptions import ChecksumMismatch
 
 GOOD = b"bcr_patient_barcode\tXPO1|7514\nTCGA-AA-0001-01A\t12.5\n" * 40
 #: How the registry spells "no sha256" (null, or the explicit `unpinned` where required).
@@ -46,9 +46,9 @@ def project(tmp_path, monkeypatch):
         f"sources:\n  - id: full\n    url: http://127.0.0.1:9/x/full.rda\n    sha256: {NO_SHA256}\n"
         f"    git_blob: {blob}\n    format: rda\n    licence: MIT\n    cite: [k]\n"
         "    description: d\n    mirror: x/full.rda\n    cohorts: [STAD]\n")
-    monkeypatch.setenv("XPO1REVIEW_ROOT", str(root))
-    monkeypatch.setenv("XPO1REVIEW_MIRROR", str(mirror))
-    monkeypatch.setenv("XPO1REVIEW_CACHE", str(cache))
+    monkeypatch.setenv("REVIEWBUILD_ROOT", str(root))
+    monkeypatch.setenv("REVIEWBUILD_MIRROR", str(mirror))
+    monkeypatch.setenv("REVIEWBUILD_CACHE", str(cache))
     return {"root": root, "mirror": mirror, "cache": cache, "blob": blob}
 
 
@@ -85,7 +85,7 @@ def test_tampered_download_is_refused_and_nothing_recorded(project):
     (project["mirror"] / "x" / "full.rda").write_bytes(GOOD[:-1] + b"!")
     with pytest.raises(ChecksumMismatch, match="git blob id mismatch") as info:
         fetch.fetch("full")
-    assert info.value.expected == project["blob"] and "xpo1review data fetch full" in str(
+    assert info.value.expected == project["blob"] and "reviewbuild data fetch full" in str(
         info.value)
     src = registry.get_source("full")
     assert not cachedir.cached_path(src).exists()

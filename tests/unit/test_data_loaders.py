@@ -5,10 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from xpo1review.data import declared, loaders, provenance
+from reviewbuild.data import declared, provenance
+from reviewbuild.data.provenance import Provenance
+from reviewbuild.exceptions import DataError, SchemaError
+from xpo1review.data import loaders
 from xpo1review.data.loaders import Dataset, Unavailable
-from xpo1review.data.provenance import Provenance
-from xpo1review.exceptions import DataError, SchemaError
 
 
 def test_barcode_parts_dashes_and_dots():

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from xpo1review.data import registry
-from xpo1review.exceptions import DataError, UnknownSource
+from reviewbuild.data import registry
+from reviewbuild.exceptions import DataError, UnknownSource
 
 ROOT = Path(__file__).resolve().parents[2]
 FULL_COHORTS = {f"firehose-{c}" for c in ("ESCA", "STAD", "LIHC", "PAAD", "COADREAD")}

@@ -1,4 +1,4 @@
-"""``xpo1review doctor`` says what is missing, one actionable line per problem."""
+"""``reviewbuild doctor`` says what is missing, one actionable line per problem."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from xpo1review import doctor
-from xpo1review.exceptions import XPO1ReviewError
+from reviewbuild import doctor
+from reviewbuild.exceptions import ReviewBuildError
 
 
 def _fake_quarto(tmp_path: Path, version: str, typst_ok: bool = True) -> Path:
@@ -47,11 +47,11 @@ def test_quarto_without_typst(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
 def test_missing_data_is_a_problem_with_a_fetch_command(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XPO1REVIEW_CACHE", str(tmp_path / "empty-cache"))
+    monkeypatch.setenv("REVIEWBUILD_CACHE", str(tmp_path / "empty-cache"))
     findings = list(doctor.check_data())
     pinned_missing = [f for f in findings if not f.ok]
     assert pinned_missing, "an empty cache must be reported"
-    assert all("xpo1review data fetch" in f.fix for f in pinned_missing)
+    assert all("reviewbuild data fetch" in f.fix for f in pinned_missing)
 
 
 def test_run_prints_one_line_per_problem_and_fails(
@@ -110,7 +110,7 @@ def test_missing_or_broken_lock(tmp_path: Path) -> None:
     assert not finding.ok and "missing" in finding.what
     broken = tmp_path / "uv.lock"
     broken.write_text("[[package]\nname = ")
-    with pytest.raises(XPO1ReviewError, match="uv.lock: cannot read the lock file"):
+    with pytest.raises(ReviewBuildError, match="uv.lock: cannot read the lock file"):
         list(doctor.check_lock(broken))
 
 

@@ -14,7 +14,7 @@ from xpo1review.figures.style import DataFigure
 def test_download_writes_csv_and_links_it_relative_to_the_chapter(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "chapters").mkdir()
-    monkeypatch.setenv("XPO1REVIEW_ROOT", str(tmp_path))
+    monkeypatch.setenv("REVIEWBUILD_ROOT", str(tmp_path))
     monkeypatch.chdir(tmp_path / "chapters")
     data = pd.DataFrame({"group": ["XPO1-high", "XPO1-low"], "n": [10, 12]})
     fig = DataFigure(plt.figure(), data, "Data: test.", "sources: t (sha256 unpinned)")

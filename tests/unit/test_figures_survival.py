@@ -39,7 +39,7 @@ def test_caption_speaks_to_readers_and_the_note_keeps_the_build_detail():
 def test_every_registered_source_has_a_reader_name():
     import yaml
 
-    from xpo1review.paths import project_root
+    from reviewbuild.paths import project_root
 
     registry = yaml.safe_load((project_root() / "data" / "sources.yaml").read_text())
     for source in registry["sources"]:

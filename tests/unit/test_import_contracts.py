@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from xpo1review.paths import project_root
+from reviewbuild.paths import project_root
 
 ROOT = project_root()
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
@@ -25,9 +25,10 @@ def _lint(root: Path) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def package_copy(tmp_path: Path) -> Path:
-    """The package and its contracts, copied to a temporary directory."""
-    shutil.copytree(ROOT / "src" / "xpo1review", tmp_path / "src" / "xpo1review",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    """Both packages and their contracts, copied to a temporary directory."""
+    for package in ("reviewbuild", "xpo1review"):
+        shutil.copytree(ROOT / "src" / package, tmp_path / "src" / package,
+                        ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / ".importlinter", tmp_path / ".importlinter")
     return tmp_path
 
@@ -44,15 +45,26 @@ def _add_import(root: Path, module: str, line: str) -> None:
 
 
 @pytest.mark.parametrize(("module", "line", "contract", "named"), [
+    # The engine reaching into the review's content.
+    ("reviewbuild.format", "from xpo1review.figures import style",
+     "The engine imports nothing of the review",
+     "reviewbuild.format -> xpo1review.figures.style"),
     # The claims <-> notebooks circle the report once made.
-    ("xpo1review.claims", "from xpo1review.notebooks import report",
-     "No import cycles", "xpo1review.claims is not allowed to import xpo1review.notebooks"),
-    # A low layer reaching up.
-    ("xpo1review.data.registry", "from xpo1review.figures import style",
-     "Layers", "xpo1review.data is not allowed to import xpo1review.figures"),
+    ("reviewbuild.claims", "from reviewbuild.notebooks import report",
+     "No import cycles", "reviewbuild.claims is not allowed to import reviewbuild.notebooks"),
+    # A low layer of the engine reaching up.
+    ("reviewbuild.paths", "from reviewbuild.notebooks import cache",
+     "Engine layers", "reviewbuild.paths is not allowed to import reviewbuild.notebooks"),
+    # A low layer of the review reaching up.
+    ("xpo1review.data.tcga", "from xpo1review.figures import style",
+     "Review layers", "xpo1review.data is not allowed to import xpo1review.figures"),
     # Barcode parsing reaching up to the loaders' facade.
     ("xpo1review.data.tcga", "from xpo1review.data import loaders",
-     "Data:", "xpo1review.data.tcga is not allowed to import xpo1review.data.loaders"),
+     "Review data:", "xpo1review.data.tcga is not allowed to import xpo1review.data.loaders"),
+    # Provenance reaching up to verified fetching.
+    ("reviewbuild.data.provenance", "from reviewbuild.data import fetch",
+     "Engine data:", "reviewbuild.data.provenance is not allowed to import "
+                     "reviewbuild.data.fetch"),
     # The survival statistics reaching up to the chapters' entity facade.
     ("xpo1review.analysis.survival", "from xpo1review.analysis import entity",
      "Analysis:", "xpo1review.analysis.survival is not allowed to import "
@@ -60,9 +72,9 @@ def _add_import(root: Path, module: str, line: str) -> None:
     # The curated schemas reaching up to the loaders of the files.
     ("xpo1review.trials.schemas", "from xpo1review.trials import curated",
      "Trials:", "xpo1review.trials.schemas is not allowed to import xpo1review.trials.curated"),
-    # The leaf API reaching into the data loaders.
-    ("xpo1review.canonical", "import xpo1review.data.loaders",
-     "The claim API", "xpo1review.canonical is not allowed to import xpo1review.data.loaders"),
+    # The leaf API reaching into verified fetching.
+    ("reviewbuild.canonical", "import reviewbuild.data.fetch",
+     "The claim API", "reviewbuild.canonical is not allowed to import reviewbuild.data.fetch"),
 ])
 def test_a_wrong_import_fails_naming_it(package_copy: Path, module: str, line: str,
                                         contract: str, named: str) -> None:
@@ -75,7 +87,7 @@ def test_a_wrong_import_fails_naming_it(package_copy: Path, module: str, line: s
 
 
 def test_a_module_in_no_layer_fails(package_copy: Path) -> None:
-    (package_copy / "src" / "xpo1review" / "stray.py").write_text('"""Not in any layer."""\n')
+    (package_copy / "src" / "reviewbuild" / "stray.py").write_text('"""Not in any layer."""\n')
     done = _lint(package_copy)
     assert done.returncode != 0
     assert "stray" in done.stdout, done.stdout

@@ -10,8 +10,8 @@ import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from xpo1review import lock
-from xpo1review.paths import project_root
+from reviewbuild import lock
+from reviewbuild.paths import project_root
 
 ROOT = project_root()
 
@@ -42,7 +42,7 @@ def conda_disagreements(env_yml: str, uv_lock: Path, root: Path = ROOT) -> list[
 def test_environment_yml_pins_the_locked_versions() -> None:
     problems = conda_disagreements((ROOT / "environment.yml").read_text(), ROOT / "uv.lock")
     assert not problems, ("environment.yml disagrees with uv.lock (regenerate it with "
-                          "`python -m xpo1review.lock`):\n" + "\n".join(problems))
+                          "`python -m reviewbuild.lock`):\n" + "\n".join(problems))
 
 
 def test_a_changed_pin_is_a_disagreement() -> None:

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from xpo1review import atomic
-from xpo1review import format as format_module
-from xpo1review.exceptions import XPO1ReviewError
-from xpo1review.notebooks import cache, commands
-from xpo1review.notebooks.convert import code_hash, golden_path, parse_chapter
+from reviewbuild import atomic
+from reviewbuild import format as format_module
+from reviewbuild.exceptions import ReviewBuildError
+from reviewbuild.notebooks import cache, commands
+from reviewbuild.notebooks.convert import code_hash, golden_path, parse_chapter
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "drift-book"
 CHAPTER = "chapters/01-drift.qmd"
@@ -35,7 +35,7 @@ def _sha(path: Path) -> str:
 def _record(root: Path, **overrides) -> dict:
     entry = {
         "code": code_hash(parse_chapter(root, CHAPTER)),
-        "modules": {"xpo1review/format.py": _sha(Path(format_module.__file__))},
+        "modules": {"reviewbuild/format.py": _sha(Path(format_module.__file__))},
         "data": {},
         "files": {"data/trials.csv": _sha(root / "data" / "trials.csv")},
     }
@@ -54,7 +54,7 @@ def test_unchanged_inputs_mean_no_changes(book):
 
 
 def test_each_kind_of_change_is_named(book):
-    entry = _record(book, modules={"xpo1review/format.py": "0" * 64},
+    entry = _record(book, modules={"reviewbuild/format.py": "0" * 64},
                     data={"tcga-cdr": "0" * 64})
     (book / "data" / "trials.csv").write_text("id\nNCT00000002\n", encoding="utf-8")
     qmd = book / CHAPTER
@@ -62,7 +62,7 @@ def test_each_kind_of_change_is_named(book):
                                                            "n_chol = len(chol) + 0"))
     kinds = dict(cache.change_list(book, CHAPTER, entry))
     assert kinds["code"] == "its code changed"
-    assert kinds["module"] == "package module xpo1review/format.py changed"
+    assert kinds["module"] == "package module reviewbuild/format.py changed"
     assert kinds["data"] == "data source tcga-cdr changed"  # not in this registry any more
     assert kinds["file"] == "data/trials.csv changed"
     assert cache.changes(book, CHAPTER, entry, modules=False) == [
@@ -117,7 +117,7 @@ def test_build_prunes_golden_notebooks_of_chapters_without_python(book):
 _WRITER = """
 import sys
 from pathlib import Path
-from xpo1review.notebooks import cache
+from reviewbuild.notebooks import cache
 root, who, n = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 for i in range(n):
     cache.save_entry(root, f"chapters/{who}-{i}.qmd", {"code": who, "modules": {}, "data": {},
@@ -150,7 +150,7 @@ def test_leftovers_of_an_interrupted_manifest_write_are_removed(book):
 def _fake_runs(monkeypatch, outputs: list[str]) -> None:
     import nbformat.v4 as v4
 
-    from xpo1review.notebooks.execute import Execution
+    from reviewbuild.notebooks.execute import Execution
 
     def run(root, chapter):
         text = outputs.pop(0)
@@ -162,7 +162,7 @@ def _fake_runs(monkeypatch, outputs: list[str]) -> None:
 
 
 def test_build_force_does_not_overwrite_changed_outputs(book, monkeypatch):
-    from xpo1review.notebooks import golden
+    from reviewbuild.notebooks import golden
 
     _fake_runs(monkeypatch, ["42\n", "43\n", "42\n", "43\n"])
     assert commands.build(book, accept=True).written == [CHAPTER]
@@ -177,7 +177,7 @@ def test_build_force_does_not_overwrite_changed_outputs(book, monkeypatch):
 def test_a_held_manifest_lock_says_what_to_wait_for(book, monkeypatch):
     monkeypatch.setattr(cache, "LOCK_TIMEOUT", 0.1)
     with atomic.locked(book / cache.MANIFEST_LOCK, 1.0, lambda lock: RuntimeError()), \
-            pytest.raises(XPO1ReviewError,
-                          match=r"another `xpo1review notebooks` run has held .* for over 0.1 s"):
+            pytest.raises(ReviewBuildError,
+                          match=r"another `reviewbuild notebooks` run has held .* for over 0.1 s"):
         cache.save_entry(book, CHAPTER, {"code": "x"})
     assert not (book / cache.MANIFEST).exists()

@@ -10,11 +10,11 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from xpo1review import book
-from xpo1review.exceptions import UnsafePath
+from reviewbuild import book
+from reviewbuild.exceptions import UnsafePath
+from reviewbuild.notebooks import cache
+from reviewbuild.paths import inside
 from xpo1review.figures.style import DataFigure
-from xpo1review.notebooks import cache
-from xpo1review.paths import inside
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "drift-book"
 
@@ -61,7 +61,7 @@ def test_csl_path_from_quarto_yml_stays_in_the_project(tmp_path):
 
 
 def test_figure_download_name_from_a_chapter_stays_in_figure_data(tmp_path, monkeypatch):
-    monkeypatch.setenv("XPO1REVIEW_ROOT", str(tmp_path))
+    monkeypatch.setenv("REVIEWBUILD_ROOT", str(tmp_path))
     fig = DataFigure(plt.figure(), pd.DataFrame({"n": [1]}), "Source: test")
     with pytest.raises(UnsafePath, match="figure download"):
         fig.download("../../escaped")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from xpo1review import postrender
+from reviewbuild import postrender
 
 GOOD = """<html><body><h1 id="top">A</h1><a href="b.html#sec">b</a>
 <a href="https://example.org">out</a><img src="fig.png"></body></html>"""

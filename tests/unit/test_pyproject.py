@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from xpo1review import check, cli, pyproject
-from xpo1review.exceptions import XPO1ReviewError
-from xpo1review.paths import project_root
+from reviewbuild import check, cli, pyproject
+from reviewbuild.exceptions import ReviewBuildError
+from reviewbuild.paths import project_root
 
 
 def _book(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, table: str) -> Path:
     (tmp_path / "_quarto.yml").write_text("book:\n  chapters: []\n")
     (tmp_path / "pyproject.toml").write_text(f"[tool.reviewbuild]\n{table}\n")
-    monkeypatch.setenv("XPO1REVIEW_ROOT", str(tmp_path))
+    monkeypatch.setenv("REVIEWBUILD_ROOT", str(tmp_path))
     return tmp_path
 
 
@@ -27,7 +27,7 @@ def test_the_review_adds_its_trials_command_and_curated_check() -> None:
 
 def test_a_book_without_the_table_gets_the_engine_alone(tmp_path, monkeypatch) -> None:
     (tmp_path / "_quarto.yml").write_text("book:\n  chapters: []\n")
-    monkeypatch.setenv("XPO1REVIEW_ROOT", str(tmp_path))
+    monkeypatch.setenv("REVIEWBUILD_ROOT", str(tmp_path))
     assert pyproject.checks(tmp_path) == {} and pyproject.command_modules(tmp_path) == {}
     assert list(check.all_checks(tmp_path)) == list(check.CHECKS)
     assert "trials" not in cli.build_parser().format_help()
@@ -46,13 +46,13 @@ def _always(root: Path) -> list[str]:
 @pytest.mark.parametrize(("table", "message"), [
     ('checks = { x = "no.such.module:check" }', r"checks.x names 'no.such.module', which "
                                                 r"cannot be imported"),
-    ('checks = { x = "xpo1review.format:nothing" }', "which is not a function"),
+    ('checks = { x = "reviewbuild.format:nothing" }', "which is not a function"),
     ("checks = 3", r"\[tool.reviewbuild\] checks must map names to module paths"),
 ])
 def test_a_wrong_extension_is_an_error_naming_the_file(tmp_path, monkeypatch, capsys,
                                                        table, message) -> None:
     root = _book(tmp_path, monkeypatch, table)
-    with pytest.raises(XPO1ReviewError, match=message) as info:
+    with pytest.raises(ReviewBuildError, match=message) as info:
         pyproject.checks(root)
     assert str(info.value).startswith(f"{root / 'pyproject.toml'}")
     assert cli.main(["check"]) == 1

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from xpo1review.exceptions import QmdSyntaxError
-from xpo1review.notebooks.convert import code_hash, code_signature, notebook_from_qmd
-from xpo1review.qmd.model import CodeCell, InlineExpr
-from xpo1review.qmd.reader import read_text as parse_text
+from reviewbuild.exceptions import QmdSyntaxError
+from reviewbuild.notebooks.convert import code_hash, code_signature, notebook_from_qmd
+from reviewbuild.qmd.model import CodeCell, InlineExpr
+from reviewbuild.qmd.reader import read_text as parse_text
 
 CHAPTER = """\
 ---
@@ -105,10 +105,10 @@ def test_notebook_cells_follow_the_chapter():
         in sig[0][1]
     assert sig[1:] == [("code", "x = 1"), ("code", "x"), ("code", "fmt_p(p)"),
                        ("code", "n_stad"), ("raw", "never_run()"),
-                       ("code", "from xpo1review.claims import summary\n\nsummary()")]
-    inline = [c for c in nb.cells if "xpo1review-inline" in c.metadata.get("tags", [])]
-    assert [c.metadata["xpo1review"]["line"] for c in inline] == [15, 16, 20]
-    assert nb.cells[2].metadata["xpo1review"]["options"]["label"] == "fig-km"
+                       ("code", "from reviewbuild.claims import summary\n\nsummary()")]
+    inline = [c for c in nb.cells if "reviewbuild-inline" in c.metadata.get("tags", [])]
+    assert [c.metadata["reviewbuild"]["line"] for c in inline] == [15, 16, 20]
+    assert nb.cells[2].metadata["reviewbuild"]["options"]["label"] == "fig-km"
 
 
 def test_error_true_and_tags_options_become_notebook_tags():

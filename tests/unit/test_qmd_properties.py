@@ -15,10 +15,10 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xpo1review.citations.chapters import chapter_citations
-from xpo1review.exceptions import QmdSyntaxError
-from xpo1review.notebooks.convert import code_hash, notebook_from_qmd
-from xpo1review.qmd.reader import read_text
+from reviewbuild.citations.chapters import chapter_citations
+from reviewbuild.exceptions import QmdSyntaxError
+from reviewbuild.notebooks.convert import code_hash, notebook_from_qmd
+from reviewbuild.qmd.reader import read_text
 
 FAST = settings(derandomize=True, database=None, max_examples=200, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow])

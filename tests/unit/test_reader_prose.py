@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from xpo1review.book import chapter_files
-from xpo1review.paths import project_root
-from xpo1review.qmd.reader import read_text
+from reviewbuild.book import chapter_files
+from reviewbuild.paths import project_root
+from reviewbuild.qmd.reader import read_text
 
 ROOT = project_root()
 NOT_READER_PROSE = {"chapters/build-info.qmd"}

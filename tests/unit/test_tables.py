@@ -9,8 +9,8 @@ import matplotlib
 import pandas as pd
 import pytest
 
+from reviewbuild.tables.render import cite_span
 from xpo1review.tables import compounds, mutations, trials
-from xpo1review.tables._common import cite_span
 from xpo1review.trials import curated
 from xpo1review.trials.schemas import ENTITIES
 

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from IPython.display import Markdown
 
-from xpo1review.tables import _common, claims_report, compounds, mutations, trials
+from reviewbuild.tables import claims_report, render
+from xpo1review.tables import compounds, mutations, trials
 from xpo1review.trials import curated
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,23 +28,23 @@ def typst(monkeypatch, tmp_path: Path) -> None:
 
 def test_output_format_reads_quartos_execute_info(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.delenv("QUARTO_EXECUTE_INFO", raising=False)
-    assert _common.output_format() == "html"
+    assert render.output_format() == "html"
     info = tmp_path / "info.json"
     info.write_text(json.dumps({"format": {"identifier": {"base-format": "typst"}}}))
     monkeypatch.setenv("QUARTO_EXECUTE_INFO", str(info))
-    assert _common.output_format() == "typst" and _common.for_pdf()
+    assert render.output_format() == "typst" and render.for_pdf()
     info.write_text("{not json")
-    assert _common.output_format() == "html"
+    assert render.output_format() == "html"
 
 
 def test_pipe_table_widths_come_from_the_separator() -> None:
     frame = pd.DataFrame({"A": ["x|y"], "B": [None]})
-    text = _common.pipe_table(frame, (10, 30))
+    text = render.pipe_table(frame, (10, 30))
     head, sep, row = text.splitlines()
     assert [len(c) for c in sep.strip("|").split("|")] == [40, 120]
     assert row == "| x\\|y |  |"
     with pytest.raises(ValueError, match="2 columns but 1 widths"):
-        _common.pipe_table(frame, (10,))
+        render.pipe_table(frame, (10,))
 
 
 def test_pdf_trials_table_is_markdown_with_every_trial_and_citations(typst) -> None:
@@ -80,7 +81,7 @@ def test_html_tables_show_citations_not_raw_keys() -> None:
     html = trials.trials_table(root=ROOT).as_raw_html()
     assert ">sokolova2025prognostic" not in html
     assert "Sokolova et al. 2025" in html
-    assert "data/trials.csv" not in html and "xpo1review trials" not in html
+    assert "data/trials.csv" not in html and "reviewbuild trials" not in html
 
 
 def test_claims_report_is_a_table_on_the_web_and_paragraphs_in_the_pdf(

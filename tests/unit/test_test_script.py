@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from xpo1review.paths import project_root
+from reviewbuild.paths import project_root
 
 ROOT = project_root()
 BOUNDED = ROOT / "scripts" / "bounded.sh"
@@ -29,7 +29,7 @@ def _index(steps: list[str], pattern: str) -> int:
 
 def test_gate_runs_before_third_party_linters() -> None:
     steps = _steps()
-    assert _index(steps, r"^xpo1review check\b") < _index(steps, r"panache lint")
+    assert _index(steps, r"^reviewbuild check\b") < _index(steps, r"panache lint")
 
 
 def test_panache_runs_under_the_bounds() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from xpo1review.paths import project_root
+from reviewbuild.paths import project_root
 
 WORKFLOW = project_root() / ".github" / "workflows" / "book.yml"
 
@@ -34,7 +34,7 @@ def test_workflow_steps() -> None:
     major, minor, *_ = (int(x) for x in flow["env"]["QUARTO_VERSION"].split("."))
     assert (major, minor) >= (1, 9)
     assert "bash scripts/test.sh" in runs
-    assert "xpo1review data verify" in runs
+    assert "reviewbuild data verify" in runs
     assert any(u.startswith("actions/upload-pages-artifact@") for u in uses)
     assert "chromium" in runs, "the browser test needs a system Chromium"
 

@@ -15,7 +15,7 @@ import pandas as pd
 import patsy
 from inmoose.limma import eBayes, lmFit, topTable
 
-from xpo1review.exceptions import SchemaError
+from reviewbuild.exceptions import SchemaError
 
 MIN_MEAN_LOG2 = 1.0
 COLUMNS = {

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from xpo1review.exceptions import SchemaError
+from reviewbuild.exceptions import SchemaError
 
 TUMOUR_CODES = ("01",)
 NORMAL_CODES = ("11",)

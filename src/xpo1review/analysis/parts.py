@@ -15,6 +15,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+from reviewbuild.data.provenance import Provenance
 from xpo1review.analysis.cutpoints import (
     DEFAULT_MIN_PROP,
     DEFAULT_PERMUTATIONS,
@@ -26,7 +27,6 @@ from xpo1review.analysis.scales import describe_source, is_linear, log2_xpo1, sc
 from xpo1review.analysis.survival_analysis import SurvivalAnalysis, analyse
 from xpo1review.data import loaders
 from xpo1review.data.loaders import Dataset, Unavailable
-from xpo1review.data.provenance import Provenance
 
 DAYS_PER_MONTH = 365.25 / 12
 

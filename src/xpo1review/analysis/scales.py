@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from xpo1review.data.provenance import Provenance
+from reviewbuild.data.provenance import Provenance
 
 
 def is_linear(prov: Provenance) -> bool:

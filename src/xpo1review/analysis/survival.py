@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from lifelines import KaplanMeierFitter
 
-from xpo1review.exceptions import SchemaError
+from reviewbuild.exceptions import SchemaError
 
 LOW, HIGH = "XPO1-low", "XPO1-high"
 GROUPS = (LOW, HIGH)

@@ -9,11 +9,11 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from xpo1review.data.provenance import Provenance
-from xpo1review.data.reading import Dataset, derived, open_source, refuse, validate
-from xpo1review.data.registry import Source
+from reviewbuild.data.provenance import Provenance
+from reviewbuild.data.reading import Dataset, derived, open_source, refuse, validate
+from reviewbuild.data.registry import Source
+from reviewbuild.exceptions import DataError
 from xpo1review.data.tcga import PATIENT_RE, TCGA_TO_COHORT
-from xpo1review.exceptions import DataError
 
 ENDPOINTS = ("OS", "DSS", "DFI", "PFI")
 _EVENT = pa.Column("Int64", pa.Check.isin([0, 1]), nullable=True)

@@ -1,8 +1,8 @@
 """Per-sample TCGA expression: full Firehose cohorts and the MetaGSCA paired subsets.
 
 Which source serves a cohort and analysis is declared in ``data/analyses.yaml``
-(:mod:`xpo1review.data.declared`), never inferred from what is cached; what the commit
-declares unused (``none``) gives :class:`~xpo1review.data.reading.Unavailable`.
+(:mod:`reviewbuild.data.declared`), never inferred from what is cached; what the commit
+declares unused (``none``) gives :class:`~reviewbuild.data.reading.Unavailable`.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from xpo1review.data import declared
-from xpo1review.data import provenance as _prov
-from xpo1review.data.provenance import Provenance
-from xpo1review.data.reading import (
+from reviewbuild.data import declared
+from reviewbuild.data import provenance as _prov
+from reviewbuild.data.provenance import Provenance
+from reviewbuild.data.reading import (
     Dataset,
     Unavailable,
     derived,
@@ -25,9 +25,9 @@ from xpo1review.data.reading import (
     refuse,
     validate,
 )
-from xpo1review.data.registry import Source, get_source, load_registry
+from reviewbuild.data.registry import Source, get_source, load_registry
+from reviewbuild.exceptions import DataError
 from xpo1review.data.tcga import PATIENT_RE, one_aliquot_per_sample, parse_barcodes
-from xpo1review.exceptions import DataError
 
 #: Per-sample columns of xpo1_expression / expression_matrix (genes follow in the matrix).
 ANNOTATION_COLUMNS = ("cohort", "sample", "patient", "sample_type_code", "sample_type",

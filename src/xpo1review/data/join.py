@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from reviewbuild.data.reading import Dataset, DropReport
+from reviewbuild.exceptions import DataError
 from xpo1review.data.clinical import ENDPOINTS
-from xpo1review.data.reading import Dataset, DropReport
-from xpo1review.exceptions import DataError
 
 
 def join_expression_survival(expr: Dataset, surv: Dataset,

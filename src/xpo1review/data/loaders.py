@@ -4,20 +4,20 @@ The one import chapters and analyses use (``from xpo1review.data import loaders`
 family of sources lives in its own module:
 
 - :mod:`~xpo1review.data.tcga` — TCGA barcodes and sample types;
-- :mod:`~xpo1review.data.reading` — result types, verified reading, parsed-frame cache;
+- :mod:`~reviewbuild.data.reading` — result types, verified reading, parsed-frame cache;
 - :mod:`~xpo1review.data.clinical` — TCGA-CDR survival;
 - :mod:`~xpo1review.data.expression` — per-sample expression (Firehose, MetaGSCA);
 - :mod:`~xpo1review.data.pdac` — the curated PDAC series;
 - :mod:`~xpo1review.data.summaries` — OncoDB and GEPIA2 tumour-vs-normal summaries;
 - :mod:`~xpo1review.data.join` — expression joined to survival.
 
-Every loader fetches through :func:`xpo1review.data.fetch.fetch` (sha256-verified), records
-the read in :mod:`xpo1review.data.provenance`, validates what it parsed (pandera) and
-raises :class:`~xpo1review.exceptions.SchemaError` naming the source and file when the
+Every loader fetches through :func:`reviewbuild.data.fetch.fetch` (sha256-verified), records
+the read in :mod:`reviewbuild.data.provenance`, validates what it parsed (pandera) and
+raises :class:`~reviewbuild.exceptions.SchemaError` naming the source and file when the
 content is not what the registry promises. Columns and units: data/README.md.
 
 Which per-sample source serves a cohort and analysis is declared in ``data/analyses.yaml``
-(:mod:`xpo1review.data.declared`), never inferred from what is cached. A declared source that
+(:mod:`reviewbuild.data.declared`), never inferred from what is cached. A declared source that
 is missing, unreadable or fails its hash raises an error naming the source, the file and the
 fix. Only what the commit declares unused (``none``) gives :class:`Unavailable`, which says
 so and why.
@@ -25,6 +25,14 @@ so and why.
 
 from __future__ import annotations
 
+from reviewbuild.data.reading import (
+    PARSER_VERSION,
+    Dataset,
+    DropReport,
+    Unavailable,
+    read_rdata,
+)
+from reviewbuild.data.registry import get_source
 from xpo1review.data.clinical import CDR_SHEET, ENDPOINTS, SURVIVAL_SCHEMA, survival
 from xpo1review.data.expression import (
     ANNOTATION_COLUMNS,
@@ -38,14 +46,6 @@ from xpo1review.data.expression import (
 )
 from xpo1review.data.join import join_expression_survival
 from xpo1review.data.pdac import PDAC_SCHEMA, pdac_curated
-from xpo1review.data.reading import (
-    PARSER_VERSION,
-    Dataset,
-    DropReport,
-    Unavailable,
-    read_rdata,
-)
-from xpo1review.data.registry import get_source
 from xpo1review.data.summaries import ONCODB_COLUMNS, SUMMARY_COLUMNS, tumour_normal_summary
 from xpo1review.data.tcga import (
     BARCODE_RE,

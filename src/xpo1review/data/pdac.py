@@ -7,10 +7,10 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
+from reviewbuild.data.provenance import Provenance
+from reviewbuild.data.reading import Dataset, derived, open_source, read_rdata, refuse, validate
+from reviewbuild.data.registry import Source
 from xpo1review.data.expression import FIREHOSE_UNITS
-from xpo1review.data.provenance import Provenance
-from xpo1review.data.reading import Dataset, derived, open_source, read_rdata, refuse, validate
-from xpo1review.data.registry import Source
 
 PDAC_SCHEMA = pa.DataFrameSchema(
     {

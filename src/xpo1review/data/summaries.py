@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from xpo1review.data.provenance import Provenance
-from xpo1review.data.reading import Dataset, open_source, refuse
-from xpo1review.data.registry import load_registry
+from reviewbuild.data.provenance import Provenance
+from reviewbuild.data.reading import Dataset, open_source, refuse
+from reviewbuild.data.registry import load_registry
+from reviewbuild.exceptions import DataError
 from xpo1review.data.tcga import GI_TCGA_TYPES, TCGA_TO_COHORT
-from xpo1review.exceptions import DataError
 
 ONCODB_COLUMNS = {
     "Cancer type": "tcga_type", "Gene symbol": "gene", "Cancer Sample Med": "tumour_median",

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from xpo1review.exceptions import SchemaError
+from reviewbuild.exceptions import SchemaError
 
 #: Book cohort of a TCGA study (colon and rectum form one entity).
 TCGA_TO_COHORT = {"COAD": "COADREAD", "READ": "COADREAD"}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from reviewbuild.format import fmt_p
 from xpo1review.analysis.cohorts import COHORTS
 from xpo1review.analysis.expression import paired
 from xpo1review.analysis.parts import expression_part
@@ -27,7 +28,6 @@ from xpo1review.figures.style import (
     provenance_note,
     unavailable_panel,
 )
-from xpo1review.format import fmt_p
 
 TCGA_TYPES = {"COADREAD": ("COAD", "READ")}
 RESOURCES = ("OncoDB", "GEPIA2")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from xpo1review.exceptions import CuratedDataError
+from reviewbuild.exceptions import CuratedDataError
 from xpo1review.figures.style import MUTED, OKABE_ITO, DataFigure, footnote, new_figure
 from xpo1review.trials import curated
 

@@ -19,8 +19,8 @@ import pandas as pd
 from IPython.display import Markdown
 from matplotlib.figure import Figure
 
-from xpo1review.atomic import atomic_path
-from xpo1review.paths import inside, project_root
+from reviewbuild.atomic import atomic_path
+from reviewbuild.paths import inside, project_root
 
 #: Where figures' data are saved for download (a Quarto resource; not committed).
 FIGURE_DATA_DIR = "figure-data"
@@ -91,7 +91,7 @@ class DataFigure:
         return buf.getvalue()
 
     def _repr_fingerprint_(self) -> str:  # what golden notebooks compare (stable across BLAS)
-        from xpo1review.notebooks.runtime import data_figure_fingerprint
+        from reviewbuild.notebooks.runtime import data_figure_fingerprint
 
         return data_figure_fingerprint(self)
 

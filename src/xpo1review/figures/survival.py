@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
+from reviewbuild.format import fmt_hr, fmt_p, fmt_p_mc
 from xpo1review.analysis.comparison import SurvivalComparison
 from xpo1review.analysis.survival import GROUPS, assign_groups, km_by_group, km_table
 from xpo1review.analysis.survival_analysis import SurvivalAnalysis
@@ -18,7 +19,6 @@ from xpo1review.figures.style import (
     provenance_caption,
     provenance_note,
 )
-from xpo1review.format import fmt_hr, fmt_p, fmt_p_mc
 
 TITLES = {"median": "Median split", "optimal": "Optimal cut-point"}
 

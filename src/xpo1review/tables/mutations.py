@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from xpo1review.tables._common import citation, cite_span, for_pdf, house_table, pdf_table
+from reviewbuild.tables.render import citation, cite_span, for_pdf, house_table, pdf_table
 from xpo1review.trials import curated
 
 SOURCE_NOTE = "As stated in the review."

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from xpo1review.tables._common import (
+from reviewbuild.tables.render import (
     citation,
     cite_span,
     for_pdf,

@@ -1,4 +1,4 @@
-"""``xpo1review trials refresh | show``: the ClinicalTrials.gov snapshot and the curated files."""
+"""``reviewbuild trials refresh | show``: the ClinicalTrials.gov snapshot and the curated files."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     r = tsub.add_parser("refresh", help="snapshot ClinicalTrials.gov (SINE compounds) and "
                         "report what differs from data/trials.csv")
     r.add_argument("--out", type=Path, default=None,
-                   help="snapshot folder (default: $XPO1REVIEW_CACHE/ctgov or .cache/ctgov)")
+                   help="snapshot folder (default: $REVIEWBUILD_CACHE/ctgov or .cache/ctgov)")
     r.add_argument("--page-size", type=int, default=ctgov.MAX_PAGE_SIZE,
                    help=f"studies per request, at most {ctgov.MAX_PAGE_SIZE}")
     r.add_argument("--timeout", type=float, default=30.0, help="seconds per request")

@@ -19,9 +19,9 @@ from typing import Any
 import pandas as pd
 import requests
 
-from xpo1review import atomic
-from xpo1review.exceptions import RemoteAPIError
-from xpo1review.paths import project_root
+from reviewbuild import atomic
+from reviewbuild.exceptions import RemoteAPIError
+from reviewbuild.paths import project_root
 from xpo1review.trials import curated
 from xpo1review.trials.schemas import NCT_PATTERN
 
@@ -203,8 +203,8 @@ def diff(records: list[dict[str, Any]], trials: pd.DataFrame) -> DiffReport:
 
 
 def default_out_dir(root: Path | None = None) -> Path:
-    """``$XPO1REVIEW_CACHE/ctgov`` if set, else ``<root>/.cache/ctgov`` (never committed)."""
-    if env := os.environ.get("XPO1REVIEW_CACHE"):
+    """``$REVIEWBUILD_CACHE/ctgov`` if set, else ``<root>/.cache/ctgov`` (never committed)."""
+    if env := os.environ.get("REVIEWBUILD_CACHE"):
         return Path(env) / "ctgov"
     return (root or project_root()) / ".cache" / "ctgov"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from xpo1review.exceptions import CuratedDataError
+from reviewbuild.exceptions import CuratedDataError
 from xpo1review.trials.schemas import ENTITIES
 from xpo1review.trials.validation import curated_path, display_path, read_raw, validate
 

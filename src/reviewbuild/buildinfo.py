@@ -1,0 +1,73 @@
+"""Facts for the appendix "How this book was built": commit, versions, data, claims."""
+
+from __future__ import annotations
+
+import datetime as dt
+import platform
+import shutil
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+from packaging.requirements import Requirement
+
+from reviewbuild.paths import project_root
+from reviewbuild.pyproject import distribution
+
+
+def _command(cmd: list[str], cwd: Path) -> str | None:
+    try:
+        done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def build_facts(root: Path | None = None) -> pd.DataFrame:
+    """Commit, date, Python, Quarto and package version of this build."""
+    root = root or project_root()
+    commit = _command(["git", "rev-parse", "--short=12", "HEAD"], root)
+    dirty = _command(["git", "status", "--porcelain", "--untracked-files=no"], root)
+    quarto = shutil.which("quarto")
+    rows = {
+        "Commit": (commit or "not a git checkout") + (" (with local changes)" if dirty else ""),
+        "Executed": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "Python": f"{platform.python_version()} ({platform.system()} {platform.machine()})",
+        "Quarto": (_command([quarto, "--version"], root) if quarto else None)
+        or "not available where this chapter was executed",
+        (dist := distribution(root)): metadata.version(dist),
+    }
+    return pd.DataFrame({"Item": list(rows), "Value": list(rows.values())})
+
+
+def package_versions(root: Path | None = None) -> pd.DataFrame:
+    """Installed version of every runtime dependency of the book's distribution."""
+    dist = distribution(root or project_root())
+    names = sorted({Requirement(r).name for r in metadata.requires(dist) or []
+                    if "extra ==" not in r}, key=str.lower)
+    return pd.DataFrame({"Package": names, "Version": [metadata.version(n) for n in names]})
+
+
+def data_registry() -> pd.DataFrame:
+    """The data registry: id, pinned hash (short), licence and citation of every source."""
+    from reviewbuild.data.registry import load_registry
+
+    return pd.DataFrame([
+        {"Source": s.id, "sha256": s.sha256[:12] if s.sha256 else
+         f"(git blob {s.git_blob[:12]})" if s.git_blob else "unpinned",
+         "Licence": s.licence, "Cite": "; ".join(s.cite)}
+        for s in load_registry().values()
+    ])
+
+
+def claims_status(root: Path | None = None) -> pd.DataFrame:
+    """How many claims of each kind the text makes, by status."""
+    from reviewbuild.notebooks.report import load_all
+
+    records = load_all(root)
+    if not records:
+        return pd.DataFrame({"Kind": [], "Status": [], "Claims": []})
+    table = pd.DataFrame(records).groupby(["kind", "status"]).size().reset_index()
+    table.columns = ["Kind", "Status", "Claims"]
+    return table

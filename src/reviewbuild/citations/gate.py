@@ -1,0 +1,209 @@
+"""The citation gate: ``check(root)`` lists every problem as ``"file:line: message"``.
+
+Checks (each one fails the build):
+
+* ``references.bib`` does not parse (the failing block's line), or defines a key twice;
+* an entry misses a field its type requires (:data:`bib.REQUIRED_FIELDS`), or has an
+  unsupported type;
+* a DOI that is not a bare, normalised DOI (``10.xxxx/...``, no ``https://doi.org/``, no
+  trailing period); two entries with the same DOI (case-insensitive);
+* a chapter cannot be read (:mod:`reviewbuild.qmd`), or cites a key (in its prose, captions
+  or alt text) that is not in the bibliography;
+* an entry is never cited, unless its key is in ``nocite`` (``data/citations.yaml`` or the
+  ``nocite`` field of ``_quarto.yml``);
+* ``data/references.csv`` (review number -> key) names a key that is not in the bib, skips
+  a number, or maps two numbers to one key without saying so in its ``note``;
+* a data source in ``data/sources.yaml`` cites (``cite:``) a key that is not in the bib.
+
+Settings live in ``data/citations.yaml``: ``nocite`` (keys allowed to stay uncited) and
+``unsigned`` (articles published without an author; the ``author`` field is waived).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import yaml
+
+from reviewbuild.citations.bib import (
+    REQUIRED_FIELDS,
+    Bibliography,
+    is_valid_doi,
+    missing_fields,
+    parse_bib,
+)
+from reviewbuild.citations.chapters import Citation, scan
+
+SETTINGS = Path("data") / "citations.yaml"
+MAPPING = Path("data") / "references.csv"
+SOURCES = Path("data") / "sources.yaml"
+_CITE_LINE = re.compile(r"^\s*cite:\s*(?P<value>.*?)\s*(?:#.*)?$")
+_NOCITE_KEY = re.compile(r"@([\w:.#$%&\-+?<>~/*]+)")
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def load_settings(root: Path) -> dict[str, set[str]]:
+    """``nocite`` and ``unsigned`` key sets (empty when the file is absent)."""
+    path = root / SETTINGS
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    data = data or {}
+    return {name: set(data.get(name) or []) for name in ("nocite", "unsigned")}
+
+
+def quarto_metadata(root: Path) -> dict:
+    path = root / "_quarto.yml"
+    if not path.is_file():
+        return {}
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def quarto_nocite(root: Path) -> set[str]:
+    """Keys in ``_quarto.yml``'s ``nocite`` (pandoc syntax ``@a, @b``; ``@*`` = all)."""
+    value = quarto_metadata(root).get("nocite") or ""
+    if isinstance(value, list):
+        value = " ".join(str(v) for v in value)
+    return set(_NOCITE_KEY.findall(str(value)))
+
+
+def bib_path(root: Path) -> Path:
+    """The bibliography named in ``_quarto.yml`` (first one), default ``references.bib``."""
+    value = quarto_metadata(root).get("bibliography") or "references.bib"
+    if isinstance(value, list):
+        value = value[0]
+    return root / str(value)
+
+
+def check_bib(bib: Bibliography, where: str, unsigned: set[str] = frozenset()) -> list[str]:
+    """Problems inside the bibliography itself."""
+    problems = [f"{where}:{p.line}: {p.message}" for p in bib.problems]
+    seen_doi: dict[str, tuple[str, int]] = {}
+    for entry in bib.entries:
+        at = f"{where}:{entry.line}"
+        if entry.entry_type not in REQUIRED_FIELDS:
+            problems.append(f"{at}: entry '{entry.key}' has unsupported type @{entry.entry_type}")
+        missing = missing_fields(entry)
+        if entry.key in unsigned:
+            missing = [m for m in missing if m != "author"]
+        if missing:
+            problems.append(
+                f"{at}: entry '{entry.key}' (@{entry.entry_type}) lacks required field(s): "
+                + ", ".join(missing)
+            )
+        doi = entry.doi
+        if "doi" in entry.fields and not is_valid_doi(doi):
+            problems.append(
+                f"{at}: entry '{entry.key}' has a malformed DOI {doi!r} "
+                "(write the bare DOI, e.g. 10.1038/nature07975: no https://doi.org/, no final '.')"
+            )
+        if doi:
+            folded = doi.lower()
+            if folded in seen_doi:
+                other, line = seen_doi[folded]
+                problems.append(
+                    f"{at}: entry '{entry.key}' has the same DOI as '{other}' (line {line}): {doi}"
+                )
+            else:
+                seen_doi[folded] = (entry.key, entry.line)
+    return problems
+
+
+def check_usage(
+    bib: Bibliography, citations: list[Citation], root: Path, nocite: set[str]
+) -> list[str]:
+    """Cited keys missing from the bib; bib entries never cited (and not in nocite)."""
+    keys = {e.key for e in bib.entries}
+    problems = [
+        f"{_rel(c.path, root) if c.path else '?'}:{c.line}: citation key '@{c.key}' is not in "
+        f"{_rel(bib.path, root)}"
+        for c in citations
+        if c.key not in keys
+    ]
+    if "*" in nocite:
+        return problems
+    cited = {c.key for c in citations} | nocite
+    where = _rel(bib.path, root)
+    problems += [
+        f"{where}:{e.line}: entry '{e.key}' is never cited in the chapters "
+        f"(cite it, remove it, or list it under nocite in {SETTINGS})"
+        for e in bib.entries
+        if e.key not in cited
+    ]
+    return problems
+
+
+def check_mapping(root: Path, keys: set[str]) -> list[str]:
+    """``data/references.csv``: numbers 1..N in order, keys in the bib, repeats documented."""
+    path = root / MAPPING
+    if not path.is_file():
+        return []
+    where = _rel(path, root)
+    problems: list[str] = []
+    first: dict[str, int] = {}
+    with path.open(encoding="utf-8", newline="") as fh:
+        for line, row in enumerate(csv.DictReader(fh), start=2):
+            number, key = row.get("number", ""), row.get("key", "")
+            if number != str(line - 1):
+                problems.append(
+                    f"{where}:{line}: expected reference number {line - 1}, found {number!r}"
+                )
+            if key not in keys:
+                problems.append(f"{where}:{line}: key '{key}' is not in the bibliography")
+            if key in first and str(first[key]) not in (row.get("note") or ""):
+                problems.append(
+                    f"{where}:{line}: reference {number} reuses key '{key}' of reference "
+                    f"{first[key]} without a note saying they are the same article"
+                )
+            first.setdefault(key, int(number) if number.isdigit() else -1)
+    return problems
+
+
+def check_sources(root: Path, keys: set[str]) -> list[str]:
+    """``cite:`` keys of ``data/sources.yaml`` must be bibliography keys."""
+    path = root / SOURCES
+    if not path.is_file():
+        return []
+    problems = []
+    for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        match = _CITE_LINE.match(text)
+        if not match:
+            continue
+        value = yaml.safe_load(match["value"] or "[]") or []
+        for key in [value] if isinstance(value, str) else value:
+            if str(key) not in keys:
+                problems.append(
+                    f"{_rel(path, root)}:{number}: cite key '{key}' is not in the bibliography"
+                )
+    return problems
+
+
+def check(root: Path | None = None) -> list[str]:
+    """Every citation problem of the book under ``root`` (default: the project root)."""
+    if root is None:
+        from reviewbuild.paths import project_root
+
+        root = project_root()
+    root = Path(root)
+    settings = load_settings(root)
+    path = bib_path(root)
+    where = _rel(path, root)
+    if not path.is_file():
+        return [f"{where}:1: bibliography file not found"]
+    bib = parse_bib(path)
+    problems = check_bib(bib, where, settings["unsigned"])
+    citations, unreadable = scan(root)
+    nocite = settings["nocite"] | quarto_nocite(root)
+    if unreadable:  # which entries are never cited cannot be told while a chapter is unread
+        nocite |= {"*"}
+    problems += unreadable + check_usage(bib, citations, root, nocite)
+    keys = {e.key for e in bib.entries}
+    problems += check_mapping(root, keys)
+    problems += check_sources(root, keys)
+    return problems

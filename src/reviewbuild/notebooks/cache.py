@@ -1,0 +1,222 @@
+"""The data-aware freeze: what each chapter's execution depended on, and whether it changed.
+
+Quarto's ``freeze`` re-executes a chapter only when its source file changes; it does not see
+a changed data file or package function. ``tests/notebooks/manifest.json`` (committed, written
+by ``reviewbuild notebooks build``/``accept``) records per chapter:
+
+- ``code``: sha256 of the code that executes (cells, inline expressions, eval/error options;
+  prose and captions excluded, so a prose-only edit re-executes nothing);
+- ``modules``: sha256 of every module of the engine and the book's packages the kernel had
+  imported (``package/module.py``);
+- ``data``: sha256 of every data source read (``reviewbuild.data.provenance.reads()``);
+- ``uses``: every declaration of ``data/analyses.yaml`` consulted (``COHORT/analysis`` ->
+  source id, or ``none: <why>``), so that switching a cohort to another source re-executes
+  exactly the chapters that read that cohort's declaration, even before anything is cached;
+- ``files``: sha256 of other project files read (the golden notebooks behind the claims report).
+
+:func:`check` is the pre-render gate: a frozen chapter (``_freeze/<chapter>``) whose inputs
+changed is refused in CI and invalidated (its freeze directory deleted) locally.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from reviewbuild import atomic
+from reviewbuild.exceptions import ReviewBuildError
+from reviewbuild.notebooks.convert import (
+    GOLDEN_DIR,
+    code_hash,
+    golden_path,
+    has_python,
+    parse_chapter,
+)
+from reviewbuild.paths import inside
+
+MANIFEST = "tests/notebooks/manifest.json"
+#: Every writer of the manifest holds this lock (concurrent builds must not lose entries).
+MANIFEST_LOCK = "tests/notebooks/.manifest.json.lock"
+LOCK_TIMEOUT = 120.0
+
+
+def python_chapters(root: Path) -> list[str]:
+    """Chapters listed in ``_quarto.yml`` that have Python cells or inline expressions."""
+    from reviewbuild.book import chapter_files
+
+    return [c for c in chapter_files(root)
+            if (root / c).is_file() and has_python(parse_chapter(root, c))]
+
+
+def load_manifest(root: Path) -> dict[str, Any]:
+    path = root / MANIFEST
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise ReviewBuildError(f"{MANIFEST}:{err.lineno}: not valid JSON ({err.msg}); "
+                              "delete it and run `reviewbuild notebooks build`") from err
+
+
+def save_entry(root: Path, chapter: str, entry: dict[str, Any] | None) -> None:
+    """Record (or, with ``None``, forget) a chapter's inputs in the manifest: read, changed
+    and written under the manifest's lock, so that concurrent builds lose no entry."""
+    path = root / MANIFEST
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic.locked(root / MANIFEST_LOCK, LOCK_TIMEOUT, _manifest_busy):
+        atomic.remove_leftovers(path)  # interrupted writes: nobody else writes it now
+        manifest = load_manifest(root)
+        if entry is None:
+            manifest.pop(chapter, None)
+        else:
+            manifest[chapter] = entry
+        atomic.write_text(path, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+
+
+def _manifest_busy(_lock: object) -> ReviewBuildError:
+    return ReviewBuildError(
+        f"{MANIFEST}: another `reviewbuild notebooks` run has held {MANIFEST_LOCK} for over "
+        f"{LOCK_TIMEOUT:g} s; wait for it to finish (or stop it) and run again")
+
+
+def _sha_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
+
+
+def module_file(key: str) -> Path:
+    """The file of a recorded module, ``package/module.py``, wherever the package is installed."""
+    spec = importlib.util.find_spec(key.partition("/")[0])
+    if spec is None or not spec.origin:
+        return Path(key)  # the package is gone: hashed as "missing"
+    return Path(spec.origin).resolve().parent.parent / key
+
+
+def entry_for(root: Path, chapter: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """The manifest entry of an execution that read ``inputs`` (from ``runtime.collect``)."""
+    return {
+        "code": code_hash(parse_chapter(root, chapter)),
+        "modules": {m: _sha_file(module_file(m)) for m in inputs.get("modules", [])},
+        "data": {sid: sha for sid, sha in inputs.get("data", [])},
+        "uses": {key: value for key, value in inputs.get("uses", [])},
+        "files": {p: sha for p, sha in inputs.get("files", [])},
+    }
+
+
+def current_data_sha(root: Path, source_id: str) -> str | None:
+    """The sha256 a source would have if read now: its pin, else its cached file's hash."""
+    try:
+        from reviewbuild.data import cachedir, pins, registry
+    except ImportError:
+        return None
+    sources = registry.load_registry(root / "data" / "sources.yaml")
+    src = sources.get(source_id)
+    if src is None:
+        return "unregistered"
+    if src.sha256:
+        return src.sha256
+    path = cachedir.cached_path(src)
+    if not path.is_file():
+        return "not cached"
+    return "fails its pin" if pins.pin_problem(src, path) else pins.sha256_file(path)
+
+
+def current_use(root: Path, key: str) -> str:
+    """What ``data/analyses.yaml`` declares now for ``COHORT/analysis`` (see ``uses``)."""
+    from reviewbuild.data import declared
+
+    cohort, _, analysis = key.partition("/")
+    decl = declared.declarations(root)
+    if cohort not in decl.cohorts or analysis not in decl.analyses:
+        return "undeclared"
+    return declared.use(cohort, analysis, root).value
+
+
+def change_list(root: Path, chapter: str, entry: dict[str, Any] | None,
+                modules: bool = True) -> list[tuple[str, str]]:
+    """(kind, message) for each input of ``chapter`` that changed since it was recorded.
+
+    Kinds: ``record`` (nothing recorded), ``code``, ``module``, ``data``, ``use`` (a
+    declaration in data/analyses.yaml), ``file`` (a project file such as data/trials.csv)
+    and ``golden`` (a golden notebook a report chapter reads).
+    """
+    if not entry:
+        return [("record", f"no record in {MANIFEST}")]
+    out = []
+    if entry.get("code") != code_hash(parse_chapter(root, chapter)):
+        out.append(("code", "its code changed"))
+    if modules:
+        out += [("module", f"package module {m} changed")
+                for m, sha in entry.get("modules", {}).items()
+                if _sha_file(module_file(m)) != sha]
+    out += [("data", f"data source {sid} changed") for sid, sha in entry.get("data", {}).items()
+            if current_data_sha(root, sid) != sha]
+    for key, value in entry.get("uses", {}).items():
+        now = current_use(root, key)
+        if now != value:
+            out.append(("use", f"data/analyses.yaml: {key.replace('/', ' ')} now uses "
+                               f"{now.split(':')[0]} (was {value.split(':')[0]})"))
+    out += [("golden" if p.startswith(GOLDEN_DIR + "/") else "file", f"{p} changed")
+            for p, sha in entry.get("files", {}).items() if _sha_file(root / p) != sha]
+    return out
+
+
+def changes(root: Path, chapter: str, entry: dict[str, Any] | None,
+            modules: bool = True) -> list[str]:
+    """Why ``chapter``'s recorded execution is out of date (empty: it is current).
+
+    ``modules=False`` ignores package changes (nbval re-executes and compares those).
+    """
+    return [message for _, message in change_list(root, chapter, entry, modules)]
+
+
+def stale_chapters(root: Path, modules: bool = True) -> list[str]:
+    """Python chapters whose golden notebook is missing or whose inputs changed."""
+    manifest = load_manifest(root)
+    return [c for c in python_chapters(root)
+            if not golden_path(root, c).is_file()
+            or changes(root, c, manifest.get(c), modules=modules)]
+
+
+def freeze_dir(root: Path, chapter: str) -> Path:
+    """Where Quarto keeps a chapter's frozen results: ``_freeze/<chapter without .qmd>``
+    (UnsafePath if the chapter's path in ``_quarto.yml`` would lead out of ``_freeze/``)."""
+    return inside(root / "_freeze", Path(chapter).with_suffix("").as_posix(),
+                  f"_quarto.yml: chapter {chapter}")
+
+
+def check(root: Path, ci: bool) -> list[str]:
+    """Pre-render gate: refuse (CI) or invalidate (locally) frozen chapters whose inputs changed."""
+    problems: list[str] = []
+    try:
+        chapters = python_chapters(root)
+        manifest = load_manifest(root)
+    except ReviewBuildError as err:
+        return [str(err)]
+    for chapter in chapters:
+        try:
+            frozen = freeze_dir(root, chapter)
+            if not frozen.exists():
+                continue
+            reasons = changes(root, chapter, manifest.get(chapter))
+        except ReviewBuildError as err:
+            problems.append(f"{chapter}:1: {err}")
+            continue
+        if not reasons:
+            continue
+        why = "; ".join(reasons)
+        if ci:
+            problems.append(
+                f"{chapter}:1: its frozen output is stale ({why}); run `reviewbuild notebooks "
+                f"build`, re-render it (`quarto render {chapter}`) and commit _freeze/ and "
+                "tests/notebooks/")
+        else:
+            shutil.rmtree(frozen)
+            print(f"reviewbuild: {chapter}: {why}; removed {frozen.relative_to(root)} so "
+                  "Quarto re-executes it", file=sys.stderr)
+    return problems

@@ -1,0 +1,155 @@
+"""``reviewbuild notebooks build | accept``: the golden notebooks behind nbval.
+
+``build`` re-executes only the chapters whose inputs changed (code, package modules, data;
+see :mod:`reviewbuild.notebooks.cache`). When only the chapter's own code changed (or the
+golden notebooks a report chapter summarises), the new golden notebook is written: the
+change is in the diff under review. When data, package modules or curated files changed
+and an output changed with them, the changed outputs are listed and nothing is written for
+that chapter until a person reviews them and runs ``accept``. ``--force`` executes chapters
+whose inputs are unchanged too; an output that then differs is listed, not written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reviewbuild import atomic
+from reviewbuild.exceptions import ReviewBuildError
+from reviewbuild.notebooks import cache, golden
+from reviewbuild.notebooks.convert import GOLDEN_DIR, golden_path
+from reviewbuild.notebooks.execute import execute_chapter
+from reviewbuild.paths import project_root
+
+#: Input changes whose effect on outputs needs a person's review (``accept``).
+REVIEWED = {"record", "module", "data", "file"}
+#: Temporaries of golden notebooks older than this (seconds) are leftovers of a dead build.
+STALE_AFTER = 3600.0
+
+
+@dataclass
+class BuildResult:
+    executed: list[str] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    up_to_date: list[str] = field(default_factory=list)
+    changed: dict[str, list[str]] = field(default_factory=dict)
+    removed: list[str] = field(default_factory=list)
+
+
+def _select(root: Path, chapters: list[str] | None) -> list[str]:
+    known = cache.python_chapters(root)
+    if not chapters:
+        return known
+    picked = []
+    for name in chapters:
+        match = [c for c in known if c == name or Path(c).stem == Path(name).stem]
+        if not match:
+            raise ReviewBuildError(f"{name}: not a chapter with Python cells listed in "
+                                  f"_quarto.yml (known: {', '.join(known)})")
+        picked += match
+    return picked
+
+
+def build(root: Path, chapters: list[str] | None = None, accept: bool = False,
+          force: bool = False) -> BuildResult:
+    """Execute the (selected) chapters whose inputs changed; write their golden notebooks."""
+    result = BuildResult()
+    for chapter in cache.python_chapters(root):
+        atomic.remove_leftovers(golden_path(root, chapter), older_than=STALE_AFTER)
+    if not chapters:
+        result.removed = _prune(root)
+    for chapter in _select(root, chapters):
+        old = golden.read(root, chapter)
+        kinds = {k for k, _ in cache.change_list(root, chapter,
+                                                 cache.load_manifest(root).get(chapter))}
+        if not force and old is not None and not kinds:
+            result.up_to_date.append(chapter)
+            continue
+        run = execute_chapter(root, chapter)
+        result.executed.append(chapter)
+        # Outputs may change without the chapter's code changing (data, modules, or nothing
+        # recorded at all under --force): those need a person's review before they are written.
+        review = old is not None and not accept and (not kinds or bool(kinds & REVIEWED))
+        diffs = golden.differences(old, run.notebook, golden.sanitizers(root)) if review else []
+        if diffs:
+            result.changed[chapter] = diffs
+            continue
+        golden.write(root, chapter, run.notebook)
+        cache.save_entry(root, chapter, cache.entry_for(root, chapter, run.inputs))
+        result.written.append(chapter)
+    return result
+
+
+def _prune(root: Path) -> list[str]:
+    """Delete golden notebooks and manifest entries of chapters without Python cells."""
+    known = cache.python_chapters(root)
+    stems = {Path(c).stem for c in known}
+    removed = []
+    for path in sorted((root / GOLDEN_DIR).glob("*.ipynb")):
+        if path.stem not in stems:
+            path.unlink()
+            removed.append(path.relative_to(root).as_posix())
+    for chapter in set(cache.load_manifest(root)) - set(known):
+        cache.save_entry(root, chapter, None)
+    return removed
+
+
+def _report(result: BuildResult) -> int:
+    for path in result.removed:
+        print(f"{path}: removed (its chapter has no Python cells or is not in _quarto.yml)")
+    for chapter in result.up_to_date:
+        print(f"{chapter}: up to date (inputs unchanged), not executed")
+    for chapter in result.written:
+        print(f"{chapter}: executed, golden notebook written")
+    for chapter, diffs in result.changed.items():
+        print(f"{chapter}: outputs changed; golden notebook NOT updated:", file=sys.stderr)
+        for d in diffs:
+            print(f"  {d}", file=sys.stderr)
+        print(f"  review these, then run `reviewbuild notebooks accept {chapter}`",
+              file=sys.stderr)
+    return 1 if result.changed else 0
+
+
+def handle_build(args: argparse.Namespace) -> int:
+    return _report(build(project_root(), args.chapters, accept=False, force=args.force))
+
+
+def handle_accept(args: argparse.Namespace) -> int:
+    return _report(build(project_root(), args.chapters, accept=True, force=args.force))
+
+
+def handle_status(args: argparse.Namespace) -> int:
+    root = project_root()
+    manifest = cache.load_manifest(root)
+    bad = 0
+    for chapter in cache.python_chapters(root):
+        problem = golden.sync_problem(root, chapter)
+        reasons = cache.changes(root, chapter, manifest.get(chapter))
+        state = (problem.split(": ", 1)[1] if problem else
+                 "; ".join(reasons) if reasons else "up to date")
+        bad += bool(problem or reasons)
+        print(f"{chapter}: {state}")
+    return 1 if bad else 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("notebooks", help="golden notebooks for nbval (build, accept, status)")
+    nsub = p.add_subparsers(dest="notebooks_command", required=True, metavar="ACTION")
+    for name, handler, text in [
+        ("build", handle_build, "execute chapters whose inputs changed; write new golden "
+                                "notebooks, list changed outputs without writing them"),
+        ("accept", handle_accept, "execute chapters whose inputs changed and write their "
+                                  "golden notebooks even if outputs changed (after review)"),
+    ]:
+        q = nsub.add_parser(name, help=text)
+        q.add_argument("chapters", nargs="*", help="chapter files or stems (default: all)")
+        q.add_argument("--force", action="store_true",
+                       help="execute even if inputs unchanged" + (
+                           "; outputs that changed are listed, not written (use accept)"
+                           if name == "build" else ""))
+        q.set_defaults(handler=handler)
+    s = nsub.add_parser("status", help="which golden notebooks are stale, and why")
+    s.set_defaults(handler=handle_status)
+

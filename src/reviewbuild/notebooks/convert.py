@@ -1,0 +1,148 @@
+"""A chapter ``.qmd`` as a Jupyter notebook, cell for cell, for execution and nbval.
+
+The notebook has: a note saying it is generated; a setup cell (``enter_chapter``); every
+``{python}`` cell in order (``eval: false`` cells become raw cells, ``error: true`` cells are
+tagged ``raises-exception`` as Quarto does); one code cell per inline `` `{python} expr` ``
+at its place in the text, so nbval compares every number of the prose; and a last cell
+printing the chapter's claims (:func:`reviewbuild.claims.summary`). A cell's ``#| tags:``
+are kept: ``#| tags: [nbval-ignore-output]`` marks output that legitimately varies
+between machines (software versions, dates), which nbval then does not compare.
+Cell sources leave out the ``#|`` option lines (they go to the cell metadata), so editing
+a caption or other prose never makes a golden notebook stale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import yaml
+from nbformat import NotebookNode
+
+from reviewbuild.claims import SUMMARY_TAG
+from reviewbuild.qmd.model import Chapter, CodeCell, InlineExpr
+from reviewbuild.qmd.reader import read_file
+
+GOLDEN_DIR = "tests/notebooks"
+SETUP_TAG = "reviewbuild-setup"
+INLINE_TAG = "reviewbuild-inline"
+
+
+def golden_path(root: Path, chapter: str) -> Path:
+    """``tests/notebooks/<stem>.ipynb`` for ``chapter`` (a path relative to the root)."""
+    return root / GOLDEN_DIR / f"{Path(chapter).stem}.ipynb"
+
+
+def parse_chapter(root: Path, chapter: str) -> Chapter:
+    return read_file(root / chapter, name=chapter)
+
+
+def code_hash(doc: Chapter) -> str:
+    """sha256 of what executes: each python cell/inline expression, eval, error, tags."""
+    items = [
+        ["cell", i.code, i.evaluated, bool(i.options.get("error", False)),
+         i.options.get("tags") or []]
+        if isinstance(i, CodeCell) else ["inline", i.expr]
+        for i in doc.python_items()
+    ]
+    return hashlib.sha256(json.dumps(items).encode()).hexdigest()
+
+
+def _code_cell(source: str, n: int, tags: list[str], meta: dict[str, Any]) -> NotebookNode:
+    cell = nbformat.v4.new_code_cell(source, id=f"cell-{n:03d}")
+    cell.metadata["reviewbuild"] = meta
+    if tags:
+        cell.metadata["tags"] = tags
+    return cell
+
+
+def notebook_from_qmd(doc: Chapter, chapter: str, warnings: bool = True) -> NotebookNode:
+    """The notebook of a parsed chapter (``chapter``: its path relative to the book's root).
+
+    ``warnings=False`` (Quarto's ``execute: warning: false``) hides Python warnings.
+    """
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nb.metadata["reviewbuild"] = {"chapter": chapter, "code_sha256": code_hash(doc)}
+    nb.cells.append(nbformat.v4.new_markdown_cell(
+        f"Golden notebook generated from `{chapter}` by `reviewbuild notebooks build`. "
+        "Do not edit: after an intentional change run `reviewbuild notebooks accept`.",
+        id="cell-000"))
+    setup = ("from reviewbuild.notebooks.runtime import enter_chapter\n\n"
+             f"enter_chapter({chapter!r}{'' if warnings else ', warnings=False'})")
+    nb.cells.append(_code_cell(setup, 1, [SETUP_TAG], {"kind": "setup"}))
+    for item in doc.python_items():
+        n = len(nb.cells)
+        if isinstance(item, InlineExpr):
+            nb.cells.append(_code_cell(item.expr, n, [INLINE_TAG],
+                                       {"kind": "inline", "line": item.line}))
+            continue
+        meta = {"kind": "cell", "line": item.line, "options": _plain_options(item.options)}
+        if not item.evaluated:
+            raw = nbformat.v4.new_raw_cell(item.code, id=f"cell-{n:03d}")
+            raw.metadata["reviewbuild"] = meta
+            nb.cells.append(raw)
+            continue
+        tags = list(item.options.get("tags") or [])  # e.g. nbval-ignore-output
+        tags += ["raises-exception"] if item.options.get("error") else []
+        nb.cells.append(_code_cell(item.code, n, tags, meta))
+    summary = "from reviewbuild.claims import summary\n\nsummary()"
+    nb.cells.append(_code_cell(summary, len(nb.cells), [SUMMARY_TAG], {"kind": "claims"}))
+    return nb
+
+
+def _plain_options(options: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a cell's options (the reader lets only JSON values through)."""
+    return json.loads(json.dumps(options))
+
+
+def chapter_notebook(root: Path, chapter: str) -> NotebookNode:
+    doc = parse_chapter(root, chapter)
+    return notebook_from_qmd(doc, chapter, warnings=_warnings(root, doc))
+
+
+def _warnings(root: Path, doc: Chapter) -> bool:
+    """Quarto's ``execute: warning`` for this chapter (front matter over _quarto.yml)."""
+    book = yaml.safe_load((root / "_quarto.yml").read_text(encoding="utf-8")) or {}
+    value = (book.get("execute") or {}).get("warning", True)
+    return bool((doc.front_matter.get("execute") or {}).get("warning", value))
+
+
+def code_signature(nb: NotebookNode) -> list[tuple[str, str]]:
+    """What must match between a chapter and its golden notebook: the cells' code, in order."""
+    return [(c.cell_type, c.source) for c in nb.cells if c.cell_type in ("code", "raw")]
+
+
+def has_python(doc: Chapter) -> bool:
+    return bool(doc.python_items())
+
+
+def describe_cell(nb: NotebookNode, index: int) -> str:
+    """``cell 4 (line 23, label fig-km)`` for messages."""
+    meta = nb.cells[index].metadata.get("reviewbuild", {})
+    where = [f"line {meta['line']}"] if "line" in meta else []
+    label = meta.get("options", {}).get("label")
+    if label:
+        where.append(f"label {label}")
+    kind = {"inline": "inline expression", "setup": "setup cell",
+            "claims": "claims summary"}.get(meta.get("kind"), "cell")
+    return f"{kind} {index}" + (f" ({', '.join(where)})" if where else "")
+
+
+def claims_from_notebook(path: Path) -> list[dict[str, Any]]:
+    """The claims recorded in a golden notebook's summary cell."""
+    return claims_of(nbformat.read(path, as_version=4))
+
+
+def claims_of(nb: NotebookNode) -> list[dict[str, Any]]:
+    """The claims printed by an executed notebook's summary cell."""
+    for cell in nb.cells:
+        if SUMMARY_TAG in cell.metadata.get("tags", []):
+            text = "".join(o.get("text", "") for o in cell.get("outputs", [])
+                           if o.get("output_type") == "stream" and o.get("name") == "stdout")
+            return json.loads(text) if text.strip() else []
+    return []

@@ -1,0 +1,106 @@
+"""Execute a chapter's notebook in a Jupyter kernel the way Quarto does.
+
+The kernel starts in the chapter's directory, runs the cells in order and stops at the
+first error (unless the cell has ``error: true``), which is reported with the chapter, the
+cell and its line in the ``.qmd``. After the last cell a hidden cell asks the kernel what
+it read (data sources, golden notebooks, package modules) for the data-aware cache.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+from nbformat import NotebookNode
+
+from reviewbuild.exceptions import NotebookError
+from reviewbuild.notebooks.convert import chapter_notebook, describe_cell
+
+KERNEL = "python3"
+CELL_TIMEOUT = 1800
+_COLLECT = "from reviewbuild.notebooks.runtime import collect\ncollect()"
+
+
+@dataclass
+class Execution:
+    chapter: str
+    notebook: NotebookNode
+    inputs: dict[str, Any] = field(default_factory=dict)
+
+
+def _env(root: Path, extra: dict[str, str] | None) -> dict[str, str]:
+    env = dict(os.environ)
+    env["REVIEWBUILD_ROOT"] = str(root)
+    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    env.update(extra or {})
+    return env
+
+
+def execute_chapter(root: Path, chapter: str, env: dict[str, str] | None = None,
+                    timeout: int = CELL_TIMEOUT) -> Execution:
+    """Convert and execute ``chapter`` (relative to ``root``); NotebookError on failure."""
+    nb = chapter_notebook(root, chapter)
+    return execute_notebook(nb, root, chapter, env=env, timeout=timeout)
+
+
+def execute_notebook(nb: NotebookNode, root: Path, chapter: str,
+                     env: dict[str, str] | None = None,
+                     timeout: int = CELL_TIMEOUT) -> Execution:
+    cwd = (root / chapter).parent
+    client = NotebookClient(nb, kernel_name=KERNEL, timeout=timeout, record_timing=False,
+                            resources={"metadata": {"path": str(cwd)}})
+    with client.setup_kernel(env=_env(root, env), cwd=str(cwd)):
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            _run_cell(client, nb, index, chapter)
+        inputs = _collect(client, nb, chapter)
+    _tidy(nb)
+    return Execution(chapter, nb, inputs)
+
+
+def _run_cell(client: NotebookClient, nb: NotebookNode, index: int, chapter: str) -> None:
+    try:
+        client.execute_cell(nb.cells[index], index)
+    except CellExecutionError as err:
+        what = f"{getattr(err, 'ename', 'Error')}: {getattr(err, 'evalue', err)}"
+        raise NotebookError(
+            f"{chapter}: {describe_cell(nb, index)} failed: {what}\n"
+            f"--- code ---\n{_head(nb.cells[index].source)}"
+        ) from None
+    except (CellTimeoutError, DeadKernelError) as err:
+        raise NotebookError(f"{chapter}: {describe_cell(nb, index)} did not finish: "
+                            f"{type(err).__name__}: {err}") from None
+
+
+def _head(source: str, n: int = 8) -> str:
+    lines = source.splitlines()
+    return "\n".join(lines[:n] + (["..."] if len(lines) > n else []))
+
+
+def _collect(client: NotebookClient, nb: NotebookNode, chapter: str) -> dict[str, Any]:
+    from nbformat.v4 import new_code_cell
+
+    cell = new_code_cell(_COLLECT, id="collect")
+    nb.cells.append(cell)
+    try:
+        client.execute_cell(cell, len(nb.cells) - 1)
+        text = "".join(o.get("text", "") for o in cell.outputs if o.get("name") == "stdout")
+        return json.loads(text)
+    except (CellExecutionError, json.JSONDecodeError) as err:
+        raise NotebookError(f"{chapter}: could not collect what the chapter read: {err}") from None
+    finally:
+        nb.cells.pop()
+
+
+def _tidy(nb: NotebookNode) -> None:
+    """Drop machine-specific metadata so golden notebooks differ only when outputs do."""
+    info = nb.metadata.get("language_info", {})
+    nb.metadata["language_info"] = {"name": info.get("name", "python")}
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)

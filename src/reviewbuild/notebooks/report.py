@@ -1,0 +1,129 @@
+"""The claims report: every claim recorded in the golden notebooks, in book order.
+
+The claims themselves are made by :mod:`reviewbuild.claims` while a chapter executes; the last
+cell of each golden notebook prints them (``claims.summary``). This module reads them back
+(``reviewbuild claims``, the appendix ``chapters/claims.qmd``) without re-executing a chapter,
+and marks the computed claims of chapters whose code or data changed as stale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from reviewbuild.claims import CITED, COMPUTED, PROVENANCE
+from reviewbuild.notebooks import cache, convert, runtime
+from reviewbuild.paths import project_root
+
+
+def load_all(root: Path | None = None) -> list[dict[str, Any]]:
+    """Every claim recorded in the golden notebooks, in book order, with report status."""
+    root = root or project_root()
+    with runtime.not_inputs():
+        stale = set(cache.stale_chapters(root, modules=False))  # code or data changed
+    out: list[dict[str, Any]] = []
+    for chapter in cache.python_chapters(root):
+        golden = convert.golden_path(root, chapter)
+        if not golden.is_file():
+            continue
+        data = golden.read_bytes()
+        records = convert.claims_from_notebook(golden)
+        if records:  # report chapters (no claims of their own) are not inputs: no cycles
+            runtime.record_read(golden.relative_to(root).as_posix(),
+                                hashlib.sha256(data).hexdigest())
+        for claim in records:
+            if chapter in stale and claim["kind"] in (COMPUTED, PROVENANCE):
+                claim["status"] = "stale: run `reviewbuild notebooks build`"
+            out.append(claim)
+    return out
+
+
+def duplicates(records: list[dict[str, Any]]) -> list[str]:
+    """Claim ids used in more than one chapter."""
+    seen: dict[str, str] = {}
+    problems = []
+    for c in records:
+        if c["id"] in seen and seen[c["id"]] != c["chapter"]:
+            problems.append(f"claim id {c['id']!r} is used in {seen[c['id']]} and {c['chapter']}")
+        seen.setdefault(c["id"], c["chapter"])
+    return problems
+
+
+def files_read() -> list[tuple[str, str]]:
+    """(path, sha256) of the golden notebooks :func:`load_all` read in this process."""
+    return runtime.files_read()
+
+
+def _values_text(values: dict[str, Any]) -> str:
+    return ", ".join(f"{k} = {v}" for k, v in values.items())
+
+
+def _source_text(c: dict[str, Any]) -> str:
+    if c["kind"] == CITED:
+        return f"[@{c['key']}]"
+    return c.get("reason") or ""
+
+
+def report_rows(records: list[dict[str, Any]]) -> list[list[str]]:
+    """Rows (id, chapter, statement, kind, values, status/source) for a table."""
+    return [[c["id"], c["chapter"], c["statement"], c["kind"], _values_text(c["values"]),
+             c["status"] + (f" ({_source_text(c)})" if _source_text(c) else "")]
+            for c in records]
+
+
+HEADER = ["Claim", "Chapter", "Statement", "Kind", "Values", "Status"]
+
+
+def _markdown_table(rows: list[list[str]]) -> str:
+    esc = [[cell.replace("|", "\\|").replace("\n", " ") for cell in row] for row in rows]
+    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    lines += ["| " + " | ".join(row) + " |" for row in esc]
+    return "\n".join(lines)
+
+
+def claim_records(root: Path | None = None) -> list[dict[str, Any]]:
+    """The recorded claims without the provenance checks (they are not findings)."""
+    return [c for c in load_all(root) if c["kind"] != PROVENANCE]
+
+
+def report_markdown(root: Path | None = None) -> str:
+    """The claims report as a Markdown pipe table (used by ``chapters/claims.qmd``).
+
+    Provenance checks are left out (see :func:`provenance_markdown`): they are not findings.
+    """
+    records = claim_records(root)
+    if not records:
+        return "*No claims are recorded yet: run `reviewbuild notebooks build`.*"
+    return _markdown_table(report_rows(records))
+
+
+def provenance_markdown(root: Path | None = None) -> str:
+    """The provenance checks (what the prose says about its inputs) as a Markdown table."""
+    records = [c for c in load_all(root) if c["kind"] == PROVENANCE]
+    if not records:
+        return "*No provenance checks are recorded.*"
+    return _markdown_table(report_rows(records))
+
+
+def handle(args: argparse.Namespace) -> int:
+    records = load_all()
+    if args.json:
+        print(json.dumps(records, indent=1, ensure_ascii=False))
+    else:
+        for row in [HEADER, *report_rows(records)]:
+            print("\t".join(row))
+    problems = duplicates(records)
+    for p in problems:
+        print(f"reviewbuild claims: {p}", file=sys.stderr)
+    drifted = [c for c in records if c["status"] == "drifted"]
+    return 1 if problems or drifted else 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("claims", help="list every claim of the book (id, chapter, kind, status)")
+    p.add_argument("--json", action="store_true", help="print the claims as JSON")
+    p.set_defaults(handler=handle)

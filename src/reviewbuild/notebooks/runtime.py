@@ -1,0 +1,220 @@
+"""Kernel-side helpers for the notebooks built from chapters (not used by chapters themselves).
+
+``enter_chapter`` is the first cell of every generated notebook: it moves to the chapter's
+directory (as Quarto runs a chapter there, also when nbval starts the kernel in
+``tests/notebooks``), records which project files the chapter opens (curated tables such as
+``data/trials.csv``), and makes every matplotlib figure print a fingerprint of the data it
+shows, which nbval compares instead of PNG bytes. ``collect`` reports what the execution read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from reviewbuild import canonical
+from reviewbuild.paths import project_root
+from reviewbuild.pyproject import ENGINE, packages
+
+_installed = False
+_root: Path | None = None
+_opened: set[str] = set()
+_paused = False
+#: (path relative to the root, sha256) of every golden notebook a report read in this process
+#: (:func:`record_read`, called by :mod:`reviewbuild.notebooks.report`).
+_read: dict[str, str] = {}
+#: Top-level folders of the book whose files are not inputs of a chapter's results.
+#: (Golden notebooks under tests/ that a report reads are recorded by :func:`record_read`.)
+_NOT_INPUTS = {"src", ".venv", ".git", "_freeze", ".quarto", "_book", ".cache", "chapters",
+               "tests"}
+#: Files recorded per entry instead (the manifest's ``uses``), so that changing one cohort's
+#: declaration re-executes only the chapters that read it.
+_FINE_GRAINED = {"data/analyses.yaml"}
+
+
+def enter_chapter(chapter: str, warnings: bool = True) -> None:
+    """Change to the directory of ``chapter`` (path relative to the book's root).
+
+    ``warnings=False`` hides Python warnings, as Quarto's ``execute: warning: false``.
+    """
+    global _root
+    _root = project_root()
+    os.chdir(_root / Path(chapter).parent)
+    _watch_project_files()
+    if not warnings:
+        import warnings as _warnings
+
+        _warnings.filterwarnings("ignore")
+    _install_figure_fingerprints()
+
+
+@contextmanager
+def not_inputs() -> Iterator[None]:
+    """Files opened inside this block are bookkeeping, not inputs of the chapter's results."""
+    global _paused
+    before, _paused = _paused, True
+    try:
+        yield
+    finally:
+        _paused = before
+
+
+def _watch_project_files() -> None:
+    """Record every project file the chapter reads (e.g. data/trials.csv) via an audit hook."""
+    if getattr(_watch_project_files, "done", False):
+        return
+
+    def hook(event: str, args: tuple) -> None:
+        if event != "open" or _paused or _root is None or not isinstance(args[0], str | Path):
+            return
+        mode = args[1] if len(args) > 1 else None
+        if isinstance(mode, str) and any(m in mode for m in "wax+"):
+            return
+        try:
+            rel = Path(os.path.abspath(args[0])).relative_to(_root)
+        except ValueError:
+            return
+        if (rel.parts and rel.parts[0] not in _NOT_INPUTS and rel.suffix != ".pyc"
+                and rel.as_posix() not in _FINE_GRAINED):
+            _opened.add(rel.as_posix())
+
+    sys.addaudithook(hook)
+    _watch_project_files.done = True  # type: ignore[attr-defined]
+
+
+def _install_figure_fingerprints() -> None:
+    global _installed
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None or _installed:
+        return
+    # First in line, so it sees the figures before the inline backend shows and closes them.
+    shell.events.callbacks["post_execute"].insert(0, _show_fingerprints)
+    _add_fingerprint_format(shell)
+    _installed = True
+
+
+FINGERPRINT_MIME = "text/x-reviewbuild-figure"
+
+
+def _add_fingerprint_format(shell: Any) -> None:
+    """Displayed figures get one more MIME type, their fingerprint: matplotlib figures, and any
+    object with a ``_repr_fingerprint_`` method (a figure with its data, such as the book's
+    DataFigure, returns :func:`data_figure_fingerprint` of itself)."""
+    from IPython.core.formatters import BaseFormatter
+    from traitlets import ObjectName, Unicode
+
+    class FingerprintFormatter(BaseFormatter):
+        format_type = Unicode(FINGERPRINT_MIME)
+        print_method = ObjectName("_repr_fingerprint_")
+
+    fmt = FingerprintFormatter(parent=shell.display_formatter)
+    fmt.for_type_by_name("matplotlib.figure", "Figure", figure_fingerprint)
+    shell.display_formatter.formatters[FINGERPRINT_MIME] = fmt
+
+
+def data_figure_fingerprint(obj: Any) -> str:
+    """The fingerprint of ``obj.figure`` (matplotlib) plus a sha256 of the table ``obj.data``
+    drawn in it."""
+    digest = canonical.digest(canonical.table(obj.data))
+    return (f"{figure_fingerprint(obj.figure)}\n  data table: {len(obj.data)} rows x "
+            f"{obj.data.shape[1]} columns; sha256 {digest}")
+
+
+def _show_fingerprints() -> None:
+    if "matplotlib.pyplot" not in sys.modules:
+        return
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    for num in plt.get_fignums():
+        text = figure_fingerprint(plt.figure(num))
+        display({"text/plain": text}, raw=True)
+
+
+def _axes_data(ax: Any) -> tuple[str, str]:
+    """The plotted data of one axes as canonical text (:mod:`reviewbuild.canonical`)."""
+    coords = canonical.coordinates
+    parts = [f"L{coords(line.get_xydata())}" for line in ax.get_lines()]
+    for coll in ax.collections:
+        parts.append(f"C{coords(coll.get_offsets(), sort_rows=True)}")  # scatter: order-free
+        parts += [f"P{coords(p.vertices)}" for p in coll.get_paths()]
+    for patch in ax.patches:
+        bbox = patch.get_bbox() if hasattr(patch, "get_bbox") else None
+        parts.append(f"R{coords([[bbox.x0, bbox.y0, bbox.x1, bbox.y1]])}" if bbox else "R")
+    parts += [f"T{t.get_text()}" for t in ax.texts]
+    parts += [f"I{coords(im.get_array())}" for im in ax.images]
+    shape = (f"{len(ax.get_lines())} lines, {len(ax.collections)} collections, "
+             f"{len(ax.patches)} patches, {len(ax.texts)} texts")
+    return "|".join(parts), shape
+
+
+def figure_fingerprint(fig: Any) -> str:
+    """Titles, labels and a sha256 of the plotted data, canonical (:mod:`reviewbuild.canonical`)."""
+    lines = []
+    digest = hashlib.sha256()
+    for i, ax in enumerate(fig.get_axes(), 1):
+        data, shape = _axes_data(ax)
+        digest.update(data.encode())
+        lines.append(f"  axes {i}: title={ax.get_title()!r} x={ax.get_xlabel()!r} "
+                     f"y={ax.get_ylabel()!r}; {shape}")
+    title = fig._suptitle.get_text() if getattr(fig, "_suptitle", None) else ""
+    head = (f"[figure {title!r}: {len(fig.get_axes())} axes; "
+            f"data sha256 {digest.hexdigest()[:16]}]")
+    return "\n".join([head, *lines])
+
+
+def record_read(rel: str, sha256: str) -> None:
+    """Record that this execution read the project file ``rel`` (e.g. a golden notebook)."""
+    _read[rel] = sha256
+
+
+def files_read() -> list[tuple[str, str]]:
+    """(path, sha256) of the files :func:`record_read` recorded, in the order first read."""
+    return list(_read.items())
+
+
+def collect() -> None:
+    """Print (JSON) what this execution read: data sources, golden notebooks, package files."""
+    reads: list[Any] = []
+    uses: list[Any] = []
+    try:
+        from reviewbuild.data import provenance
+
+        reads = [list(r) for r in provenance.reads()]
+        uses = [list(u) for u in provenance.uses()]
+    except ImportError:
+        pass
+    files = dict(files_read())
+    for rel in sorted(_opened):
+        path = (_root or project_root()) / rel
+        if path.is_file() and rel not in files:
+            files[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    print(json.dumps({"data": reads, "uses": uses,
+                      "files": sorted([p, sha] for p, sha in files.items()),
+                      "modules": imported_modules(_root or project_root())}))
+
+
+def imported_modules(root: Path) -> list[str]:
+    """Files (``package/module.py``) of the engine's and the book's packages imported so far;
+    the engine's notebook tooling is not a chapter's input, but the claims report's text is."""
+    tops = set(packages(root))
+    out = set()
+    for name, module in list(sys.modules.items()):
+        top = name.partition(".")[0]
+        file = getattr(module, "__file__", None)
+        if top not in tops or not file or (name.startswith(f"{ENGINE}.notebooks")
+                                           and name != f"{ENGINE}.notebooks.report"):
+            continue
+        base = Path(sys.modules[top].__file__).resolve().parent.parent
+        out.add(Path(file).resolve().relative_to(base).as_posix())
+    return sorted(out)

@@ -1,0 +1,88 @@
+"""The book's ``pyproject.toml``: the Python distribution that installs it, and what the book
+adds to the engine (its own commands and gate checks)::
+
+    [tool.reviewbuild]
+    commands = { trials = "mybook.trials.commands" }      # modules with register()
+    checks = { curated = "mybook.trials.curated:check" }  # (root) -> list of problems
+
+A book without that table (such as the fixture book of the tests) gets the engine's alone.
+"""
+
+from __future__ import annotations
+
+import importlib
+import tomllib
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+from types import ModuleType
+
+from reviewbuild.exceptions import ReviewBuildError
+
+Check = Callable[[Path], list[str]]
+#: The engine's top-level package.
+ENGINE = __name__.partition(".")[0]
+
+
+def _read(root: Path) -> dict:
+    path = root / "pyproject.toml"
+    if not path.is_file():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise ReviewBuildError(f"{path}: not valid TOML ({err})") from err
+
+
+def distribution(root: Path) -> str:
+    """The distribution whose dependencies the book needs: ``[project] name``, or (a book
+    without its own pyproject.toml) the one that installed the engine."""
+    name = _read(root).get("project", {}).get("name")
+    if isinstance(name, str) and name:
+        return name
+    return metadata.packages_distributions()[ENGINE][0]
+
+
+def packages(root: Path) -> list[str]:
+    """Top-level packages whose modules are a chapter's inputs: the engine's and those of the
+    book's distribution."""
+    dist = distribution(root)
+    own = [pkg for pkg, dists in metadata.packages_distributions().items() if dist in dists]
+    return sorted({ENGINE, *own})
+
+
+def _table(root: Path, key: str) -> dict[str, str]:
+    path = root / "pyproject.toml"
+    table = _read(root).get("tool", {}).get("reviewbuild", {}).get(key, {})
+    if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+        raise ReviewBuildError(f"{path}: [tool.reviewbuild] {key} must map names to "
+                              "module paths, e.g. { trials = \"mybook.trials.commands\" }")
+    return table
+
+
+def _import(root: Path, key: str, name: str, target: str) -> ModuleType:
+    module = target.partition(":")[0]
+    try:
+        return importlib.import_module(module)
+    except ImportError as err:
+        raise ReviewBuildError(
+            f"{root / 'pyproject.toml'}: [tool.reviewbuild] {key}.{name} names {module!r}, "
+            f"which cannot be imported ({err}); fix the name or install the package") from err
+
+
+def command_modules(root: Path) -> dict[str, str]:
+    """The book's commands: name -> module with ``register(subparsers)``."""
+    return _table(root, "commands")
+
+
+def checks(root: Path) -> dict[str, Check]:
+    """The book's gate checks: name -> function ``(root) -> list of problems``."""
+    out = {}
+    for name, target in _table(root, "checks").items():
+        module, _, attr = target.partition(":")
+        func = getattr(_import(root, "checks", name, target), attr or "check", None)
+        if not callable(func):
+            raise ReviewBuildError(f"{root / 'pyproject.toml'}: [tool.reviewbuild] checks.{name}"
+                                  f" names {target!r}, which is not a function")
+        out[name] = func
+    return out

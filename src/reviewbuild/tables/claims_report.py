@@ -1,0 +1,32 @@
+"""The claims appendix in the form each format can show legibly.
+
+The website gets the report as one wide table (``notebooks.report.report_markdown``). A page
+of the PDF cannot hold six columns of sentences, so there each claim is a short paragraph: its
+id, chapter, kind and status on one line, then the statement and the values it was checked on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reviewbuild.notebooks import report
+from reviewbuild.tables.render import for_pdf
+
+
+def report_paragraphs(root: Path | None = None) -> str:
+    """Every claim as a Markdown paragraph (the PDF form of the report); provenance checks
+    are left out here too (the appendix lists them in their own section)."""
+    records = report.claim_records(root)
+    if not records:
+        return "*No claims are recorded yet.*"
+    out = []
+    for claim_id, chapter, statement, kind, values, status in report.report_rows(records):
+        head = f"**{claim_id}** · {chapter} · {kind} · *{status}*"
+        body = statement + (f" — values: {values}" if values else "")
+        out.append(f"{head}\\\n{body}")
+    return "\n\n".join(out)
+
+
+def claims_report(root: Path | None = None) -> str:
+    """The report as Markdown: a table on the website, paragraphs in the PDF."""
+    return report_paragraphs(root) if for_pdf() else report.report_markdown(root)

@@ -1,0 +1,143 @@
+"""How the book's tables look in each output format: house style, citations in cells.
+
+The website shows great-tables HTML tables. In the PDF (Typst), Quarto would translate that
+HTML into a Typst table with every column squeezed onto the page (and great-tables' CSS font
+stack, which Typst does not know); there the book prints a Markdown table of the short
+columns instead, which Typst sets in the body font, with the long text as notes below.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+from great_tables import GT, loc, style
+from IPython.display import Markdown
+
+from reviewbuild.citations.bib import split_keys
+
+#: Fonts of the website's tables (readers' systems); the PDF uses the document's own font.
+HTML_FONTS = ["system-ui", "Segoe UI", "Roboto", "Helvetica", "Arial", "DejaVu Sans",
+              "sans-serif"]
+
+
+def output_format() -> str:
+    """The base format Quarto is rendering (``html``, ``typst``...); ``html`` outside Quarto.
+
+    Quarto (>= 1.8) names a JSON file with the execution context in ``QUARTO_EXECUTE_INFO``
+    (https://quarto.org/docs/advanced/quarto-execute-info.html).
+    """
+    info = os.environ.get("QUARTO_EXECUTE_INFO")
+    if not info:
+        return "html"
+    try:
+        data = json.loads(Path(info).read_text(encoding="utf-8"))
+        return str(data["format"]["identifier"]["base-format"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return "html"
+
+
+def for_pdf() -> bool:
+    """True when the cell output goes into the Typst PDF."""
+    return output_format() == "typst"
+
+
+def citation(refs: str) -> str:
+    """``a;b`` -> the pandoc citation ``[@a; @b]`` ("" when there is none)."""
+    keys = split_keys(refs)
+    return "[" + "; ".join(f"@{k}" for k in keys) + "]" if keys else ""
+
+
+def _cell(value: object) -> str:
+    return blank(value).replace("|", "\\|").replace("\n", " ").strip()
+
+
+def pipe_table(frame: pd.DataFrame, widths: Sequence[int]) -> str:
+    """A Markdown pipe table whose columns get these relative ``widths`` when they wrap.
+
+    pandoc takes relative widths from the dashes of the separator line once a line is
+    longer than 72 characters, so the separator has ``4 * width`` dashes per column.
+    """
+    if len(widths) != len(frame.columns):
+        raise ValueError(f"{len(frame.columns)} columns but {len(widths)} widths")
+    lines = ["| " + " | ".join(map(str, frame.columns)) + " |",
+             "|" + "|".join("-" * (4 * w) for w in widths) + "|"]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |"
+              for row in frame.itertuples(index=False)]
+    return "\n".join(lines)
+
+
+def pdf_table(frame: pd.DataFrame, widths: Sequence[int], notes: Sequence[str] = (),
+              source_note: str | None = None) -> Markdown:
+    """The PDF form of a table: short columns, then notes and the source line as text."""
+    parts = [pipe_table(frame, widths)]
+    if notes:
+        parts.append("\n".join(f"- {note}" for note in notes))
+    if source_note:
+        parts.append(f"*{source_note}*")
+    return Markdown("\n\n".join(parts))
+
+
+@functools.cache
+def _labels() -> dict[str, str]:
+    from reviewbuild.book import author_year_key
+    from reviewbuild.citations.bib import parse_bib
+    from reviewbuild.paths import project_root
+
+    bib = parse_bib(project_root() / "references.bib")
+    return {e.key: " ".join(map(str, author_year_key(e, 3))) for e in bib.entries}
+
+
+def reference_label(key: str) -> str:
+    """``Chen et al. 2019`` for a key (the key itself only if it is not in references.bib)."""
+    return _labels().get(key, key)
+
+
+def reference_labels(refs: str) -> str:
+    """``a;b`` -> ``Chen et al. 2019; Li et al. 2020`` (the readers' text for the keys)."""
+    return "; ".join(reference_label(k) for k in split_keys(refs))
+
+
+def cite_span(refs: str) -> str:
+    """``a;b`` -> a span Quarto turns into the citation ``[@a; @b]``.
+
+    Quarto parses HTML tables and renders ``data-qmd`` content as Markdown, so citations in
+    great-tables cells resolve against references.bib like citations in the prose. The
+    span's own text (author and year, never a raw key) shows wherever that does not happen.
+    """
+    if not split_keys(refs):
+        return ""
+    text = reference_labels(refs)
+    return f'<span data-qmd="{html.escape(citation(refs))}">{html.escape(text)}</span>'
+
+
+def blank(value: object) -> str:
+    """Empty cells for missing values (never ``nan`` / ``<NA>`` in the book)."""
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def house_table(frame: pd.DataFrame, table_id: str, *, title: str | None = None,
+                source_note: str | None = None, html_columns: tuple[str, ...] = ()) -> GT:
+    """A great-tables table in the book's style. ``html_columns`` hold trusted HTML."""
+    text_cols = [c for c in frame.columns if c not in html_columns]
+    shown = frame.copy()
+    for col in text_cols:
+        shown[col] = shown[col].map(blank)
+    gt = GT(shown, id=table_id)
+    if title:
+        gt = gt.tab_header(title=title)
+    if html_columns:
+        gt = gt.fmt_markdown(columns=list(html_columns))
+    if source_note:
+        gt = gt.tab_source_note(source_note)
+    return (
+        gt.tab_style(style=style.text(weight="bold"), locations=loc.column_labels())
+        .opt_table_font(font=HTML_FONTS)
+        .tab_options(table_font_size="85%", data_row_padding="3px",
+                     column_labels_background_color="#f2f2f2")
+    )
