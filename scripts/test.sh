@@ -13,12 +13,12 @@ lint-imports --no-cache
 echo "==> reviewbuild check"
 reviewbuild check
 # Third-party linters run bounded (time, memory): a runaway is reported, not a dead machine.
-echo "==> panache lint (at most ${XPO1REVIEW_LINT_SECONDS:-300} s, ${XPO1REVIEW_LINT_MB:-2048} MB)"
-if ! scripts/bounded.sh "${XPO1REVIEW_LINT_SECONDS:-300}" "${XPO1REVIEW_LINT_MB:-2048}" \
+echo "==> panache lint (at most ${REVIEWBUILD_LINT_SECONDS:-300} s, ${REVIEWBUILD_LINT_MB:-2048} MB)"
+if ! scripts/bounded.sh "${REVIEWBUILD_LINT_SECONDS:-300}" "${REVIEWBUILD_LINT_MB:-2048}" \
     panache lint --no-cache .; then
   echo "panache lint failed (above). If it hit a limit although \`reviewbuild check\` is clean," \
        "re-run it on single files to find the input it chokes on; raise" \
-       "XPO1REVIEW_LINT_SECONDS / XPO1REVIEW_LINT_MB only if it really needs more." >&2
+       "REVIEWBUILD_LINT_SECONDS / REVIEWBUILD_LINT_MB only if it really needs more." >&2
   exit 1
 fi
 echo "==> data: fetch and verify every pinned source"

@@ -29,7 +29,7 @@ class NetworkTimeout(SourceUnavailable):
 
 
 class DeadlineExceeded(SourceUnavailable):
-    """A download was still running when its deadline (XPO1REVIEW_DEADLINE) came."""
+    """A download was still running when its deadline (REVIEWBUILD_DEADLINE) came."""
 
 
 class CacheUnwritable(DataError):

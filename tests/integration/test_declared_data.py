@@ -67,7 +67,7 @@ def test_gate_passes_on_the_mirror_and_is_fast(mirror):
 def test_analysis_of_a_corrupted_source_offline_is_an_error_not_unavailable(
         corrupt_stad, monkeypatch):
     monkeypatch.delenv("REVIEWBUILD_MIRROR")
-    monkeypatch.setenv("XPO1REVIEW_TIMEOUT", "2")  # no network here: the download fails
+    monkeypatch.setenv("REVIEWBUILD_TIMEOUT", "2")  # no network here: the download fails
     with pytest.raises(DataError) as info:
         loaders.xpo1_expression("STAD")
     msg = str(info.value)

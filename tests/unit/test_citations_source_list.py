@@ -29,10 +29,10 @@ def fold(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def source_lines() -> list[str]:
-    env = os.environ.get("XPO1REVIEW_SEED")
+    env = os.environ.get("REVIEWBUILD_SEED")
     path = Path(env) if env else ROOT.parent / "shared" / "seeds" / SEED_NAME
     if not path.is_file():
-        pytest.skip(f"SOURCE REVIEW TEXT NOT FOUND at {path}: set XPO1REVIEW_SEED=FILE "
+        pytest.skip(f"SOURCE REVIEW TEXT NOT FOUND at {path}: set REVIEWBUILD_SEED=FILE "
                     "(SKIPPED, NOT PASSED)")
     lines = path.read_text(encoding="utf-8").splitlines()
     start, end = lines.index("References") + 1, lines.index("Funding")

@@ -161,7 +161,7 @@ def test_network_unreachable_is_a_clear_error(project, monkeypatch):
 
 def test_network_timeout_is_set_and_reported(project, monkeypatch):
     monkeypatch.delenv("REVIEWBUILD_MIRROR")
-    monkeypatch.setenv("XPO1REVIEW_TIMEOUT", "0.5")
+    monkeypatch.setenv("REVIEWBUILD_TIMEOUT", "0.5")
     seen = {}
 
     def hang(url, **kwargs):
@@ -414,20 +414,20 @@ def trickle_server():
 def test_a_server_that_never_answers_costs_one_short_timeout(project, silent_server,
                                                               monkeypatch):
     monkeypatch.delenv("REVIEWBUILD_MIRROR")
-    monkeypatch.setenv("XPO1REVIEW_TIMEOUT", "1")
+    monkeypatch.setenv("REVIEWBUILD_TIMEOUT", "1")
     set_url(project, f"{silent_server}/x/good.txt")
     start = time.monotonic()
     with pytest.raises(NetworkTimeout) as info:
         fetch.fetch("good")
     assert time.monotonic() - start < 8
     assert str(info.value).startswith(f"good: {silent_server[7:]} accepted the connection but "
-                                      "sent nothing for 1 s (XPO1REVIEW_TIMEOUT)")
+                                      "sent nothing for 1 s (REVIEWBUILD_TIMEOUT)")
     assert leftovers(project["cache"]) == []
 
 
 def test_a_download_that_trickles_stops_at_its_deadline(project, trickle_server, monkeypatch):
     monkeypatch.delenv("REVIEWBUILD_MIRROR")
-    monkeypatch.setenv("XPO1REVIEW_DEADLINE", "1")
+    monkeypatch.setenv("REVIEWBUILD_DEADLINE", "1")
     set_url(project, f"{trickle_server}/x/good.txt")
     start = time.monotonic()
     with pytest.raises(DeadlineExceeded, match=r"^good: the download from .* did not finish "
@@ -443,7 +443,7 @@ def test_every_source_outcome_is_reported_when_the_host_is_silent(project, silen
     from reviewbuild.cli import main
 
     monkeypatch.delenv("REVIEWBUILD_MIRROR")
-    monkeypatch.setenv("XPO1REVIEW_TIMEOUT", "1")
+    monkeypatch.setenv("REVIEWBUILD_TIMEOUT", "1")
     path = project["root"] / "data" / "sources.yaml"
     path.write_text(path.read_text().replace("http://127.0.0.1:9", silent_server))
     start = time.monotonic()

@@ -1,7 +1,7 @@
 """Downloading a source with pooch and requests, within network limits.
 
-Limits, in seconds: ``XPO1REVIEW_CONNECT_TIMEOUT`` (default 5) to connect,
-``XPO1REVIEW_TIMEOUT`` (default 15) for a server to send anything, ``XPO1REVIEW_DEADLINE``
+Limits, in seconds: ``REVIEWBUILD_CONNECT_TIMEOUT`` (default 5) to connect,
+``REVIEWBUILD_TIMEOUT`` (default 15) for a server to send anything, ``REVIEWBUILD_DEADLINE``
 (default 900) for a whole file. A failed request becomes a clear error (malformed url,
 silent server, deadline or network).
 """
@@ -43,18 +43,18 @@ def _seconds(name: str, default: float) -> float:
 
 
 def timeout() -> float:
-    """Seconds a server may stay silent (``XPO1REVIEW_TIMEOUT``)."""
-    return _seconds("XPO1REVIEW_TIMEOUT", DEFAULT_TIMEOUT)
+    """Seconds a server may stay silent (``REVIEWBUILD_TIMEOUT``)."""
+    return _seconds("REVIEWBUILD_TIMEOUT", DEFAULT_TIMEOUT)
 
 
 def connect_timeout() -> float:
-    """Seconds to establish a connection (``XPO1REVIEW_CONNECT_TIMEOUT``)."""
-    return _seconds("XPO1REVIEW_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT)
+    """Seconds to establish a connection (``REVIEWBUILD_CONNECT_TIMEOUT``)."""
+    return _seconds("REVIEWBUILD_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT)
 
 
 def deadline() -> float:
-    """Seconds one file's download may take in all (``XPO1REVIEW_DEADLINE``)."""
-    return _seconds("XPO1REVIEW_DEADLINE", DEFAULT_DEADLINE)
+    """Seconds one file's download may take in all (``REVIEWBUILD_DEADLINE``)."""
+    return _seconds("REVIEWBUILD_DEADLINE", DEFAULT_DEADLINE)
 
 
 def download(src: Source, target: Path, progress: bool) -> None:
@@ -95,12 +95,12 @@ def _network_error(src: Source, err: Exception) -> DataError:
     if isinstance(err, requests.exceptions.ConnectTimeout):
         return NetworkTimeout(
             f"{src.id}: {host} did not accept a connection within {connect_timeout():g} s "
-            "(XPO1REVIEW_CONNECT_TIMEOUT). Check the network, or set REVIEWBUILD_MIRROR=DIR "
+            "(REVIEWBUILD_CONNECT_TIMEOUT). Check the network, or set REVIEWBUILD_MIRROR=DIR "
             "to use an offline mirror")
     if isinstance(err, requests.exceptions.Timeout):
         return NetworkTimeout(
             f"{src.id}: {host} accepted the connection but sent nothing for {timeout():g} s "
-            "(XPO1REVIEW_TIMEOUT). Try again later, or set REVIEWBUILD_MIRROR=DIR to use an "
+            "(REVIEWBUILD_TIMEOUT). Try again later, or set REVIEWBUILD_MIRROR=DIR to use an "
             "offline mirror")
     return SourceUnavailable(
         f"{src.id}: download from {src.url} failed ({why}). Check the network, or set "
@@ -125,8 +125,8 @@ def _http_get(url: str, output: str | IO[bytes], _pooch: object = None, *, src: 
                     raise DeadlineExceeded(
                         f"{src.id}: the download from {url} did not finish within its "
                         f"deadline of {limit:g} s ({received:,} bytes received; "
-                        "XPO1REVIEW_DEADLINE). Try again on a faster connection, raise "
-                        "XPO1REVIEW_DEADLINE, or set REVIEWBUILD_MIRROR=DIR")
+                        "REVIEWBUILD_DEADLINE). Try again on a faster connection, raise "
+                        "REVIEWBUILD_DEADLINE, or set REVIEWBUILD_MIRROR=DIR")
                 try:
                     block = resp.raw.read1(_BLOCK, decode_content=True)
                 except urllib3.exceptions.ReadTimeoutError as err:
