@@ -12,7 +12,7 @@ from reviewbuild import atomic
 from reviewbuild import format as format_module
 from reviewbuild.exceptions import ReviewBuildError
 from reviewbuild.notebooks import cache, commands
-from reviewbuild.notebooks.convert import code_hash, golden_path, parse_chapter
+from reviewbuild.notebooks.convert import GOLDEN_DIR, code_hash, golden_path, parse_chapter
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "drift-book"
 CHAPTER = "chapters/01-drift.qmd"
@@ -181,3 +181,11 @@ def test_a_held_manifest_lock_says_what_to_wait_for(book, monkeypatch):
                           match=r"another `reviewbuild notebooks` run has held .* for over 0.1 s"):
         cache.save_entry(book, CHAPTER, {"code": "x"})
     assert not (book / cache.MANIFEST).exists()
+
+
+def test_report_chapters_execute_after_the_goldens_they_read(book):
+    """A claims report executed before the chapters it reads would record their old claims."""
+    report, plain = "chapters/claims.qmd", "chapters/02-plain.qmd"
+    cache.save_entry(book, report, {"files": {f"{GOLDEN_DIR}/01-drift.ipynb": "x"}})
+    cache.save_entry(book, plain, {"files": {"data/trials.csv": "y"}})
+    assert commands.execution_order(book, [report, CHAPTER, plain]) == [CHAPTER, plain, report]

@@ -52,6 +52,18 @@ def _select(root: Path, chapters: list[str] | None) -> list[str]:
     return picked
 
 
+def execution_order(root: Path, chapters: list[str]) -> list[str]:
+    """Book order, except that report chapters (which read other chapters' golden notebooks,
+    such as the claims appendix) come last, so that they read the goldens of this run."""
+    manifest = cache.load_manifest(root)
+
+    def reads_goldens(chapter: str) -> bool:
+        files = (manifest.get(chapter) or {}).get("files", {})
+        return any(path.startswith(GOLDEN_DIR + "/") for path in files)
+
+    return sorted(chapters, key=reads_goldens)
+
+
 def build(root: Path, chapters: list[str] | None = None, accept: bool = False,
           force: bool = False) -> BuildResult:
     """Execute the (selected) chapters whose inputs changed; write their golden notebooks."""
@@ -60,7 +72,7 @@ def build(root: Path, chapters: list[str] | None = None, accept: bool = False,
         atomic.remove_leftovers(golden_path(root, chapter), older_than=STALE_AFTER)
     if not chapters:
         result.removed = _prune(root)
-    for chapter in _select(root, chapters):
+    for chapter in execution_order(root, _select(root, chapters)):
         old = golden.read(root, chapter)
         kinds = {k for k, _ in cache.change_list(root, chapter,
                                                  cache.load_manifest(root).get(chapter))}

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
@@ -52,16 +54,29 @@ def execute_notebook(nb: NotebookNode, root: Path, chapter: str,
                      env: dict[str, str] | None = None,
                      timeout: int = CELL_TIMEOUT) -> Execution:
     cwd = (root / chapter).parent
-    client = NotebookClient(nb, kernel_name=KERNEL, timeout=timeout, record_timing=False,
-                            resources={"metadata": {"path": str(cwd)}})
-    with client.setup_kernel(env=_env(root, env), cwd=str(cwd)):
+    # Local IPC sockets (absolute paths in a private directory), not TCP: nothing listens on
+    # the network, and ipykernel does not warn about unencrypted TCP.
+    with tempfile.TemporaryDirectory(prefix="rb-kernel-") as sockets:
+        km = KernelManager(kernel_name=KERNEL, transport="ipc", ip=f"{sockets}/k")
+        client = NotebookClient(nb, km=km, kernel_name=KERNEL, timeout=timeout,
+                                record_timing=False, resources={"metadata": {"path": str(cwd)}})
+        try:
+            inputs = _run_all(client, nb, chapter, _env(root, env), cwd)
+        finally:  # the client does not stop a kernel it was given
+            if km.has_kernel:
+                km.shutdown_kernel()
+    _tidy(nb)
+    return Execution(chapter, nb, inputs)
+
+
+def _run_all(client: NotebookClient, nb: NotebookNode, chapter: str, env: dict[str, str],
+             cwd: Path) -> dict[str, Any]:
+    with client.setup_kernel(env=env, cwd=str(cwd)):
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
                 continue
             _run_cell(client, nb, index, chapter)
-        inputs = _collect(client, nb, chapter)
-    _tidy(nb)
-    return Execution(chapter, nb, inputs)
+        return _collect(client, nb, chapter)
 
 
 def _run_cell(client: NotebookClient, nb: NotebookNode, index: int, chapter: str) -> None:
