@@ -34,13 +34,12 @@ def test_a_book_without_the_table_gets_the_engine_alone(tmp_path, monkeypatch) -
 
 
 def test_a_book_check_runs_in_the_gate(tmp_path, monkeypatch, capsys) -> None:
-    _book(tmp_path, monkeypatch, 'checks = { always = "tests.unit.test_pyproject:_always" }')
+    _book(tmp_path, monkeypatch, 'checks = { always = "mybook_checks:always" }')
+    (tmp_path / "mybook_checks.py").write_text(
+        "def always(root):\n    return [\"book.qmd:1: a problem of the book's own\"]\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
     assert cli.main(["check", "always"]) == 1
     assert "[always] book.qmd:1: a problem of the book's own" in capsys.readouterr().err
-
-
-def _always(root: Path) -> list[str]:
-    return ["book.qmd:1: a problem of the book's own"]
 
 
 @pytest.mark.parametrize(("table", "message"), [
