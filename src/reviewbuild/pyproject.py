@@ -17,6 +17,9 @@ from importlib import metadata
 from pathlib import Path
 from types import ModuleType
 
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
 from reviewbuild.exceptions import ReviewBuildError
 
 Check = Callable[[Path], list[str]]
@@ -49,6 +52,23 @@ def packages(root: Path) -> list[str]:
     dist = distribution(root)
     own = [pkg for pkg, dists in metadata.packages_distributions().items() if dist in dists]
     return sorted({ENGINE, *own})
+
+
+def requirement_closure(dist: str) -> set[str]:
+    """``dist`` and every distribution it needs, recursively (canonical names)."""
+    seen: set[str] = set()
+    todo = [dist]
+    while todo:
+        name = canonicalize_name(todo.pop())
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            reqs = [Requirement(r) for r in metadata.requires(name) or []]
+        except metadata.PackageNotFoundError:
+            continue
+        todo += [r.name for r in reqs if not r.marker or r.marker.evaluate({"extra": ""})]
+    return seen
 
 
 def _table(root: Path, key: str) -> dict[str, str]:

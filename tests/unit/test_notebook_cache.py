@@ -189,3 +189,25 @@ def test_report_chapters_execute_after_the_goldens_they_read(book):
     cache.save_entry(book, report, {"files": {f"{GOLDEN_DIR}/01-drift.ipynb": "x"}})
     cache.save_entry(book, plain, {"files": {"data/trials.csv": "y"}})
     assert commands.execution_order(book, [report, CHAPTER, plain]) == [CHAPTER, plain, report]
+
+
+def test_an_upgraded_package_makes_the_chapter_stale(book):
+    """A re-lock that changes an imported library's version re-executes the chapter."""
+    from importlib import metadata
+
+    pandas = metadata.version("pandas")
+    _record(book, packages={"pandas": pandas})
+    assert cache.changes(book, CHAPTER, cache.load_manifest(book)[CHAPTER]) == []
+    _record(book, packages={"pandas": "0.0.1", "gone-dist": "1.0"})
+    assert set(cache.changes(book, CHAPTER, cache.load_manifest(book)[CHAPTER])) == {
+        f"package pandas 0.0.1 is now {pandas}", "package gone-dist 1.0 is now not installed"}
+
+
+def test_recorded_packages_are_the_chapters_not_the_kernels(book):
+    import pandas  # noqa: F401  (what a chapter would import)
+
+    from reviewbuild.notebooks import runtime
+
+    recorded = dict(runtime.imported_distributions(book))
+    assert "pandas" in recorded and "ipykernel" not in recorded and "pyzmq" not in recorded
+    assert "xpo1review" not in recorded  # the book's own modules are hashed one by one

@@ -12,7 +12,10 @@ by ``reviewbuild notebooks build``/``accept``) records per chapter:
 - ``uses``: every declaration of ``data/analyses.yaml`` consulted (``COHORT/analysis`` ->
   source id, or ``none: <why>``), so that switching a cohort to another source re-executes
   exactly the chapters that read that cohort's declaration, even before anything is cached;
-- ``files``: sha256 of other project files read (the golden notebooks behind the claims report).
+- ``files``: sha256 of other project files read (the golden notebooks behind the claims report);
+- ``packages``: the version of every installed distribution the chapter's code imported (not
+  the kernel's own machinery), so that a re-lock that upgrades pandas re-executes the chapters
+  that use it.
 
 :func:`check` is the pre-render gate: a frozen chapter (``_freeze/<chapter>``) whose inputs
 changed is refused in CI and invalidated (its freeze directory deleted) locally.
@@ -25,6 +28,7 @@ import importlib.util
 import json
 import shutil
 import sys
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +109,16 @@ def entry_for(root: Path, chapter: str, inputs: dict[str, Any]) -> dict[str, Any
         "data": {sid: sha for sid, sha in inputs.get("data", [])},
         "uses": {key: value for key, value in inputs.get("uses", [])},
         "files": {p: sha for p, sha in inputs.get("files", [])},
+        "packages": {name: version for name, version in inputs.get("packages", [])},
     }
+
+
+def installed_version(dist: str) -> str:
+    """The installed version of a distribution, or ``not installed``."""
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "not installed"
 
 
 def current_data_sha(root: Path, source_id: str) -> str | None:
@@ -141,7 +154,8 @@ def change_list(root: Path, chapter: str, entry: dict[str, Any] | None,
                 modules: bool = True) -> list[tuple[str, str]]:
     """(kind, message) for each input of ``chapter`` that changed since it was recorded.
 
-    Kinds: ``record`` (nothing recorded), ``code``, ``module``, ``data``, ``use`` (a
+    Kinds: ``record`` (nothing recorded), ``code``, ``module``, ``package`` (an imported
+    distribution at another version), ``data``, ``use`` (a
     declaration in data/analyses.yaml), ``file`` (a project file such as data/trials.csv)
     and ``golden`` (a golden notebook a report chapter reads).
     """
@@ -154,6 +168,9 @@ def change_list(root: Path, chapter: str, entry: dict[str, Any] | None,
         out += [("module", f"package module {m} changed")
                 for m, sha in entry.get("modules", {}).items()
                 if _sha_file(module_file(m)) != sha]
+    out += [("package", f"package {name} {version} is now {installed_version(name)}")
+            for name, version in entry.get("packages", {}).items()
+            if installed_version(name) != version]
     out += [("data", f"data source {sid} changed") for sid, sha in entry.get("data", {}).items()
             if current_data_sha(root, sid) != sha]
     for key, value in entry.get("uses", {}).items():

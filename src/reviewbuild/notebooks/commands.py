@@ -24,7 +24,7 @@ from reviewbuild.notebooks.execute import execute_chapter
 from reviewbuild.paths import project_root
 
 #: Input changes whose effect on outputs needs a person's review (``accept``).
-REVIEWED = {"record", "module", "data", "file"}
+REVIEWED = {"record", "module", "package", "data", "file"}
 #: Temporaries of golden notebooks older than this (seconds) are leftovers of a dead build.
 STALE_AFTER = 3600.0
 

@@ -15,12 +15,15 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from packaging.utils import canonicalize_name
+
 from reviewbuild import canonical
 from reviewbuild.paths import project_root
-from reviewbuild.pyproject import ENGINE, packages
+from reviewbuild.pyproject import ENGINE, distribution, packages, requirement_closure
 
 _installed = False
 _root: Path | None = None
@@ -201,7 +204,20 @@ def collect() -> None:
             files[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
     print(json.dumps({"data": reads, "uses": uses,
                       "files": sorted([p, sha] for p, sha in files.items()),
-                      "modules": imported_modules(_root or project_root())}))
+                      "modules": imported_modules(_root or project_root()),
+                      "packages": imported_distributions(_root or project_root())}))
+
+
+def imported_distributions(root: Path) -> list[tuple[str, str]]:
+    """(distribution, version) of every installed distribution the chapter's code imported,
+    except the kernel's own machinery (ipykernel and all it needs) and the book's distribution
+    (whose modules are recorded file by file)."""
+    skip = requirement_closure("ipykernel") | {canonicalize_name(distribution(root))}
+    owners = metadata.packages_distributions()
+    found = {canonicalize_name(dist): dist for name in list(sys.modules) if "." not in name
+             for dist in owners.get(name, [])}
+    return sorted((key, metadata.version(dist)) for key, dist in found.items()
+                  if key not in skip)
 
 
 def imported_modules(root: Path) -> list[str]:
