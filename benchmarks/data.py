@@ -77,7 +77,7 @@ def run(argv: list[str] | None, made: list[str]) -> int:
     os.environ["REVIEWBUILD_CACHE"] = tempfile.mkdtemp(prefix="xpo1review-bench-")
     made.append(os.environ["REVIEWBUILD_CACHE"])
     from reviewbuild.data import pins, registry
-    from xpo1review.data import mirror_dir
+    from reviewbuild.data.mirror import mirror_dir
 
     mirror = mirror_dir()
     if mirror is None or not mirror.is_dir():
@@ -101,7 +101,7 @@ def run(argv: list[str] | None, made: list[str]) -> int:
     print(f"reviewbuild data verify --mirror (whole command incl. start-up): "
           f"{(time.perf_counter() - t0) * 1e3:.0f} ms")
     t0 = time.perf_counter()
-    code = ("import sys; from xpo1review.data import commands; "
+    code = ("import sys; from reviewbuild.data import commands; "
             "sys.exit(commands.cmd_verify(type('A', (), {'ids': [], 'mirror': ''})()))")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True)
     print(f"data verify --mirror, data layer only (fresh process, no other command modules): "
