@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 from reviewbuild import abbreviations, book, pyproject, structure
@@ -17,7 +16,7 @@ from reviewbuild.exceptions import ReviewBuildError
 from reviewbuild.notebooks import cache as notebook_cache
 from reviewbuild.paths import project_root
 
-Check = Callable[[Path], list[str]]
+Check = pyproject.Check
 
 
 def declared_data(root: Path) -> list[str]:

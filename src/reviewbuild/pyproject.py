@@ -99,8 +99,8 @@ def checks(root: Path) -> dict[str, Check]:
     """The book's gate checks: name -> function ``(root) -> list of problems``."""
     out = {}
     for name, target in _table(root, "checks").items():
-        module, _, attr = target.partition(":")
-        func = getattr(_import(root, "checks", name, target), attr or "check", None)
+        attr = target.partition(":")[2] or "check"
+        func = getattr(_import(root, "checks", name, target), attr, None)
         if not callable(func):
             raise ReviewBuildError(f"{root / 'pyproject.toml'}: [tool.reviewbuild] checks.{name}"
                                   f" names {target!r}, which is not a function")
