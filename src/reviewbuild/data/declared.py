@@ -143,7 +143,7 @@ def _cohort(path: str, cohort: str, entry: object, sources: dict[str, Source],
     uses = []
     for analysis, roles in analyses.items():
         value = entry.get(analysis, entry["use"])
-        sid = _check_value(f"{where}, {analysis}", value, cohort, roles, sources)
+        sid = _check_value(f"{where}, {analysis}", value, cohort, (analysis, roles), sources)
         if sid is None and not why:
             raise DataError(f"{where}: {analysis} is declared `none`: add `why:`, a short "
                             "reason for readers (shown in the figure and the claim)")
@@ -151,9 +151,11 @@ def _cohort(path: str, cohort: str, entry: object, sources: dict[str, Source],
     return uses
 
 
-def _check_value(where: str, value: object, cohort: str, roles: tuple[str, ...],
-                 sources: dict[str, Source]) -> str | None:
-    """The declared source id (None for `none`), or DataError saying what is allowed."""
+def _check_value(where: str, value: object, cohort: str,
+                 analysis: tuple[str, tuple[str, ...]], sources: dict[str, Source]) -> str | None:
+    """The declared source id (None for `none`), or DataError saying what is allowed;
+    ``analysis`` is its name and the source roles that can serve it."""
+    name, roles = analysis
     fits = [s.id for s in sources.values()
             if cohort in s.cohorts and s.role in roles and s.pinned]
     allowed = f"one of {', '.join(fits) or '(none registered)'} or none"
@@ -166,9 +168,8 @@ def _check_value(where: str, value: object, cohort: str, roles: tuple[str, ...],
         raise DataError(f"{where}: {value} does not serve {cohort} (its cohorts: "
                         f"{', '.join(src.cohorts) or '-'}); {allowed}")
     if src.role not in roles:
-        analysis = where.rpartition(", ")[2]
         raise DataError(f"{where}: {value} has role {src.role}, which cannot serve "
-                        f"{analysis} (needs {' or '.join(roles)}); {allowed}")
+                        f"{name} (needs {' or '.join(roles)}); {allowed}")
     if not src.pinned:
         raise DataError(f"{where}: {value} is not pinned (no sha256 or git_blob in "
                         "data/sources.yaml): pin it before the book may use it")
