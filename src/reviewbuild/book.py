@@ -154,8 +154,8 @@ def _run(step: str, cmd: list[str], root: Path) -> None:
         raise ReviewBuildError(f"build step failed: {step}")
 
 
-def render_commands(quarto: str, formats: list[str] | None = None) -> list[list[str]]:
-    """The ``quarto render`` calls of one build: a single call renders every format.
+def render_command(quarto: str, formats: list[str] | None = None) -> list[str]:
+    """The one ``quarto render`` call of a build, which renders every format.
 
     Each ``quarto render`` of a book cleans ``_book/`` first, so rendering the formats one
     after another would leave only the last; one call leaves the website and the PDF.
@@ -164,7 +164,7 @@ def render_commands(quarto: str, formats: list[str] | None = None) -> list[list[
     cmd = [quarto, "render"]
     if formats:
         cmd += ["--to", ",".join(formats)]
-    return [cmd]
+    return cmd
 
 
 def expected_outputs(root: Path, formats: list[str] | None = None) -> list[Path]:
@@ -195,8 +195,8 @@ def build(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2 if args.require_quarto else 0
-    for cmd in render_commands(quarto, args.formats):
-        _run("render " + (",".join(args.formats) if args.formats else "all formats"), cmd, root)
+    _run("render " + (",".join(args.formats) if args.formats else "all formats"),
+         render_command(quarto, args.formats), root)
     missing = [p for p in expected_outputs(root, args.formats) if not p.is_file()]
     if missing:
         raise ReviewBuildError("quarto render finished but did not leave "

@@ -143,8 +143,8 @@ def test_build_fails_when_the_render_leaves_no_site(monkeypatch, tmp_path: Path)
 
 
 def test_render_commands_narrow_one_call_with_formats() -> None:
-    assert book.render_commands("q") == [["q", "render"]]
-    assert book.render_commands("q", ["html", "typst"]) == [["q", "render", "--to", "html,typst"]]
+    assert book.render_command("q") == ["q", "render"]
+    assert book.render_command("q", ["html", "typst"]) == ["q", "render", "--to", "html,typst"]
 
 
 def test_expected_outputs_are_the_site_and_the_named_pdf() -> None:
