@@ -128,13 +128,11 @@ def _layout(cohorts: tuple[str, ...]):
     fig.clear()
     outer = fig.add_gridspec(len(heights), 1, height_ratios=heights, hspace=0, left=0.1,
                              right=0.99, top=1, bottom=0)
-    samples = []
-    for r in range(rows):
-        cells = outer[1 + 2 * r].subgridspec(1, PER_ROW, wspace=0.45)
-        samples += [fig.add_subplot(cells[k]) for k in range(min(PER_ROW, n - r * PER_ROW))]
-    cells = outer[len(heights) - 2].subgridspec(1, n, wspace=0.45, width_ratios=widths)
-    summaries = [fig.add_subplot(cells[j]) for j in range(n)]
-    return fig, samples, summaries
+    sample_cells = [cell for r in range(rows)
+                    for cell in outer[1 + 2 * r].subgridspec(1, PER_ROW, wspace=0.45)][:n]
+    summary_cells = outer[len(heights) - 2].subgridspec(1, n, wspace=0.45, width_ratios=widths)
+    samples = [fig.add_subplot(cell) for cell in sample_cells]
+    return fig, samples, [fig.add_subplot(summary_cells[j]) for j in range(n)]
 
 
 def tumour_normal_figure(cohorts: tuple[str, ...] = COHORTS) -> DataFigure:

@@ -108,8 +108,10 @@ def _panel(ax, analysis: SurvivalAnalysis, c: SurvivalComparison) -> pd.DataFram
     ax.set_ylabel("Survival probability")
     ax.set_title(f"{TITLES[c.cutpoint]}: high = XPO1 > {c.threshold:.3g}", loc="left")
     ax.legend(loc="upper right", fontsize=SMALL_PT)
-    ax.text(-0.02, 0, "At risk", transform=_below(ax, AT_RISK_PT), ha="right", va="center",
-            fontsize=SMALL_PT, style="italic")
+    stats_at = blended_transform_factory(ax.figure.transFigure, ax.transAxes)
+    ax.text(0.01, 0, annotation(analysis, c), ha="left", va="top", fontsize=SMALL_PT,
+            wrap=True, transform=offset_copy(stats_at, fig=ax.figure, units="points",
+                                             y=-(AT_RISK_PT + ROW_PT * 3)))
     for i, g in enumerate(GROUPS):
         y = AT_RISK_PT + ROW_PT * (i + 1)
         ax.text(-0.02, 0, g, transform=_below(ax, y), ha="right", va="center",
@@ -117,10 +119,8 @@ def _panel(ax, analysis: SurvivalAnalysis, c: SurvivalComparison) -> pd.DataFram
         for _, r in risk[risk["group"] == g].iterrows():
             ax.text(r["time"], 0, str(r["at_risk"]), transform=_below(ax, y, x_in_data=True),
                     ha="center", va="center", fontsize=SMALL_PT)
-    stats_at = blended_transform_factory(ax.figure.transFigure, ax.transAxes)
-    ax.text(0.01, 0, annotation(analysis, c), ha="left", va="top", fontsize=SMALL_PT,
-            wrap=True, transform=offset_copy(stats_at, fig=ax.figure, units="points",
-                                             y=-(AT_RISK_PT + ROW_PT * 3)))
+    ax.text(-0.02, 0, "At risk", transform=_below(ax, AT_RISK_PT), ha="right", va="center",
+            fontsize=SMALL_PT, style="italic")
     return risk
 
 
