@@ -1,14 +1,18 @@
 """XPO1 in tumour vs non-tumour tissue across the six GI entities (the review's Fig. 3a).
 
-Top row: per-sample XPO1 where per-sample data exist (pairs joined by a line), with the
-source and n in the panel. Bottom row: the published tumour-vs-normal summaries (OncoDB,
-GEPIA2 log2 fold changes) of the same entity. A cohort without per-sample data says so.
+Top: per-sample XPO1 where per-sample data exist (pairs joined by a line), with the source
+and n under each panel, three entities to a row. Bottom: the published tumour-vs-normal
+summaries (OncoDB, GEPIA2 log2 fold changes), one narrow panel per entity. A cohort without
+per-sample data says so. The figure is drawn at the PDF's text width.
 """
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
+from matplotlib.transforms import offset_copy
 
 from reviewbuild.format import fmt_p
 from xpo1review.analysis.cohorts import COHORTS
@@ -17,7 +21,9 @@ from xpo1review.analysis.parts import expression_part
 from xpo1review.data import loaders
 from xpo1review.data.loaders import Unavailable
 from xpo1review.figures.style import (
+    FIGURE_WIDTH_IN,
     MUTED,
+    SMALL_PT,
     SOURCE_COLOURS,
     TISSUE_COLOURS,
     DataFigure,
@@ -31,6 +37,12 @@ from xpo1review.figures.style import (
 
 TCGA_TYPES = {"COADREAD": ("COAD", "READ")}
 RESOURCES = ("OncoDB", "GEPIA2")
+#: Per-sample panels to a row, and the layout in inches (from the top): the header, each
+#: per-sample row (its axes, then the n and test under it), the summaries' header and row
+#: (its axes, then the rotated resource names) and the data line.
+PER_ROW = 3
+HEADER_IN, SAMPLES_IN, UNDER_SAMPLES_IN = 0.45, 1.15, 1.05
+SUMMARY_HEADER_IN, SUMMARY_IN, UNDER_SUMMARY_IN = 0.7, 0.85, 0.85
 
 
 def panel_label(cohort: str, part) -> str:
@@ -42,7 +54,7 @@ def panel_label(cohort: str, part) -> str:
 
 
 def _samples_panel(ax, cohort: str, part) -> pd.DataFrame:
-    ax.set_title(panel_label(cohort, part), loc="left", fontweight="bold")
+    ax.set_title(panel_label(cohort, part), loc="left", fontweight="bold", fontsize=9)
     if isinstance(part, Unavailable):
         unavailable_panel(ax, "per-sample\nexpression data\nnot used in\nthis book")
         return pd.DataFrame()
@@ -59,11 +71,12 @@ def _samples_panel(ax, cohort: str, part) -> pd.DataFrame:
     for _, r in pairs.iterrows():
         ax.plot([0, 1], [r["normal"], r["tumour"]], color=MUTED, lw=0.4, alpha=0.5, zorder=1)
     ax.set_xticks([0, 1], [f"normal\nn={t.n_normal}", f"tumour\nn={t.n_tumour}"])
-    ax.set_ylabel(t.scale, fontsize=7)
+    ax.set_ylabel(textwrap.fill(t.scale, 24), fontsize=SMALL_PT)
     test = (f"paired Wilcoxon {fmt_p(t.wilcoxon_p)}" if t.n_pairs >= 5
             else f"Mann-Whitney {fmt_p(t.mannwhitney_p)}")
-    ax.text(0.0, -0.30, f"{part.description}\n{test}",
-            transform=ax.transAxes, va="top", fontsize=6.5)
+    ax.text(0.0, 0.0, f"{textwrap.fill(part.description, 26)}\n{test}", va="top",
+            fontsize=SMALL_PT, transform=offset_copy(ax.transAxes, fig=ax.figure, y=-34,
+                                                     units="points"))
     out = f[["patient", "sample", "tissue", "xpo1"]].assign(
         cohort=cohort, kind="per-sample", resource=part.provenance.source_ids[0],
         scale=t.scale)
@@ -71,23 +84,24 @@ def _samples_panel(ax, cohort: str, part) -> pd.DataFrame:
 
 
 def _summary_panel(ax, cohort: str, summary: pd.DataFrame) -> pd.DataFrame:
+    ax.set_title(cohort, loc="left", fontweight="bold", fontsize=8)
     types = TCGA_TYPES.get(cohort, (cohort,))
     rows, labels, x = [], [], 0
     for tcga in types:
         for res in RESOURCES:
             hit = summary[(summary["tcga_type"] == tcga) & (summary["resource"] == res)]
-            label = f"{res}\n{tcga}" if len(types) > 1 else res
+            label = f"{res} {tcga}" if len(types) > 1 else res
             if hit.empty:
                 note = "not in export"
-                ax.text(x, 0.05, note, rotation=90, ha="center", va="bottom", fontsize=6,
-                        color=MUTED)
+                ax.text(x, 0.05, note, rotation=90, ha="center", va="bottom",
+                        fontsize=SMALL_PT, color=MUTED)
                 value = np.nan
             else:
                 value = float(hit["log2fc"].iloc[0])
                 if np.isnan(value):
                     note = "not called DE"
-                    ax.text(x, 0.05, note, rotation=90, ha="center", va="bottom", fontsize=6,
-                            color=MUTED)
+                    ax.text(x, 0.05, note, rotation=90, ha="center", va="bottom",
+                            fontsize=SMALL_PT, color=MUTED)
                 else:
                     note = ""
                     ax.bar(x, value, color=SOURCE_COLOURS[res], width=0.7)
@@ -98,8 +112,27 @@ def _summary_panel(ax, cohort: str, summary: pd.DataFrame) -> pd.DataFrame:
             x += 1
     ax.axhline(0, color=MUTED, lw=0.5)
     ax.set_xlim(-0.7, len(labels) - 0.3)
-    ax.set_xticks(range(len(labels)), labels, fontsize=6)
+    ax.set_xticks(range(len(labels)), labels, fontsize=SMALL_PT, rotation=90)
     return pd.DataFrame(rows)
+
+
+def _layout(cohorts: tuple[str, ...]):
+    """The figure, its per-sample axes (PER_ROW to a row) and its summary axes (one row, each
+    as wide as its number of bars)."""
+    n = len(cohorts)
+    widths = [len(TCGA_TYPES.get(c, (c,))) for c in cohorts]
+    rows = -(-n // PER_ROW)
+    heights = [HEADER_IN, *[SAMPLES_IN, UNDER_SAMPLES_IN] * rows, SUMMARY_HEADER_IN,
+               SUMMARY_IN, UNDER_SUMMARY_IN]
+    fig, _ = new_figure(figsize=(FIGURE_WIDTH_IN, sum(heights)))
+    fig.clear()
+    outer = fig.add_gridspec(len(heights), 1, height_ratios=heights, hspace=0, left=0.1,
+                             right=0.99, top=1, bottom=0)
+    sample_cells = [cell for r in range(rows)
+                    for cell in outer[1 + 2 * r].subgridspec(1, PER_ROW, wspace=0.45)][:n]
+    summary_cells = outer[len(heights) - 2].subgridspec(1, n, wspace=0.45, width_ratios=widths)
+    samples = [fig.add_subplot(cell) for cell in sample_cells]
+    return fig, samples, [fig.add_subplot(summary_cells[j]) for j in range(n)]
 
 
 def tumour_normal_figure(cohorts: tuple[str, ...] = COHORTS) -> DataFigure:
@@ -108,22 +141,21 @@ def tumour_normal_figure(cohorts: tuple[str, ...] = COHORTS) -> DataFigure:
     summary = summary_ds.frame
     parts = {c: expression_part(c) for c in cohorts}
     with house_style():
-        fig, axes = new_figure(2, len(cohorts), figsize=(2.0 * len(cohorts), 7.0),
-                               gridspec_kw={"height_ratios": [3, 2]})
+        fig, sample_axes, summary_axes = _layout(cohorts)
         frames = []
         for j, c in enumerate(cohorts):
-            frames.append(_samples_panel(axes[0, j], c, parts[c]))
-            frames.append(_summary_panel(axes[1, j], c, summary))
+            frames.append(_samples_panel(sample_axes[j], c, parts[c]))
+            frames.append(_summary_panel(summary_axes[j], c, summary))
         top = max(1.0, float(np.nanmax(summary["log2fc"].to_numpy(dtype=float))) * 1.15)
-        for ax in axes[1]:
+        for ax in summary_axes:
             ax.set_ylim(min(0.0, float(np.nanmin(summary["log2fc"])) * 1.15), top)
-        axes[1, 0].set_ylabel("published log2 FC\ntumour vs normal", fontsize=7)
-        fig.text(0.01, 0.985, "XPO1 per sample (TCGA)", fontsize=9, va="top")
-        fig.text(0.01, 0.36, "Published summaries: OncoDB (TCGA) and GEPIA2 (TCGA + GTEx "
-                 "normals; 'not called DE': fails GEPIA2's |log2 FC| or q-value cut-off)",
-                 fontsize=9)
-        fig.subplots_adjust(hspace=1.0, wspace=0.55, top=0.9, bottom=0.14, left=0.06,
-                            right=0.99)
+        summary_axes[0].set_ylabel("published log2 FC\ntumour vs normal", fontsize=SMALL_PT)
+        height = fig.get_size_inches()[1]
+        fig.text(0.01, 1 - 0.1 / height, "XPO1 per sample (TCGA)", fontsize=9, va="top")
+        fig.text(0.01, summary_axes[0].get_position().y1 + (SUMMARY_HEADER_IN - 0.1) / height,
+                 "Published summaries: OncoDB (TCGA) and GEPIA2 (TCGA + GTEx normals; 'not "
+                 "called DE': fails GEPIA2's |log2 FC| or q-value cut-off)", fontsize=9,
+                 va="top", wrap=True)
         sources = [(s, h) for p in parts.values() if not isinstance(p, Unavailable)
                    for s, h in zip(p.provenance.source_ids, p.provenance.sha256s, strict=True)]
         sources += list(zip(summary_ds.provenance.source_ids, summary_ds.provenance.sha256s,

@@ -13,7 +13,15 @@ from pathlib import Path
 import pandas as pd
 
 from reviewbuild.exceptions import CuratedDataError
-from xpo1review.figures.style import MUTED, OKABE_ITO, DataFigure, footnote, new_figure
+from xpo1review.figures.style import (
+    FIGURE_WIDTH_IN,
+    MUTED,
+    OKABE_ITO,
+    SMALL_PT,
+    DataFigure,
+    footnote,
+    new_figure,
+)
 from xpo1review.trials import curated
 
 KIND_COLOURS = {"residue": OKABE_ITO["blue"], "hotspot": OKABE_ITO["vermillion"]}
@@ -92,7 +100,7 @@ def _side_text(features: pd.DataFrame) -> str:
         lines.append("Domains, N- to C-terminal: " + "; ".join(domains))
     for row in rest[rest["kind"] != "domain"].itertuples():
         lines.append(SIDE_NOTES.get(row.feature_id, row.feature))
-    return "\n".join(_wrap(line, 110) for line in lines)
+    return "\n".join(_wrap(line, 100) for line in lines)
 
 
 def _wrap(text: str, width: int) -> str:
@@ -108,7 +116,7 @@ def protein_map(root: Path | None = None) -> DataFigure:
     length = int(chain.end)
     sites = positioned(features)
     spans = ranges(features)
-    fig, ax = new_figure(figsize=(7.5, 3.6))
+    fig, ax = new_figure(figsize=(FIGURE_WIDTH_IN, 3.8))
     ax.add_patch(_bar(length))
     _draw_ranges(ax, spans)
     heights = [1.0 + 0.35 * (i % 2) for i in range(len(sites))]  # stagger close labels
@@ -120,17 +128,17 @@ def protein_map(root: Path | None = None) -> DataFigure:
                     textcoords="offset points", ha="center", fontsize=8)
     for kind, colour in KIND_COLOURS.items():
         ax.plot([], [], "o", color=colour, label=KIND_LABELS[kind])
-    ax.legend(loc="upper left", fontsize=7, ncols=2)
+    ax.legend(loc="upper left", fontsize=SMALL_PT, ncols=2)
     ax.set_xlim(-20, length + 20)
     ax.set_ylim(-0.1, 1.9)
     ax.set_yticks([])
     ax.spines["left"].set_visible(False)
     ax.set_xticks(sorted({1, *sites["start"].astype(int).tolist(), length}))
-    ax.tick_params(axis="x", labelsize=7, rotation=0)
+    ax.tick_params(axis="x", labelsize=SMALL_PT, rotation=0)
     ax.set_xlabel("residue")
     ax.set_title(f"{chain.feature}: {length} amino acids", loc="left")
-    fig.text(0.01, 0.02, _side_text(features), fontsize=6.5, va="bottom", ha="left")
-    fig.subplots_adjust(bottom=0.42, top=0.9)
+    fig.text(0.01, 0.02, _side_text(features), fontsize=SMALL_PT, va="bottom", ha="left")
+    fig.subplots_adjust(bottom=0.42, top=0.9, left=0.03, right=0.97)
     footnote(fig, "Positions as stated in the review and the works it cites.")
     drawn = pd.concat([features[features["kind"] == "chain"], spans, sites], ignore_index=True)
     caption = alt_text(features)
@@ -159,6 +167,6 @@ def _draw_ranges(ax, spans: pd.DataFrame) -> None:
                 text = f"{_short_name(row.feature)} ({int(row.start)}\u2013{int(row.end)})"
                 ax.annotate(text, ((row.start + row.end) / 2, bottom),
                             xytext=(0, -9 if kind == "domain" else 8),
-                            textcoords="offset points", ha="center", fontsize=6.5)
+                            textcoords="offset points", ha="center", fontsize=SMALL_PT)
         if len(rows):
             ax.plot([], [], "s", color=colour, label=label)

@@ -41,6 +41,13 @@ TISSUE_COLOURS = {"normal": OKABE_ITO["skyblue"], "tumour": OKABE_ITO["orange"]}
 SOURCE_COLOURS = {"OncoDB": OKABE_ITO["green"], "GEPIA2": OKABE_ITO["purple"]}
 MUTED = "#767676"  # the lightest grey with 4.5:1 on white (text in figures)
 
+#: The widest a figure is drawn, in inches: with the 0.1 in margin of the saved image on
+#: each side, within the PDF's text width (425 pt, 5.91 in), so the PDF prints figures at
+#: 100% and the sizes below are the sizes readers see.
+FIGURE_WIDTH_IN = 5.7
+#: The smallest text in a figure (points at the drawn size): footnotes, tables, tick notes.
+SMALL_PT = 7.0
+
 RC = {
     "figure.dpi": 110,
     "savefig.dpi": 200,
@@ -171,4 +178,4 @@ def unavailable_panel(ax, message: str) -> None:
 
 def footnote(fig: Figure, text: str) -> None:
     """The reader's data line under the figure."""
-    fig.text(0.01, 0.0, text, ha="left", va="top", fontsize=6.5, color=MUTED, wrap=True)
+    fig.text(0.01, 0.0, text, ha="left", va="top", fontsize=SMALL_PT, color=MUTED, wrap=True)

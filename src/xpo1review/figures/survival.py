@@ -5,13 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import blended_transform_factory, offset_copy
 
 from reviewbuild.format import fmt_hr, fmt_p, fmt_p_mc
 from xpo1review.analysis.comparison import SurvivalComparison
 from xpo1review.analysis.survival import GROUPS, assign_groups, km_by_group, km_table
 from xpo1review.analysis.survival_analysis import SurvivalAnalysis
 from xpo1review.figures.style import (
+    FIGURE_WIDTH_IN,
     GROUP_COLOURS,
+    SMALL_PT,
     DataFigure,
     footnote,
     house_style,
@@ -21,6 +24,13 @@ from xpo1review.figures.style import (
 )
 
 TITLES = {"median": "Median split", "optimal": "Optimal cut-point"}
+#: Layout (inches): the panels are stacked, each PANEL_IN high; under each, its x-axis labels,
+#: the at-risk table from AT_RISK_PT down (a row every ROW_PT, in points) and its statistics
+#: (up to 5 lines under the first, 7 under the second, with the data line).
+PANEL_IN, TOP_IN, GAP_IN, BOTTOM_IN = 1.55, 0.62, 1.85, 1.85
+HEIGHT_IN = TOP_IN + 2 * PANEL_IN + GAP_IN + BOTTOM_IN
+AT_RISK_PT = 38.0
+ROW_PT = 10.0
 
 
 def _hr_text(c: SurvivalComparison) -> str:
@@ -74,6 +84,13 @@ def at_risk(frame: pd.DataFrame, threshold: float, ticks: np.ndarray) -> pd.Data
     return pd.DataFrame(rows)
 
 
+def _below(ax, points: float, x_in_data: bool = False):
+    """A transform ``points`` under the axes' bottom edge (x in axes or data units), so the
+    at-risk table and the statistics keep their spacing whatever the panel's height."""
+    base = ax.get_xaxis_transform() if x_in_data else ax.transAxes
+    return offset_copy(base, fig=ax.figure, y=-points, units="points")
+
+
 def _panel(ax, analysis: SurvivalAnalysis, c: SurvivalComparison) -> pd.DataFrame:
     frame = analysis.frame
     groups = assign_groups(frame["xpo1"], c.threshold)
@@ -90,31 +107,35 @@ def _panel(ax, analysis: SurvivalAnalysis, c: SurvivalComparison) -> pd.DataFram
     ax.set_xlabel(f"Overall survival ({analysis.time_unit})")
     ax.set_ylabel("Survival probability")
     ax.set_title(f"{TITLES[c.cutpoint]}: high = XPO1 > {c.threshold:.3g}", loc="left")
-    ax.legend(loc="upper right", fontsize=7)
-    ax.text(0.0, -0.50, annotation(analysis, c), transform=ax.transAxes, ha="left", va="top",
-            fontsize=7)
+    ax.legend(loc="upper right", fontsize=SMALL_PT)
+    stats_at = blended_transform_factory(ax.figure.transFigure, ax.transAxes)
+    ax.text(0.01, 0, annotation(analysis, c), ha="left", va="top", fontsize=SMALL_PT,
+            wrap=True, transform=offset_copy(stats_at, fig=ax.figure, units="points",
+                                             y=-(AT_RISK_PT + ROW_PT * 3)))
     for i, g in enumerate(GROUPS):
-        y = -0.30 - 0.08 * i
-        ax.text(-0.02, y, g, transform=ax.transAxes, ha="right", va="center", fontsize=7,
-                color=GROUP_COLOURS[g])
+        y = AT_RISK_PT + ROW_PT * (i + 1)
+        ax.text(-0.02, 0, g, transform=_below(ax, y), ha="right", va="center",
+                fontsize=SMALL_PT, color=GROUP_COLOURS[g])
         for _, r in risk[risk["group"] == g].iterrows():
-            ax.text(r["time"], y, str(r["at_risk"]), transform=ax.get_xaxis_transform(),
-                    ha="center", va="center", fontsize=7)
-    ax.text(-0.02, -0.22, "At risk", transform=ax.transAxes, ha="right", fontsize=7,
-            style="italic")
+            ax.text(r["time"], 0, str(r["at_risk"]), transform=_below(ax, y, x_in_data=True),
+                    ha="center", va="center", fontsize=SMALL_PT)
+    ax.text(-0.02, 0, "At risk", transform=_below(ax, AT_RISK_PT), ha="right", va="center",
+            fontsize=SMALL_PT, style="italic")
     return risk
 
 
 def km_figure(analysis: SurvivalAnalysis) -> DataFigure:
-    """Two Kaplan-Meier panels (median and optimal cut-point) with numbers at risk."""
+    """Two Kaplan-Meier panels, median (top) and optimal cut-point (bottom), each with its
+    numbers at risk and statistics under it; drawn at the PDF's text width."""
     with house_style():
-        fig, axes = new_figure(1, 2, figsize=(10, 5.6), sharey=True)
+        fig, axes = new_figure(2, 1, figsize=(FIGURE_WIDTH_IN, HEIGHT_IN), sharey=True)
         risks = []
         for ax, c in zip(axes, analysis.comparisons(), strict=True):
             risks.append(_panel(ax, analysis, c).assign(cutpoint=c.cutpoint))
         fig.suptitle(f"{analysis.cohort}: {analysis.description}", x=0.01, ha="left",
                      fontsize=10)
-        fig.subplots_adjust(bottom=0.42, wspace=0.25, left=0.1, right=0.98, top=0.88)
+        fig.subplots_adjust(left=0.15, right=0.97, top=1 - TOP_IN / HEIGHT_IN,
+                            bottom=BOTTOM_IN / HEIGHT_IN, hspace=GAP_IN / PANEL_IN)
         caption = provenance_caption(analysis.sources,
                                      f"{analysis.n} patients, {analysis.events} deaths")
         footnote(fig, caption)

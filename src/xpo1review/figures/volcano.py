@@ -9,8 +9,10 @@ import numpy as np
 from xpo1review.analysis.differential import DEResult
 from xpo1review.analysis.parts import DEPart
 from xpo1review.figures.style import (
+    FIGURE_WIDTH_IN,
     MUTED,
     OKABE_ITO,
+    SMALL_PT,
     DataFigure,
     footnote,
     house_style,
@@ -41,7 +43,7 @@ def volcano_figure(
     top = data.head(n_label)["gene"].tolist()
     data["labelled"] = data["gene"].isin([*top, "XPO1"])
     with house_style():
-        fig, ax = new_figure(figsize=(6.2, 4.8))
+        fig, ax = new_figure(figsize=(FIGURE_WIDTH_IN, 4.6))
         sig = data["significant"]
         ax.scatter(data.loc[~sig, "log2fc"], data.loc[~sig, "neg_log10_p"], s=4, c=MUTED,
                    alpha=0.5, lw=0, label="FDR ≥ 5%")
@@ -52,7 +54,7 @@ def volcano_figure(
             if is_xpo1:
                 ax.scatter(r["log2fc"], r["neg_log10_p"], s=60, c=OKABE_ITO["blue"], zorder=3)
             ax.annotate(r["gene"], (r["log2fc"], r["neg_log10_p"]), xytext=(3, 3),
-                        textcoords="offset points", fontsize=7 if not is_xpo1 else 8,
+                        textcoords="offset points", fontsize=SMALL_PT if not is_xpo1 else 8,
                         color=OKABE_ITO["blue"] if is_xpo1 else "black")
         ax.axvline(0, color=MUTED, lw=0.5)
         ax.set_xlabel("log2 fold change, XPO1-high vs XPO1-low")
@@ -61,7 +63,7 @@ def volcano_figure(
             f"{cohort}: {de.n_high} XPO1-high vs {de.n_low} XPO1-low tumours, "
             f"{de.n_genes:,} genes", loc="left",
         )
-        ax.legend(loc="upper left", fontsize=7, markerscale=2)
+        ax.legend(loc="upper left", fontsize=SMALL_PT, markerscale=2)
         caption = provenance_caption(sources, f"{de.n_high + de.n_low} tumours")
         if description:
             caption = f"{description}. {caption}"

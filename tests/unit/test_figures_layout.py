@@ -1,0 +1,136 @@
+"""Every figure the book draws fits the PDF's text width with its text still readable there.
+
+Quarto's Typst output places a figure's PNG at its own size and shrinks it to the text width
+when it is wider, shrinking its text with it. A figure passes when its saved image (bounding
+box plus margin, as ``DataFigure._repr_png_`` writes it) is no wider than the text width, so
+it prints at 100%, and no text in it is smaller than MIN_PRINT_PT at that print size.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from io import BytesIO
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.text import Text
+from PIL import Image
+
+from xpo1review.analysis import survival_analysis as sa
+from xpo1review.analysis.differential import moderated_t
+from xpo1review.figures.protein import protein_map
+from xpo1review.figures.style import RC, DataFigure, new_figure
+from xpo1review.figures.survival import km_figure
+from xpo1review.figures.volcano import volcano_figure
+
+#: The PDF's text width in inches: 425.2 pt, measured in the reference Quarto render
+#: (../shared/render/xpo1-review.pdf, Typst, A4): every figure image there is placed at most
+#: 425.2 pt wide, from x = 85.0 pt to 510.2 pt (page width 595.3 pt).
+PDF_TEXT_WIDTH_IN = 425.2 / 72
+#: The smallest text readers should get in print, in points.
+MIN_PRINT_PT = 7.0
+
+
+def print_scale(fig: DataFigure) -> tuple[float, float]:
+    """(the saved image's width in inches, the factor the PDF scales it by); closes it."""
+    png = fig._repr_png_()
+    width_in = Image.open(BytesIO(png)).size[0] / RC["savefig.dpi"]
+    return width_in, min(1.0, PDF_TEXT_WIDTH_IN / width_in)
+
+
+def text_sizes(fig: DataFigure) -> dict[str, float]:
+    """Every visible, non-empty text of the figure (tick labels too) and its size in points."""
+    fig.figure.canvas.draw()  # fills in the tick labels
+    return {t.get_text(): t.get_fontsize() for t in fig.figure.findobj(Text)
+            if t.get_visible() and t.get_text().strip()}
+
+
+def assert_readable_in_print(fig: DataFigure) -> None:
+    drawn_width = fig.figure.get_size_inches()[0]
+    sizes = text_sizes(fig)
+    width, scale = print_scale(fig)
+    scale = min(scale, PDF_TEXT_WIDTH_IN / drawn_width)
+    assert drawn_width <= PDF_TEXT_WIDTH_IN, (
+        f"drawn {drawn_width:.2f} in wide, wider than the PDF text width "
+        f"{PDF_TEXT_WIDTH_IN:.2f} in")
+    assert width <= PDF_TEXT_WIDTH_IN, (
+        f"saved image {width:.2f} in wide (text outside the figure?), wider than the PDF text "
+        f"width {PDF_TEXT_WIDTH_IN:.2f} in: it prints at {scale:.0%}")
+    small = {text: size * scale for text, size in sizes.items() if size * scale < MIN_PRINT_PT}
+    assert not small, f"text under {MIN_PRINT_PT} pt in print (at {scale:.0%}): {small}"
+
+
+def _survival_frame(n: int = 80, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    t = rng.exponential(np.exp(-0.8 * (x > 0)), n) * 24
+    c = rng.uniform(0, 48, n)
+    return pd.DataFrame({"time": np.minimum(t, c), "event": (t <= c).astype(int), "xpo1": x})
+
+
+def test_the_check_fails_on_a_wide_figure_and_on_small_text():
+    fig, ax = new_figure(figsize=(10.0, 3.0))
+    ax.plot([0, 1], [0, 1])
+    with pytest.raises(AssertionError, match="wider than the PDF text width"):
+        assert_readable_in_print(DataFigure(fig, pd.DataFrame(), "Data: test."))
+    fig, ax = new_figure(figsize=(4.0, 3.0))
+    ax.text(0.5, 0.5, "tiny", fontsize=5)
+    with pytest.raises(AssertionError, match="'tiny': 5.0"):
+        assert_readable_in_print(DataFigure(fig, pd.DataFrame(), "Data: test."))
+
+
+def test_the_scale_is_the_text_width_over_the_image_width():
+    fig, ax = new_figure(figsize=(2 * PDF_TEXT_WIDTH_IN, 2.0))
+    ax.set_axis_off()
+    ax.text(0.0, 0.0, "left edge", transform=fig.transFigure)
+    ax.text(1.0, 1.0, "right edge", ha="right", va="top", transform=fig.transFigure)
+    width, scale = print_scale(DataFigure(fig, pd.DataFrame(), ""))
+    assert width == pytest.approx(2 * PDF_TEXT_WIDTH_IN + 0.2, abs=0.02)  # + tight margin
+    assert scale == pytest.approx(PDF_TEXT_WIDTH_IN / width)
+
+
+def test_protein_map_is_readable_in_print():
+    assert_readable_in_print(protein_map())
+
+
+def test_survival_figure_is_readable_in_print():
+    a = sa.analyse(_survival_frame(), "SIM", time_unit="months", sources=(("tcga-cdr", None),),
+                   n_permutations=99, description="tumour-normal paired subset, OS from TCGA-CDR")
+    assert_readable_in_print(km_figure(a))
+
+
+def test_volcano_figure_is_readable_in_print():
+    rng = np.random.default_rng(1)
+    genes = ["XPO1", *[f"G{i}" for i in range(299)]]
+    m = pd.DataFrame(rng.normal(8, 1, (300, 20)) * np.sqrt(rng.chisquare(4, 300) / 4)[:, None],
+                     index=genes, columns=[f"s{i}" for i in range(20)])
+    de = moderated_t(m, pd.Series(m.loc["XPO1"] > m.loc["XPO1"].median()), min_mean=None)
+    assert_readable_in_print(volcano_figure(de, "COADREAD", [("tcga-cdr", None)]))
+
+
+@pytest.mark.integration
+def test_tumour_normal_figure_is_readable_in_print(mirror):
+    from xpo1review.figures.expression import tumour_normal_figure
+
+    assert_readable_in_print(tumour_normal_figure())
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("cohort", ["STAD", "LIHC", "CHOL", "PAAD", "COADREAD"])
+def test_the_book_s_survival_and_volcano_figures_are_readable_in_print(mirror, cohort):
+    from xpo1review.analysis.entity import run
+    from xpo1review.data.loaders import Unavailable
+
+    result = run(cohort)
+    drawn = 0
+    if not isinstance(result.survival, Unavailable):
+        assert_readable_in_print(km_figure(result.survival))
+        drawn += 1
+    if not isinstance(result.de, Unavailable):
+        assert_readable_in_print(volcano_figure(result.de, cohort))
+        drawn += 1
+    assert drawn, f"{cohort}: neither a survival nor a volcano figure could be drawn"
