@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,3 +35,13 @@ def _isolated_cache(_session_cache, monkeypatch) -> Path:
     """Every test uses a per-session temporary cache, never the user's."""
     monkeypatch.setenv("REVIEWBUILD_CACHE", str(_session_cache))
     return _session_cache
+
+
+def simulated_survival(n: int = 80, seed: int = 0) -> pd.DataFrame:
+    """Synthetic follow-up for figure and statistics tests (never shown as data): hazard
+    higher above the median of a normal ``xpo1``, uniform censoring."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    t = rng.exponential(np.exp(-0.8 * (x > 0)), n) * 24
+    c = rng.uniform(0, 48, n)
+    return pd.DataFrame({"time": np.minimum(t, c), "event": (t <= c).astype(int), "xpo1": x})

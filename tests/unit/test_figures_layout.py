@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import matplotlib
 
+from conftest import simulated_survival
+
 matplotlib.use("Agg")
 
 from io import BytesIO
@@ -64,14 +66,6 @@ def assert_readable_in_print(fig: DataFigure) -> None:
     assert not small, f"text under {MIN_PRINT_PT} pt in print (at {scale:.0%}): {small}"
 
 
-def _survival_frame(n: int = 80, seed: int = 0) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=n)
-    t = rng.exponential(np.exp(-0.8 * (x > 0)), n) * 24
-    c = rng.uniform(0, 48, n)
-    return pd.DataFrame({"time": np.minimum(t, c), "event": (t <= c).astype(int), "xpo1": x})
-
-
 def test_the_check_fails_on_a_wide_figure_and_on_small_text():
     fig, ax = new_figure(figsize=(10.0, 3.0))
     ax.plot([0, 1], [0, 1])
@@ -98,7 +92,7 @@ def test_protein_map_is_readable_in_print():
 
 
 def test_survival_figure_is_readable_in_print():
-    a = sa.analyse(_survival_frame(), "SIM", time_unit="months", sources=(("tcga-cdr", None),),
+    a = sa.analyse(simulated_survival(), "SIM", time_unit="months", sources=(("tcga-cdr", None),),
                    n_permutations=99, description="tumour-normal paired subset, OS from TCGA-CDR")
     assert_readable_in_print(km_figure(a))
 

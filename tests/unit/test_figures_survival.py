@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import matplotlib
 
+from conftest import simulated_survival
+
 matplotlib.use("Agg")
 
 import numpy as np
@@ -15,14 +17,6 @@ from xpo1review.analysis.differential import moderated_t
 from xpo1review.figures.style import provenance_caption, provenance_note, reader_source, short_sha
 from xpo1review.figures.survival import at_risk, km_figure
 from xpo1review.figures.volcano import volcano_figure
-
-
-def frame(n: int = 80, seed: int = 0) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=n)
-    t = rng.exponential(np.exp(-0.8 * (x > 0)), n) * 24
-    c = rng.uniform(0, 48, n)
-    return pd.DataFrame({"time": np.minimum(t, c), "event": (t <= c).astype(int), "xpo1": x})
 
 
 def test_caption_speaks_to_readers_and_the_note_keeps_the_build_detail():
@@ -56,7 +50,7 @@ def test_at_risk_counts_follow_up_at_least_t():
 
 
 def test_km_figure_data_matches_the_analysis():
-    f = frame()
+    f = simulated_survival()
     a = sa.analyse(f, "SIM", time_unit="months", sources=(("sim", None),), n_permutations=99)
     fig = km_figure(a)
     assert len(fig.figure.axes) == 2
@@ -85,7 +79,7 @@ def test_volcano_labels_xpo1_and_top_genes():
 def test_annotation_gives_monte_carlo_error_and_marks_the_nominal_interval():
     from xpo1review.figures.survival import annotation
 
-    a = sa.analyse(frame(), "SIM", time_unit="months", n_permutations=999)
+    a = sa.analyse(simulated_survival(), "SIM", time_unit="months", n_permutations=999)
     text = annotation(a, a.optimal)
     assert f"Monte Carlo standard error {a.maxstat.mc_se:.1g}" in text
     assert "nominal CI, biased away from 1 by the search" in text
