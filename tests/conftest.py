@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -37,9 +38,14 @@ def _isolated_cache(_session_cache, monkeypatch) -> Path:
     return _session_cache
 
 
-def simulated_survival(n: int = 80, seed: int = 0) -> pd.DataFrame:
-    """Synthetic follow-up for figure and statistics tests (never shown as data): hazard
-    higher above the median of a normal ``xpo1``, uniform censoring."""
+@pytest.fixture
+def simulated_survival() -> Callable[..., pd.DataFrame]:
+    """Synthetic follow-up for figure and statistics tests (never shown as data)."""
+    return _simulated_survival
+
+
+def _simulated_survival(n: int = 80, seed: int = 0) -> pd.DataFrame:
+    """Hazard higher above zero of a normal ``xpo1``, uniform censoring."""
     rng = np.random.default_rng(seed)
     x = rng.normal(size=n)
     t = rng.exponential(np.exp(-0.8 * (x > 0)), n) * 24

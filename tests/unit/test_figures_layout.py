@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import matplotlib
 
-from conftest import simulated_survival
-
 matplotlib.use("Agg")
 
 from io import BytesIO
@@ -91,7 +89,7 @@ def test_protein_map_is_readable_in_print():
     assert_readable_in_print(protein_map())
 
 
-def test_survival_figure_is_readable_in_print():
+def test_survival_figure_is_readable_in_print(simulated_survival):
     a = sa.analyse(simulated_survival(), "SIM", time_unit="months", sources=(("tcga-cdr", None),),
                    n_permutations=99, description="tumour-normal paired subset, OS from TCGA-CDR")
     assert_readable_in_print(km_figure(a))

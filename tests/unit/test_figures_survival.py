@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import matplotlib
 
-from conftest import simulated_survival
-
 matplotlib.use("Agg")
 
 import numpy as np
@@ -49,7 +47,7 @@ def test_at_risk_counts_follow_up_at_least_t():
     assert high == [2, 2, 1] and low == [2, 1, 0]
 
 
-def test_km_figure_data_matches_the_analysis():
+def test_km_figure_data_matches_the_analysis(simulated_survival):
     f = simulated_survival()
     a = sa.analyse(f, "SIM", time_unit="months", sources=(("sim", None),), n_permutations=99)
     fig = km_figure(a)
@@ -76,7 +74,8 @@ def test_volcano_labels_xpo1_and_top_genes():
     assert len(fig.data) == de.n_genes
 
 
-def test_annotation_gives_monte_carlo_error_and_marks_the_nominal_interval():
+def test_annotation_gives_monte_carlo_error_and_marks_the_nominal_interval(
+        simulated_survival):
     from xpo1review.figures.survival import annotation
 
     a = sa.analyse(simulated_survival(), "SIM", time_unit="months", n_permutations=999)
