@@ -86,10 +86,12 @@ def all_checks(root: Path) -> dict[str, Check]:
     return {name: book_checks.get(name) or CHECKS[name] for name in order}
 
 
-def run_checks(root: Path, names: list[str]) -> list[str]:
-    """Run the named checks and return every problem found, prefixed by the check's name
-    (a problem that several checks find, such as an unreadable chapter, is listed once)."""
-    checks = all_checks(root)
+def run_checks(root: Path, names: list[str],
+               checks: dict[str, Check] | None = None) -> list[str]:
+    """Run the named checks (of ``checks``, default :func:`all_checks`) and return every
+    problem found, prefixed by the check's name (a problem that several checks find, such as
+    an unreadable chapter, is listed once)."""
+    checks = checks or all_checks(root)
     problems: list[str] = []
     seen: set[str] = set()
     for name in names:
@@ -110,7 +112,7 @@ def handle(args: argparse.Namespace) -> int:
         raise ReviewBuildError(f"unknown check(s) {', '.join(unknown)}; "
                               f"choose from {', '.join(checks)}")
     names = args.names or list(checks)
-    problems = run_checks(root, names)
+    problems = run_checks(root, names, checks)
     for problem in problems:
         print(problem, file=sys.stderr)
     status = f"{len(problems)} problem(s)" if problems else "all clean"

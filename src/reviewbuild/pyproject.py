@@ -10,6 +10,7 @@ A book without that table (such as the fixture book of the tests) gets the engin
 
 from __future__ import annotations
 
+import functools
 import importlib
 import tomllib
 from collections.abc import Callable
@@ -37,20 +38,26 @@ def _read(root: Path) -> dict:
         raise ReviewBuildError(f"{path}: not valid TOML ({err})") from err
 
 
+@functools.cache
+def import_owners() -> dict[str, list[str]]:
+    """Top-level import names -> distributions (a scan of every installed one, ~0.2 s)."""
+    return metadata.packages_distributions()
+
+
 def distribution(root: Path) -> str:
     """The distribution whose dependencies the book needs: ``[project] name``, or (a book
     without its own pyproject.toml) the one that installed the engine."""
     name = _read(root).get("project", {}).get("name")
     if isinstance(name, str) and name:
         return name
-    return metadata.packages_distributions()[ENGINE][0]
+    return import_owners()[ENGINE][0]
 
 
 def packages(root: Path) -> list[str]:
     """Top-level packages whose modules are a chapter's inputs: the engine's and those of the
     book's distribution."""
     dist = distribution(root)
-    own = [pkg for pkg, dists in metadata.packages_distributions().items() if dist in dists]
+    own = [pkg for pkg, dists in import_owners().items() if dist in dists]
     return sorted({ENGINE, *own})
 
 

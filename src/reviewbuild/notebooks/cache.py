@@ -147,7 +147,7 @@ def current_use(root: Path, key: str) -> str:
     decl = declared.declarations(root)
     if cohort not in decl.cohorts or analysis not in decl.analyses:
         return "undeclared"
-    return declared.use(cohort, analysis, root).value
+    return decl.uses[(cohort, analysis)].value
 
 
 def change_list(root: Path, chapter: str, entry: dict[str, Any] | None,

@@ -23,7 +23,13 @@ from packaging.utils import canonicalize_name
 
 from reviewbuild import canonical
 from reviewbuild.paths import project_root
-from reviewbuild.pyproject import ENGINE, distribution, packages, requirement_closure
+from reviewbuild.pyproject import (
+    ENGINE,
+    distribution,
+    import_owners,
+    packages,
+    requirement_closure,
+)
 
 _installed = False
 _root: Path | None = None
@@ -213,7 +219,7 @@ def imported_distributions(root: Path) -> list[tuple[str, str]]:
     except the kernel's own machinery (ipykernel and all it needs) and the book's distribution
     (whose modules are recorded file by file)."""
     skip = requirement_closure("ipykernel") | {canonicalize_name(distribution(root))}
-    owners = metadata.packages_distributions()
+    owners = import_owners()
     found = {canonicalize_name(dist): dist for name in list(sys.modules) if "." not in name
              for dist in owners.get(name, [])}
     return sorted((key, metadata.version(dist)) for key, dist in found.items()
