@@ -12,8 +12,7 @@ from collections import defaultdict
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
+from reviewbuild import yamlsafe
 from reviewbuild.atomic import atomic_path
 from reviewbuild.citations.bib import (
     BibEntry,
@@ -35,12 +34,24 @@ _CSL_NS = {"csl": "http://purl.org/net/xbiblio/csl"}
 
 
 def quarto_config(root: Path | None = None) -> dict:
-    """``_quarto.yml`` as a dict (a YAML error names the file)."""
+    """``_quarto.yml`` as a dict (errors name the file and line)."""
     path = (root or project_root()) / "_quarto.yml"
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        raise ReviewBuildError(f"{path}: not valid YAML: {err}") from err
+    config, node, _ = yamlsafe.read(path, str(path), what="the book's configuration")
+    if not isinstance(config, dict):
+        raise ReviewBuildError(f"{path}:1: must be a YAML mapping (`project:`, `book:`, ...)")
+    return config
+
+
+def book_config(root: Path | None = None) -> dict:
+    """The ``book:`` mapping of ``_quarto.yml`` (an error with the fix if there is none)."""
+    book = quarto_config(root).get("book")
+    if not isinstance(book, dict):
+        path = (root or project_root()) / "_quarto.yml"
+        raise ReviewBuildError(
+            f"{path}:1: no `book:` mapping; a Quarto book lists its chapters there, e.g. "
+            "`book:` then `  chapters: [index.qmd, chapters/01-intro.qmd]` "
+            "(https://quarto.org/docs/books/book-structure.html)")
+    return book
 
 
 def _flatten(entries: list) -> list[str]:
@@ -57,7 +68,7 @@ def _flatten(entries: list) -> list[str]:
 
 def chapter_files(root: Path | None = None) -> list[str]:
     """Every .qmd the book lists (chapters, then appendices), relative to the root."""
-    book = quarto_config(root)["book"]
+    book = book_config(root)
     return _flatten(book.get("chapters", [])) + _flatten(book.get("appendices", []))
 
 

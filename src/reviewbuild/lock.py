@@ -17,6 +17,7 @@ import yaml
 from packaging.markers import Marker
 from packaging.utils import canonicalize_name
 
+from reviewbuild import yamlsafe
 from reviewbuild.atomic import write_text
 from reviewbuild.exceptions import ReviewBuildError
 from reviewbuild.paths import project_root
@@ -106,8 +107,8 @@ def workflow_quarto(root: Path) -> str:
     """The Quarto version the GitHub workflow installs (``env.QUARTO_VERSION``)."""
     path = root / ".github" / "workflows" / "book.yml"
     try:
-        return str(yaml.safe_load(path.read_text(encoding="utf-8"))["env"]["QUARTO_VERSION"])
-    except (OSError, KeyError, TypeError, yaml.YAMLError) as err:
+        return str(yamlsafe.read(path)[0]["env"]["QUARTO_VERSION"])
+    except (KeyError, TypeError, ReviewBuildError) as err:
         raise ReviewBuildError(f"{path}: no env.QUARTO_VERSION ({err})") from err
 
 

@@ -105,7 +105,7 @@ def test_an_analysis_key_overrides_use(root):
     ("  COADREAD: {use: metagsca-COAD}", "  COAD: {use: metagsca-COAD}",
      r"serves cohort\(s\) COADREAD, which .* does not declare"),
     ("cohorts:", "cohort:", "expected a top-level `cohorts:` mapping"),
-    ("STAD: {use: metagsca-STAD}", "STAD: {use: [", "not valid YAML"),
+    ("STAD: {use: metagsca-STAD}", "STAD: {use: [", "analyses.yaml:[0-9]+: bad YAML"),
 ])
 def test_bad_declarations_are_refused_naming_file_and_cohort(root, old, new, message):
     edit(root, old, new)

@@ -86,7 +86,7 @@ ENTRY = """
         ("sources:" + ENTRY.format(id="a", sha="unpinned", cohort="CHOL") * 2, "duplicate"),
         ("sources:\n  - id: a\n    url: u\n", "missing field"),
         ("sources: {a: 1}\n", "top-level `sources:` list"),
-        ("sources: [\n", "not valid YAML"),
+        ("sources: [\n", r"sources.yaml:2: bad YAML"),
     ],
 )
 def test_malformed_registry_is_refused(tmp_path, body, message):

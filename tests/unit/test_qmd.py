@@ -161,7 +161,7 @@ CELL = "# T\n\n```{{python}}\n#| label: a\n{}\nx = 1\n```\n"
     (CELL.format("#| error: 1"), 5, "`error` must be true or false"),
     (CELL.format("#| fig-cap: [1]"), 5, "`fig-cap` must be text"),
     (CELL.format("#| 7: seven"), 5, "option name '7' must be text"),
-    (CELL.format("#| a: &x [1]\n#| b: *x"), 4, "anchors and aliases"),
+    (CELL.format("#| a: &x [1]\n#| b: *x"), 6, "alias (*x) is not allowed"),
     (CELL.format("#| [a]: b"), 5, "found unhashable key"),
     (CELL.format("#| fig-cap: one\n#| fig-cap: two"), 6, "`fig-cap` is given twice"),
     (FM.format("execute:\n  eval: false\n  eval: true"), 5, "`eval` is given twice"),

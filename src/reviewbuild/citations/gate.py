@@ -27,6 +27,7 @@ from pathlib import Path
 
 import yaml
 
+from reviewbuild import yamlsafe
 from reviewbuild.citations.bib import (
     REQUIRED_FIELDS,
     Bibliography,
@@ -35,11 +36,11 @@ from reviewbuild.citations.bib import (
     parse_bib,
 )
 from reviewbuild.citations.chapters import Citation, scan
+from reviewbuild.exceptions import CitationError, ReviewBuildError
 
 SETTINGS = Path("data") / "citations.yaml"
 MAPPING = Path("data") / "references.csv"
 SOURCES = Path("data") / "sources.yaml"
-_CITE_LINE = re.compile(r"^\s*cite:\s*(?P<value>.*?)\s*(?:#.*)?$")
 _NOCITE_KEY = re.compile(r"@([\w:.#$%&\-+?<>~/*]+)")
 
 
@@ -53,16 +54,28 @@ def _rel(path: Path, root: Path) -> str:
 def load_settings(root: Path) -> dict[str, set[str]]:
     """``nocite`` and ``unsigned`` key sets (empty when the file is absent)."""
     path = root / SETTINGS
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
-    data = data or {}
-    return {name: set(data.get(name) or []) for name in ("nocite", "unsigned")}
+    data = _read(path, root)[0] if path.is_file() else None
+    data = data if isinstance(data, dict) else {}
+    out = {name: data.get(name) or [] for name in ("nocite", "unsigned")}
+    for name, keys in out.items():
+        if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+            raise CitationError(f"{SETTINGS}: `{name}:` must be a list of bibliography keys, "
+                                f"not {keys!r}")
+    return {name: set(keys) for name, keys in out.items()}
+
+
+def _read(path: Path, root: Path) -> tuple[object, yaml.Node | None]:
+    """A YAML file of the book, read by the engine's one safe reader (CitationError)."""
+    data, node, _ = yamlsafe.read(path, _rel(path, root), error=CitationError)
+    return data, node
 
 
 def quarto_metadata(root: Path) -> dict:
     path = root / "_quarto.yml"
     if not path.is_file():
         return {}
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = _read(path, root)[0]
+    return data if isinstance(data, dict) else {}
 
 
 def quarto_nocite(root: Path) -> set[str]:
@@ -166,21 +179,27 @@ def check_mapping(root: Path, keys: set[str]) -> list[str]:
 
 
 def check_sources(root: Path, keys: set[str]) -> list[str]:
-    """``cite:`` keys of ``data/sources.yaml`` must be bibliography keys."""
+    """``cite:`` keys of ``data/sources.yaml`` must be bibliography keys (every YAML form:
+    a bare key, a flow list on one or several lines, a block list)."""
     path = root / SOURCES
     if not path.is_file():
         return []
+    where = _rel(path, root)
+    try:
+        node = _read(path, root)[1]
+    except ReviewBuildError as err:
+        return [str(err)]
+    entries = yamlsafe.child(node, "sources")
+    items = entries.value if isinstance(entries, yaml.SequenceNode) else []
     problems = []
-    for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        match = _CITE_LINE.match(text)
-        if not match:
-            continue
-        value = yaml.safe_load(match["value"] or "[]") or []
-        for key in [value] if isinstance(value, str) else value:
-            if str(key) not in keys:
-                problems.append(
-                    f"{_rel(path, root)}:{number}: cite key '{key}' is not in the bibliography"
-                )
+    for cite in (yamlsafe.child(entry, "cite") for entry in items):
+        values = cite.value if isinstance(cite, yaml.SequenceNode) else [cite]
+        for value in values:
+            if not isinstance(value, yaml.ScalarNode):
+                continue  # not a key at all: the registry check says what is wrong
+            if value.value not in keys:
+                problems.append(f"{where}:{yamlsafe.line_of(value)}: cite key "
+                                f"'{value.value}' is not in the bibliography")
     return problems
 
 

@@ -17,7 +17,14 @@ from pathlib import Path
 
 import yaml
 
-from reviewbuild.data.registry import Source, load_registry, registry_path
+from reviewbuild import yamlsafe
+from reviewbuild.data.registry import (
+    ID_PATTERN,
+    PER_SAMPLE_ROLES,
+    Source,
+    load_registry,
+    registry_path,
+)
 from reviewbuild.exceptions import DataError
 from reviewbuild.paths import project_root
 
@@ -86,35 +93,55 @@ def load(root: Path | None = None) -> dict[tuple[str, str], Use]:
 def _load(decl: tuple[str, int, int], reg: tuple[str, int, int]) -> Declarations:
     path = decl[0]
     sources = load_registry(Path(reg[0]))
-    try:
-        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        raise DataError(f"{path}: not valid YAML: {err}") from err
+    doc, node, _ = yamlsafe.read(Path(path), path, what="the data declarations", error=DataError)
     doc = doc if isinstance(doc, dict) else {}
-    analyses = _analyses(path, doc.get("analyses"))
+    analyses = _analyses(path, doc.get("analyses"), yamlsafe.child(node, "analyses"))
     cohorts = doc.get("cohorts")
     if not isinstance(cohorts, dict):
         raise DataError(f"{path}: expected a top-level `cohorts:` mapping, one line per cohort")
+    lines = _cohort_lines(path, yamlsafe.child(node, "cohorts"))
     _check_served(path, cohorts, sources, analyses)
     uses = {}
     for cohort, entry in cohorts.items():
-        for u in _cohort(path, str(cohort), entry, sources, analyses):
+        where = f"{path}:{lines[cohort]}: cohort {cohort}"
+        for u in _cohort(where, cohort, entry, sources, analyses):
             uses[(u.cohort, u.analysis)] = u
     return Declarations(analyses, uses)
 
 
-def _analyses(path: str, entry: object) -> dict[str, tuple[str, ...]]:
-    """``analyses:``: each per-sample analysis and the source roles that can serve it."""
+def _cohort_lines(path: str, node: yaml.MappingNode) -> dict[str, int]:
+    """Each cohort's line; a key that is not a name (``7:``, ``~:``, a list) is refused."""
+    lines = {}
+    for key, value in node.value:
+        line = yamlsafe.line_of(key)
+        if key.tag != "tag:yaml.org,2002:str" or not ID_PATTERN.match(key.value):
+            raise DataError(f"{path}:{line}: cohort {key.value or key.id!r} is not a cohort name "
+                            "(letters, digits, '.', '_', '-'; e.g. STAD); quote a name YAML "
+                            "would read as a number or null")
+        lines[key.value] = yamlsafe.line_of(value)
+    return lines
+
+
+def _analyses(path: str, entry: object, node: yaml.Node | None) -> dict[str, tuple[str, ...]]:
+    """``analyses:``: each per-sample analysis and the per-sample source roles that can serve
+    it (summaries, survival tables and documentation never can)."""
     if not isinstance(entry, dict) or not all(
-            isinstance(roles, list) and roles and all(isinstance(r, str) for r in roles)
-            for roles in entry.values()):
+            isinstance(a, str) and isinstance(roles, list) and roles
+            and all(isinstance(r, str) for r in roles) for a, roles in entry.items()):
         raise DataError(f"{path}: expected a top-level `analyses:` mapping of each per-sample "
                         "analysis to the source roles that can serve it, e.g. "
                         "`survival: [expression, curated-cohort]` (or `analyses: {}`)")
     bad = sorted(str(a) for a in entry if str(a) in {"use", "why"})
     if bad:
         raise DataError(f"{path}: analysis name(s) {', '.join(bad)} are reserved keys")
-    return {str(a): tuple(roles) for a, roles in entry.items()}
+    lines = yamlsafe.key_lines(node)
+    for analysis, roles in entry.items():
+        wrong = [r for r in roles if r not in PER_SAMPLE_ROLES]
+        if wrong:
+            raise DataError(f"{path}:{lines.get(analysis, 1)}: analysis {analysis}: role(s) "
+                            f"{', '.join(wrong)} do not hold per-sample data; an analysis can "
+                            f"be served by {', '.join(PER_SAMPLE_ROLES)}")
+    return {a: tuple(roles) for a, roles in entry.items()}
 
 
 def _check_served(path: str, cohorts: dict, sources: dict[str, Source],
@@ -129,9 +156,8 @@ def _check_served(path: str, cohorts: dict, sources: dict[str, Source],
                             f"cohorts are {', '.join(map(str, cohorts)) or '(none)'}")
 
 
-def _cohort(path: str, cohort: str, entry: object, sources: dict[str, Source],
+def _cohort(where: str, cohort: str, entry: object, sources: dict[str, Source],
             analyses: dict[str, tuple[str, ...]]) -> list[Use]:
-    where = f"{path}: cohort {cohort}"
     if not isinstance(entry, dict) or "use" not in entry:
         raise DataError(f"{where}: expected a mapping with `use:` (a source id or none), "
                         f"e.g. `{cohort}: {{use: none, why: ...}}`")

@@ -11,22 +11,33 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from reviewbuild import yamlsafe
 from reviewbuild.exceptions import DataError, UnknownSource
 from reviewbuild.paths import escape_reason, project_root
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _GIT_BLOB = re.compile(r"^[0-9a-f]{40}$")
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z")
+_ID = ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 #: The explicit value of ``sha256:`` for a registered but unpinned source.
 UNPINNED = "unpinned"
 _REQUIRED = ("id", "url", "sha256", "format", "licence", "cite", "description", "mirror", "cohorts")
-_ROLES = {"survival", "expression", "paired-subset", "curated-cohort", "summary", "documentation"}
+_OPTIONAL = ("role", "origin", "git_blob", "size")
+_TEXT = ("id", "url", "sha256", "format", "licence", "description", "mirror", "role", "origin",
+         "git_blob")
+#: Roles of per-sample data (which ``data/analyses.yaml`` may declare for an analysis).
+PER_SAMPLE_ROLES = ("expression", "paired-subset", "curated-cohort")
+_ROLES = {*PER_SAMPLE_ROLES, "survival", "summary", "documentation"}
+#: The largest download of a source without a declared ``size:``, unless the registry's
+#: top-level ``max_size:`` says otherwise (bytes).
+DEFAULT_MAX_SIZE = 1 << 30
 
 
 @dataclass(frozen=True)
 class Source:
     """One registered file, pinned by ``sha256`` and/or ``git_blob`` (its git blob id: SHA-1
-    of ``b"blob <size>\\0"`` + bytes); a source with neither is unpinned."""
+    of ``b"blob <size>\\0"`` + bytes); a source with neither is unpinned. ``size`` is its
+    declared size in bytes (optional); ``max_bytes`` the most a download of it may bring
+    (the declared size, else the registry's ``max_size``)."""
 
     id: str
     url: str
@@ -40,6 +51,8 @@ class Source:
     role: str = "expression"
     origin: str | None = None
     git_blob: str | None = None
+    size: int | None = None
+    max_bytes: int = DEFAULT_MAX_SIZE
 
     @property
     def pinned(self) -> bool:
@@ -62,90 +75,169 @@ def registry_path() -> Path:
 def load_registry(path: Path | None = None) -> dict[str, Source]:
     """All sources by id, in file order. Raises DataError naming the entry that is malformed."""
     path = Path(path) if path is not None else registry_path()
-    stat = path.stat()
+    try:
+        stat = path.stat()
+    except OSError as err:
+        raise DataError(f"{path}: the data registry cannot be read ({err.strerror}); "
+                        "restore it from git") from None
     return dict(_load(str(path.resolve()), stat.st_mtime_ns, stat.st_size))
+
+
+def read_entries(path: Path | str) -> tuple[list[yaml.Node], int]:
+    """The nodes of the entries of ``sources:`` (safely read: DataError at file:line) and
+    the registry's ``max_size``."""
+    _, node, _ = yamlsafe.read(Path(path), str(path), what="the data registry", error=DataError)
+    entries = yamlsafe.child(node, "sources")
+    if not isinstance(entries, yaml.SequenceNode):
+        raise DataError(f"{path}:1: expected a top-level `sources:` list")
+    limit = yamlsafe.child(node, "max_size")
+    if limit is None:
+        return entries.value, DEFAULT_MAX_SIZE
+    return entries.value, _size(f"{path}:{yamlsafe.line_of(limit)}: max_size", limit)
 
 
 @lru_cache(maxsize=8)
 def _load(path: str, _mtime: int, _size: int) -> tuple[tuple[str, Source], ...]:
-    text = Path(path).read_text(encoding="utf-8")
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        raise DataError(f"{path}: not valid YAML: {err}") from err
-    entries = doc.get("sources") if isinstance(doc, dict) else None
-    if not isinstance(entries, list):
-        raise DataError(f"{path}: expected a top-level `sources:` list")
-    lines = _entry_lines(text)
+    entries, limit = read_entries(path)
     out: dict[str, Source] = {}
-    for n, entry in enumerate(entries, 1):
-        at = f"{path}:{lines[n - 1]}" if len(lines) == len(entries) else path
-        src = _parse_entry(at, n, entry)
+    for n, node in enumerate(entries, 1):
+        src = _parse_entry(path, n, node, limit)
         if src.id in out:
-            raise DataError(f"{at}: entry {n}: duplicate source id {src.id!r}")
+            raise DataError(f"{path}:{yamlsafe.line_of(node)}: entry {n}: duplicate source id "
+                            f"{src.id!r}")
         out[src.id] = src
+    _distinct_mirrors(path, entries, list(out.values()))
     return tuple(out.items())
+
+
+def _distinct_mirrors(path: str, entries: list[yaml.Node], sources: list[Source]) -> None:
+    """Each source has its own file: no two share a mirror path, nor is one inside another's."""
+    seen: dict[str, str] = {}
+    for node, src in zip(entries, sources, strict=True):
+        parts = src.mirror_path.split("/")
+        prefixes = {"/".join(parts[:i]) for i in range(1, len(parts))}
+        clash = next((other for m, other in seen.items()
+                      if m == src.mirror_path or m in prefixes
+                      or src.mirror_path in {"/".join(m.split("/")[:i])
+                                             for i in range(1, m.count("/") + 1)}), None)
+        if clash:
+            line = yamlsafe.key_lines(node).get("mirror", yamlsafe.line_of(node))
+            raise DataError(f"{path}:{line}: {src.id}: mirror {src.mirror_path!r} is the file "
+                            f"(or a folder of the file) of {clash}: each source needs its own "
+                            "path, or fetching one evicts the other's verified file")
+        seen[src.mirror_path] = src.id
+
+
+def _size(where: str, node: yaml.Node) -> int:
+    """A positive whole number of bytes."""
+    value = node.value if isinstance(node, yaml.ScalarNode) else None
+    if node.tag != "tag:yaml.org,2002:int" or not str(value).lstrip("+").isdigit() \
+            or int(value) <= 0:
+        raise DataError(f"{where} must be a positive whole number of bytes, e.g. 1048576, "
+                        f"not {value if value is not None else node.id!r}")
+    return int(value)
+
+
+def _fields(at: str, n: int, node: yaml.Node) -> tuple[dict[str, yaml.Node], dict[str, int]]:
+    """An entry's fields (value nodes) and their lines; every field known, none missing."""
+    if not isinstance(node, yaml.MappingNode):
+        raise DataError(f"{at}: entry {n}: expected a mapping of fields (`id: ...`), got "
+                        f"{node.id}")
+    fields = {str(k.value): v for k, v in node.value}
+    lines = {str(k.value): yamlsafe.line_of(v) for k, v in node.value}
+    sid = fields["id"].value if isinstance(fields.get("id"), yaml.ScalarNode) else "?"
+    unknown = [k for k in fields if k not in _REQUIRED + _OPTIONAL]
+    if unknown:
+        raise DataError(f"{at}: entry {n} ({sid}): unknown field(s) {', '.join(unknown)}; "
+                        f"the fields are {', '.join(_REQUIRED + _OPTIONAL)}")
+    missing = [key for key in _REQUIRED if key not in fields]
+    if missing:
+        raise DataError(f"{at}: entry {n} ({sid}): missing field(s) {', '.join(missing)}")
+    return fields, lines
+
+
+def _texts(path: str, n: int, node: yaml.Node
+           ) -> tuple[dict, dict[str, str], dict[str, yaml.Node]]:
+    """The entry as Python values and ``file:line: entry n (id)`` per field; a field that
+    must be text and is not (a number, a date, a list) is an error at its line."""
+    fields, lines = _fields(f"{path}:{yamlsafe.line_of(node)}", n, node)
+    entry = yaml.SafeLoader("").construct_document(node)
+    sid = entry["id"] if isinstance(entry["id"], str) else "?"
+    where = {k: f"{path}:{lines[k]}: entry {n}" + ("" if k == "id" else f" ({sid})")
+             for k in fields}
+    for key in _TEXT:
+        if key in entry and not isinstance(entry[key], str) and not (
+                key in ("sha256", "origin", "git_blob") and entry[key] is None):
+            raise DataError(f"{where[key]}: {key} must be text, not {entry[key]!r} "
+                            f"({type(entry[key]).__name__}); quote it")
+    return entry, where, fields
+
+
+def _names(where: str, key: str, value: object, example: str) -> tuple[str, ...]:
+    """A list of names (text); a bare name counts for ``cite``, never letter by letter."""
+    if key == "cite" and isinstance(value, str):
+        value = [value]
+    if value is None and key == "cohorts":
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value) or (
+            key == "cite" and not value):
+        raise DataError(f"{where}: {key} must be a list of names, e.g. `{key}: {example}`, "
+                        f"not {value!r}")
+    return tuple(value)
 
 
 def _parse_git_blob(where: str, entry: dict) -> str | None:
     """The optional ``git_blob`` pin: 40 lowercase hex digits (``git hash-object``)."""
     blob = entry.get("git_blob")
     if blob is not None and not _GIT_BLOB.match(str(blob)):
-        raise DataError(f"{where} ({entry.get('id', '?')}): git_blob {str(blob)!r} must be 40 "
+        raise DataError(f"{where}: git_blob {str(blob)!r} must be 40 "
                         "lowercase hex digits, the file's git blob id (`git hash-object FILE`)")
     return None if blob is None else str(blob)
-def _entry_lines(text: str) -> list[int]:
-    """The line on which each entry of ``sources:`` starts (empty if that cannot be told)."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        items = next(v for k, v in node.value if k.value == "sources").value
-        return [item.start_mark.line + 1 for item in items]
-    except (yaml.YAMLError, AttributeError, StopIteration, TypeError, ValueError):
-        return []
 
 
-def _parse_entry(path: str, n: int, entry: object) -> Source:
-    where = f"{path}: entry {n}"
-    if not isinstance(entry, dict):
-        raise DataError(f"{where}: expected a mapping, got {type(entry).__name__}")
-    missing = [key for key in _REQUIRED if key not in entry]
-    if missing:
-        raise DataError(f"{where} ({entry.get('id', '?')}): missing field(s) {', '.join(missing)}")
-    sid = str(entry["id"])
-    if not _ID.match(sid):
-        raise DataError(f"{where}: id {sid!r} must be letters, digits, '.', '_' or '-' "
-                        "(it names files in the cache)")
-    where = f"{where} ({sid})"
-    sha = _parse_sha256(where, entry["sha256"])
-    url, mirror = str(entry["url"]), str(entry["mirror"])
-    if why := _url_problem(url):
-        raise DataError(f"{where}: url {url!r} is malformed ({why}); fix it in the registry")
+def mirror_problem(mirror: str) -> str | None:
+    """Why ``mirror`` cannot name a source's file in the mirror and the cache, or None."""
     if why := escape_reason(mirror):
-        raise DataError(f"{where}: mirror {mirror!r} must be a path inside the mirror and "
-                        f"cache directories ({why}), e.g. tcga-cdr/file.xlsx")
-    role = str(entry.get("role", "expression"))
+        return why
+    parts = mirror.split("/")
+    if any(part in ("", ".") for part in parts):
+        return "every part between slashes must be a name (no empty or '.' part)"
+    if any(part.startswith(".") for part in parts):
+        return "names starting with '.' are the cache's own"
+    return None
+
+
+def _parse_entry(path: str, n: int, node: yaml.Node, limit: int) -> Source:
+    entry, where, fields = _texts(path, n, node)
+    sid = entry["id"]
+    if not _ID.match(sid):
+        raise DataError(f"{where['id']}: id {sid!r} must be letters, digits, '.', '_' or '-' "
+                        "(it names files in the cache)")
+    sha = _parse_sha256(where["sha256"], entry["sha256"])
+    url, mirror = entry["url"], entry["mirror"]
+    if why := _url_problem(url):
+        raise DataError(f"{where['url']}: url {url!r} is malformed ({why}); fix it in the "
+                        "registry")
+    if why := mirror_problem(mirror):
+        raise DataError(f"{where['mirror']}: mirror {mirror!r} must be a path inside the mirror "
+                        f"and cache directories ({why}), e.g. tcga-cdr/file.xlsx")
+    role = entry.get("role", "expression")
     if role not in _ROLES:
-        raise DataError(f"{where}: role {role!r} not one of {sorted(_ROLES)}")
-    cite = entry["cite"]
-    cite = (cite,) if isinstance(cite, str) else tuple(str(k) for k in cite)
-    cohorts = tuple(str(c) for c in entry["cohorts"] or ())
+        raise DataError(f"{where['role']}: role {role!r} not one of {sorted(_ROLES)}")
+    cite = _names(where["cite"], "cite", entry["cite"], "[liu2018cdr]")
+    cohorts = _names(where["cohorts"], "cohorts", entry["cohorts"], "[STAD, LIHC]")
     bad = [c for c in cohorts if not _ID.match(c)]
     if bad:
-        raise DataError(f"{where}: cohort name(s) {bad} are not names (letters, digits, "
-                        "'.', '_', '-'); the book's cohorts are declared in data/analyses.yaml")
+        raise DataError(f"{where['cohorts']}: cohort name(s) {bad} are not names (letters, "
+                        "digits, '.', '_', '-'); the book's cohorts are declared in "
+                        "data/analyses.yaml")
+    size = _size(f"{where['size']}: size", fields["size"]) if "size" in fields else None
     return Source(
-        id=sid,
-        url=url,
-        sha256=sha,
-        format=str(entry["format"]),
-        licence=str(entry["licence"]),
-        cite=cite,
-        description=str(entry["description"]),
-        mirror_path=mirror,
-        cohorts=cohorts,
-        role=role,
-        origin=entry.get("origin"),
-        git_blob=_parse_git_blob(f"{path}: entry {n}", entry),
+        id=sid, url=url, sha256=sha, format=entry["format"], licence=entry["licence"],
+        cite=cite, description=entry["description"], mirror_path=mirror, cohorts=cohorts,
+        role=role, origin=entry.get("origin"),
+        git_blob=_parse_git_blob(where.get("git_blob", ""), entry),
+        size=size, max_bytes=size or limit,
     )
 
 

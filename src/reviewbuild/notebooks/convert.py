@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-import yaml
 from nbformat import NotebookNode
 
+from reviewbuild.book import quarto_config
 from reviewbuild.claims import SUMMARY_TAG
 from reviewbuild.qmd.model import Chapter, CodeCell, InlineExpr
 from reviewbuild.qmd.reader import read_file
@@ -107,7 +107,7 @@ def chapter_notebook(root: Path, chapter: str) -> NotebookNode:
 
 def _warnings(root: Path, doc: Chapter) -> bool:
     """Quarto's ``execute: warning`` for this chapter (front matter over _quarto.yml)."""
-    book = yaml.safe_load((root / "_quarto.yml").read_text(encoding="utf-8")) or {}
+    book = quarto_config(root)
     value = (book.get("execute") or {}).get("warning", True)
     return bool((doc.front_matter.get("execute") or {}).get("warning", value))
 

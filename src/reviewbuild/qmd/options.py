@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 
 from reviewbuild.exceptions import QmdSyntaxError
-from reviewbuild.qmd.yamlblock import has_alias, key_lines, line_at, load_yaml
+from reviewbuild.qmd.yamlblock import key_lines, line_at, load_yaml
 
 #: Cell options whose text is Markdown a reader sees (captions, alt text).
 CAPTION_OPTIONS = ("fig-cap", "fig-subcap", "fig-alt", "tbl-cap", "tbl-subcap", "lst-cap")
@@ -31,9 +31,6 @@ def cell_options(text: str, name: str, first: int) -> tuple[dict[str, Any], yaml
             line = line_at(text, first, key.start_mark.index)
             raise QmdSyntaxError(f"{name}:{line}: {what}: option name {key.value!r} must be "
                                  "text")
-    if has_alias(node):
-        raise QmdSyntaxError(f"{name}:{first}: {what} may not use YAML anchors and aliases "
-                             "(&name, *name); write each value out")
     for key, value in data.items():
         _check_plain(value, f"{name}:{lines.get(key, first)}: {what}: `{key}`")
     check_bools(data, name, lines, "")
