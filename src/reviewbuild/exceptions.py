@@ -32,6 +32,10 @@ class DeadlineExceeded(SourceUnavailable):
     """A download was still running when its deadline (REVIEWBUILD_DEADLINE) came."""
 
 
+class DownloadTooLarge(SourceUnavailable):
+    """A download brought more bytes than the registry allows for its source."""
+
+
 class CacheUnwritable(DataError):
     """The cache cannot be written (read-only, full, no permission); names the path."""
 

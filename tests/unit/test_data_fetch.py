@@ -528,3 +528,95 @@ def test_a_mirror_made_of_symlinks_is_fine(project, tmp_path):
     (project["mirror"] / "x" / "good.txt").symlink_to(elsewhere / "good.txt")
     assert fetch.fetch("good").read_bytes() == GOOD
     assert pins.verify(["good"], project["mirror"])[0].state == "ok"
+
+
+# --- issue 20: bounded downloads ---------------------------------------------------------
+@pytest.fixture
+def endless_server():
+    """127.0.0.1: /endless sends zeros without end; /gzip a small gzip body that decodes to
+    64 MiB (Content-Encoding: gzip); /to-file redirects to file:///etc/passwd."""
+    import gzip
+
+    bomb = gzip.compress(bytes(64 << 20), compresslevel=9)
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/to-file":
+                self.send_response(302)
+                self.send_header("Location", "file:///etc/passwd")
+                self.end_headers()
+                return
+            self.send_response(200)
+            if self.path == "/gzip":
+                self.send_header("Content-Encoding", "gzip")
+                self.send_header("Content-Length", str(len(bomb)))
+                self.end_headers()
+                self.wfile.write(bomb)
+                return
+            self.end_headers()
+            try:
+                for _ in range(10_000):
+                    self.wfile.write(bytes(1 << 16))
+            except OSError:
+                return
+
+        def log_message(self, *args) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _declare_size(project, text: str) -> None:
+    path = project["root"] / "data" / "sources.yaml"
+    body = path.read_text()
+    path.write_text(body.replace("    format: txt\n", f"    format: txt\n{text}", 1))
+
+
+@pytest.mark.parametrize(("path", "declared", "message"), [
+    ("/endless", f"    size: {len(GOOD)}\n",
+     rf"more than its declared size of {len(GOOD):,} bytes \(`size:` in data/sources.yaml\)"),
+    ("/gzip", "", r"more than the registry's max_size of 1,000,000 bytes"),
+    ("/endless", "", r"more than the registry's max_size of 1,000,000 bytes"),
+])
+def test_a_download_stops_at_the_bound_the_registry_sets(project, endless_server, monkeypatch,
+                                                         path, declared, message):
+    monkeypatch.delenv("REVIEWBUILD_MIRROR")
+    body = (project["root"] / "data" / "sources.yaml").read_text()
+    (project["root"] / "data" / "sources.yaml").write_text("max_size: 1000000\n" + body)
+    _declare_size(project, declared)
+    set_url(project, f"{endless_server}{path}")
+    start = time.monotonic()
+    with pytest.raises(SourceUnavailable, match=r"^good: the download from .* " + message):
+        fetch.fetch("good")
+    assert time.monotonic() - start < 8
+    assert not (project["cache"] / "x" / "good.txt").exists()
+    assert leftovers(project["cache"]) == []
+    assert sum(p.stat().st_size for p in project["cache"].rglob("*") if p.is_file()) == 0
+
+
+def test_a_mirror_file_larger_than_declared_is_refused_before_copying(project):
+    _declare_size(project, "    size: 10\n")
+    with pytest.raises(SourceUnavailable, match=rf"has {len(GOOD):,} bytes, more than the 10 "):
+        fetch.fetch("good")
+
+
+def test_a_redirect_to_a_file_url_is_named_as_such(project, endless_server, monkeypatch):
+    monkeypatch.delenv("REVIEWBUILD_MIRROR")
+    set_url(project, f"{endless_server}/to-file")
+    with pytest.raises(SourceUnavailable) as info:
+        fetch.fetch("good")
+    assert str(info.value).startswith(f"good: the server redirected {endless_server}/to-file "
+                                      "to 'file:///etc/passwd', which is not an http(s) URL")
+    assert "malformed" not in str(info.value)
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "-1", "0", "Infinity", "1e999"])
+def test_a_deadline_that_is_not_a_finite_number_is_refused(monkeypatch, value):
+    monkeypatch.setenv("REVIEWBUILD_DEADLINE", value)
+    with pytest.raises(DataError, match=r"REVIEWBUILD_DEADLINE=.* is not a positive, finite"):
+        download.deadline()

@@ -2,13 +2,17 @@
 
 Limits, in seconds: ``REVIEWBUILD_CONNECT_TIMEOUT`` (default 5) to connect,
 ``REVIEWBUILD_TIMEOUT`` (default 15) for a server to send anything, ``REVIEWBUILD_DEADLINE``
-(default 900) for a whole file. A failed request becomes a clear error (malformed url,
-silent server, deadline or network).
+(default 900) for a whole file. A download stops at the most bytes the registry allows
+(:attr:`Source.max_bytes`: its declared ``size``, else the registry's ``max_size``), counted
+after any Content-Encoding is decoded. Redirects are followed to http(s) URLs only. A failed
+request becomes a clear error (malformed url, redirect, silent server, size, deadline or
+network).
 """
 
 from __future__ import annotations
 
 import functools
+import math
 import os
 import shutil
 import sys
@@ -17,16 +21,23 @@ import time
 from contextlib import nullcontext
 from pathlib import Path
 from typing import IO
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from reviewbuild.data.pins import install
 from reviewbuild.data.registry import Source
-from reviewbuild.exceptions import DataError, DeadlineExceeded, NetworkTimeout, SourceUnavailable
+from reviewbuild.exceptions import (
+    DataError,
+    DeadlineExceeded,
+    DownloadTooLarge,
+    NetworkTimeout,
+    SourceUnavailable,
+)
 
 DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_TIMEOUT = 15.0
 DEFAULT_DEADLINE = 900.0
 _BLOCK = 1 << 16
+_MAX_REDIRECTS = 10
 
 
 def _seconds(name: str, default: float) -> float:
@@ -37,8 +48,9 @@ def _seconds(name: str, default: float) -> float:
         seconds = float(value)
     except ValueError:
         seconds = 0.0
-    if not seconds > 0:
-        raise DataError(f"{name}={value!r} is not a positive number of seconds")
+    if not (seconds > 0 and math.isfinite(seconds)):
+        raise DataError(f"{name}={value!r} is not a positive, finite number of seconds "
+                        f"(e.g. {name}={default:g}, the default)")
     return seconds
 
 
@@ -110,14 +122,18 @@ def _network_error(src: Source, err: Exception) -> DataError:
 def _http_get(url: str, output: str | IO[bytes], _pooch: object = None, *, src: Source,
               progress: bool = False) -> None:
     """A pooch downloader: requests with a connect timeout, a stall timeout (between any two
-    bytes) and a total deadline for the file (DeadlineExceeded when it is reached)."""
+    bytes), a total deadline for the file (DeadlineExceeded when it is reached) and at most
+    ``src.max_bytes`` bytes (DownloadTooLarge beyond)."""
     import requests
     import urllib3
 
     limit, start, received = deadline(), time.monotonic(), 0
-    with requests.get(url, stream=True, timeout=(connect_timeout(), timeout())) as resp:
+    with _get(url, src) as resp:
         resp.raise_for_status()
-        bar = _progress_bar(resp.headers.get("content-length"), progress)
+        length = resp.headers.get("content-length")
+        if length and length.isdigit() and int(length) > src.max_bytes:
+            raise _too_large(src, url, int(length), "announces")
+        bar = _progress_bar(length, progress)
         with (open(output, "wb") if isinstance(output, str)  # noqa: SIM115
               else nullcontext(output)) as out:
             while True:
@@ -135,12 +151,49 @@ def _http_get(url: str, output: str | IO[bytes], _pooch: object = None, *, src: 
                     raise requests.exceptions.ConnectionError(str(err)) from err
                 if not block:
                     break
-                out.write(block)
                 received += len(block)
+                if received > src.max_bytes:
+                    raise _too_large(src, url, received, "sent")
+                out.write(block)
                 if bar is not None:
                     bar.update(len(block))
         if bar is not None:
             bar.close()
+
+
+def _get(url: str, src: Source):  # noqa: ANN202 (a requests.Response)
+    """``requests.get`` (streamed, with the timeouts), following redirects by hand so that
+    only http(s) URLs are followed and a redirect elsewhere gets its own message."""
+    import requests
+
+    for _ in range(_MAX_REDIRECTS + 1):
+        resp = requests.get(url, stream=True, timeout=(connect_timeout(), timeout()),
+                            allow_redirects=False)
+        if not resp.is_redirect:
+            return resp
+        target = urljoin(url, resp.headers["location"])
+        resp.close()
+        if urlsplit(target).scheme not in ("http", "https"):
+            raise SourceUnavailable(
+                f"{src.id}: the server redirected {url} to {target!r}, which is not an http(s) "
+                "URL; downloads follow web redirects only. If the file has moved, register "
+                "its new url in data/sources.yaml, or set REVIEWBUILD_MIRROR=DIR")
+        url = target
+    raise SourceUnavailable(f"{src.id}: {src.url} redirects more than {_MAX_REDIRECTS} times "
+                            f"(last to {url}); register the file's final url in "
+                            "data/sources.yaml, or set REVIEWBUILD_MIRROR=DIR")
+
+
+def _too_large(src: Source, url: str, size: int, verb: str) -> DownloadTooLarge:
+    """The server sends more than the registry allows for ``src``."""
+    bound = (f"its declared size of {src.size:,} bytes (`size:` in data/sources.yaml)"
+             if src.size else f"the registry's max_size of {src.max_bytes:,} bytes "
+             "(data/sources.yaml)")
+    return DownloadTooLarge(
+        f"{src.id}: the download from {url} {verb} {size:,} bytes (after decoding), more "
+        f"than {bound}; stopped, nothing cached. The server is not sending the registered "
+        "file (or sends a body that decompresses without end): check the url; if the file "
+        "really is larger, declare its size in data/sources.yaml")
 
 
 def _progress_bar(length: str | None, progress: bool):  # noqa: ANN202

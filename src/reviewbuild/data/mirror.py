@@ -39,6 +39,11 @@ def copy_from_mirror(src: Source, mirror: Path, target: Path, progress: bool) ->
             f"{src.id} is not in the mirror ({origin} missing); unset REVIEWBUILD_MIRROR "
             f"and run `reviewbuild data fetch {src.id}` on a machine with network access"
         )
+    if origin.stat().st_size > src.max_bytes:
+        raise SourceUnavailable(
+            f"{src.id}: {origin} in the mirror has {origin.stat().st_size:,} bytes, more than "
+            f"the {src.max_bytes:,} data/sources.yaml allows for it (`size:`, else "
+            "`max_size:`); the mirror holds another file: restore the registered one")
     try:
         inp = origin.open("rb")
     except OSError as err:
