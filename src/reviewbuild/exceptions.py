@@ -75,5 +75,10 @@ class RemoteAPIError(ReviewBuildError):
     """An online service (ClinicalTrials.gov, Crossref) failed or answered nonsense."""
 
 
+class NoProjectRoot(ReviewBuildError, FileNotFoundError):
+    """The book's root cannot be found (``REVIEWBUILD_ROOT`` names no directory, or no
+    ``_quarto.yml`` above the current directory)."""
+
+
 class UnsafePath(ReviewBuildError):
     """A path from the registry, a chapter or a curated file that leaves its directory."""

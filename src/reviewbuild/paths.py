@@ -5,19 +5,26 @@ from __future__ import annotations
 import os
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from reviewbuild.exceptions import UnsafePath
+from reviewbuild.exceptions import NoProjectRoot, UnsafePath
 
 
 def project_root() -> Path:
-    """The book's root: ``REVIEWBUILD_ROOT`` if set, else the nearest parent holding
-    ``_quarto.yml``."""
+    """The book's root: ``REVIEWBUILD_ROOT`` if set (an existing directory), else the
+    nearest parent holding ``_quarto.yml``; NoProjectRoot (a FileNotFoundError) says how to
+    fix it."""
     if env := os.environ.get("REVIEWBUILD_ROOT"):
-        return Path(env).resolve()
+        root = Path(env).resolve()
+        if not root.is_dir():
+            raise NoProjectRoot(
+                f"REVIEWBUILD_ROOT={env} is not a directory: point it at the book's root (the "
+                "folder holding _quarto.yml), or unset it to use the book around the current "
+                "directory")
+        return root
     for start in (Path.cwd(), Path(__file__).resolve()):
         for parent in [start, *start.parents]:
             if (parent / "_quarto.yml").is_file():
                 return parent
-    raise FileNotFoundError(
+    raise NoProjectRoot(
         "cannot find the book's root (_quarto.yml): run from inside the project "
         "or set REVIEWBUILD_ROOT"
     )

@@ -124,3 +124,16 @@ def test_verify_reports_blob_pinned_sources(project):
     fetch.fetch("full")
     (result,) = pins.verify()
     assert (result.state, result.expected) == ("ok", f"git blob id {project['blob']}")
+
+
+def test_a_verified_record_folder_linked_out_of_the_cache_is_refused(project, tmp_path):
+    """Issue 20: a `.verified` symlink must not let the sha256 record be written elsewhere."""
+    from reviewbuild.exceptions import UnsafePath
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    project["cache"].mkdir()
+    (project["cache"] / ".verified").symlink_to(outside)
+    with pytest.raises(UnsafePath, match=r"'.verified/full.json' must stay inside .*symbolic"):
+        fetch.fetch("full")
+    assert list(outside.iterdir()) == []

@@ -37,13 +37,27 @@ _DISK_ADVICE = {
 
 
 def cache_dir() -> Path:
-    """Where fetched files live (``REVIEWBUILD_CACHE`` or the OS cache)."""
+    """Where fetched files live (``REVIEWBUILD_CACHE`` or the OS cache); CacheUnwritable if
+    that path is something other than a directory."""
     env = os.environ.get("REVIEWBUILD_CACHE")
     if env:
-        return Path(env)
-    import pooch
+        path = Path(env)
+    else:
+        import pooch
 
-    return Path(pooch.os_cache("reviewbuild"))
+        path = Path(pooch.os_cache("reviewbuild"))
+    if path.exists() and not path.is_dir() or any(p.is_file() for p in path.parents):
+        what = f"REVIEWBUILD_CACHE={env}" if env else f"the cache directory {path}"
+        raise CacheUnwritable(
+            f"{what} is a file (or lies under one), not a directory: point REVIEWBUILD_CACHE "
+            "at a directory (it is created if missing), or move the file away")
+    return path
+
+
+def in_cache(relative: str) -> Path:
+    """A path inside the cache for the cache's own files (``.verified/...``,
+    ``.derived/...``); UnsafePath if a symbolic link on the way leads out of the cache."""
+    return inside(cache_dir(), relative, "the cache's own files")
 
 
 def cached_path(source: Source) -> Path:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reviewbuild import atomic
-from reviewbuild.data.cachedir import cache_dir, cached_path
+from reviewbuild.data.cachedir import cached_path, in_cache
 from reviewbuild.data.registry import Source, get_source, load_registry
 from reviewbuild.exceptions import ChecksumMismatch
 from reviewbuild.paths import inside
@@ -54,7 +54,7 @@ def git_blob_id(path: Path) -> str:
 
 def record_path(source: Source) -> Path:
     """Where the sha256 of a git-blob-verified file is recorded (beside the cache)."""
-    return cache_dir() / ".verified" / f"{source.id}.json"
+    return in_cache(f".verified/{source.id}.json")
 
 
 def recorded_sha256(source: Source) -> str | None:

@@ -20,7 +20,7 @@ import pyreadr
 
 from reviewbuild.atomic import atomic_path
 from reviewbuild.data import provenance as _prov
-from reviewbuild.data.cachedir import cache_dir, cached_path
+from reviewbuild.data.cachedir import cached_path, in_cache
 from reviewbuild.data.fetch import fetch
 from reviewbuild.data.pins import sha256_file
 from reviewbuild.data.provenance import Provenance
@@ -112,7 +112,7 @@ def validate(frame: pd.DataFrame, schema: pa.DataFrameSchema, src: Source, path:
 
 def derived(src: Source, sha: str, key: str, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
     """A parsed frame cached beside the file, keyed by the file's sha256 and PARSER_VERSION."""
-    target = cache_dir() / ".derived" / f"{src.id}-{sha[:16]}-{key}-v{PARSER_VERSION}.pkl"
+    target = in_cache(f".derived/{src.id}-{sha[:16]}-{key}-v{PARSER_VERSION}.pkl")
     if target.is_file():
         try:
             return pd.read_pickle(target)
