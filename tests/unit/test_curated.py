@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import re
 import shutil
 from pathlib import Path
 
@@ -243,3 +245,77 @@ def test_feature_positions_are_stated_on_their_source_lines(review_lines: list[s
             continue
         texts = " ".join(_lines(review_lines, row.source_lines))
         assert str(int(row.end)) in texts, f"{row.feature_id}: {row.end} not on a source line"
+
+
+# --- issue 20: every bad curated value is a clear error ----------------------------------
+def test_a_semicolon_separated_file_is_named_as_such(tmp_root: Path) -> None:
+    path = tmp_root / "data" / "trials.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.to_csv(path, index=False, sep=";")
+    with pytest.raises(CuratedDataError, match=r"data/trials.csv:1: fields are separated by "
+                                               r"';', not commas"):
+        curated.load("trials", tmp_root)
+    assert curated_check.check(tmp_root) == [
+        "data/trials.csv:1: fields are separated by ';', not commas: save the file as "
+        "comma-separated CSV"]
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda f: f.drop(columns=["drugs"]), r"data/trials.csv:1: column\(s\) drugs missing "
+                                          r"\(data/README-curated.md lists them; the header "
+                                          r"must be: nct_id,drugs,"),
+    (lambda f: f.rename(columns={"drugs": "drug"}), r"data/trials.csv:1: column\(s\) drugs "
+                                                    r"missing; unknown column\(s\) drug"),
+    (lambda f: f[[f.columns[1], f.columns[0], *f.columns[2:]]],
+     r"data/trials.csv:1: the columns are in another order"),
+])
+def test_a_wrong_header_is_one_plain_message_with_the_line(tmp_root: Path, change,
+                                                           message) -> None:
+    path = tmp_root / "data" / "trials.csv"
+    change(pd.read_csv(path, dtype=str, keep_default_na=False)).to_csv(path, index=False)
+    problems = curated_check.check(tmp_root)
+    assert len(problems) == 1 and re.match(message, problems[0]), problems
+    assert "pandera" not in problems[0] and "SchemaError" not in problems[0]
+
+
+@pytest.mark.parametrize("value", ["=cmd|' /C calc'!A0", "+1+cmd", "-2+3", "@SUM(A1)",
+                                   "plain\ttab", "carriage\rreturn"])
+def test_text_a_spreadsheet_would_run_is_refused(tmp_root: Path, value: str) -> None:
+    path = tmp_root / "data" / "trials.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.loc[2, "note"] = value
+    frame.to_csv(path, index=False, quoting=csv.QUOTE_ALL)  # a carriage return stays in a cell
+    line = 4
+    with pytest.raises(CuratedDataError, match=rf"data/trials.csv:{line}: column 'note': .* "
+                                               "would run as a formula"):
+        curated.load("trials", tmp_root)
+    assert any(p.startswith(f"data/trials.csv:{line}: column 'note'")
+               for p in curated_check.check(tmp_root))
+
+
+def test_a_negative_number_is_not_a_formula(tmp_root: Path) -> None:
+    _edit_cell(tmp_root, "trials", 2, "note", "-3.5")
+    assert curated.load("trials", tmp_root).loc[2, "note"] == "-3.5"
+
+
+@pytest.mark.parametrize("name", ["trials.csv", "references.csv"])
+def test_a_byte_that_is_not_utf8_names_the_file_and_line(tmp_root: Path, name: str) -> None:
+    path = tmp_root / "data" / name
+    lines = path.read_bytes().split(b"\n")
+    lines[3] = lines[3].replace(b",", b",caf\xe9 ", 1)
+    path.write_bytes(b"\n".join(lines))
+    assert curated_check.check(tmp_root)[0].startswith(
+        f"data/{name}:4: byte 0xe9 is not UTF-8")
+
+
+def test_a_chapter_that_is_not_utf8_is_a_problem_not_a_traceback(tmp_root: Path) -> None:
+    (tmp_root / "chapters" / "99-test.qmd").write_bytes(b"# Test\n\nCaf\xe9 NCT00000001.\n")
+    assert curated_check.check(tmp_root) == [
+        "chapters/99-test.qmd:3: not valid UTF-8 (save the file as UTF-8)"]
+
+
+def test_nct_ids_in_code_are_not_mentions(tmp_root: Path) -> None:
+    (tmp_root / "chapters" / "99-test.qmd").write_text(
+        "# Test\n\n```{python}\nx = 'NCT00000001'\n```\n\nSee NCT00000002 and `NCT00000003`.\n")
+    assert curated_check.chapter_nct_mentions(tmp_root) == [
+        ("chapters/99-test.qmd", 7, "NCT00000002")]
