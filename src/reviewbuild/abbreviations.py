@@ -9,6 +9,7 @@ be a term.
 
 from __future__ import annotations
 
+import io
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -20,6 +21,7 @@ from reviewbuild.book import chapter_files
 from reviewbuild.exceptions import CuratedDataError
 from reviewbuild.paths import project_root
 from reviewbuild.qmd.reader import read_chapters
+from reviewbuild.textfile import read_utf8
 
 FILE = "data/abbreviations.csv"
 APPENDIX = "chapters/abbreviations.qmd"
@@ -37,9 +39,15 @@ _MARKUP = re.compile(r"([\\`*_{}\[\]<>|$@~^&!])")
 def load(root: Path) -> pd.DataFrame:
     """The abbreviations table, validated; errors name the file and line."""
     path = root / FILE
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    text = read_utf8(path, str(path), CuratedDataError)
+    try:
+        table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise CuratedDataError(f"{path}: not a valid CSV ({err}); fix the quoting or the "
+                               "number of fields on that line") from None
     if list(table.columns) != ["term", "expansion", "kind"]:
-        raise CuratedDataError(f"{path}:1: columns must be term,expansion,kind")
+        raise CuratedDataError(f"{path}:1: columns must be term,expansion,kind (separated by "
+                               f"commas), not {','.join(map(str, table.columns))}")
     for i, row in table.iterrows():
         line = i + 2
         if not row.term or not row.expansion:

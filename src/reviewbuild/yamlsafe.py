@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from reviewbuild.exceptions import ReviewBuildError
+from reviewbuild.textfile import read_utf8
 
 #: YAML constructors fail with these on values such as ``!!int x`` or ``2020-02-31``.
 _VALUE_ERRORS = (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError)
@@ -69,25 +70,11 @@ def load(text: str, name: str, *, first: int = 1, what: str = "YAML",
             loader.dispose()
 
 
-def decode(data: bytes, name: str, error: type[ReviewBuildError] = ReviewBuildError) -> str:
-    """``data`` as UTF-8 text; a byte that is not UTF-8 is an error at its line."""
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = data.count(b"\n", 0, err.start) + 1
-        raise error(f"{name}:{line}: byte 0x{data[err.start]:02x} is not UTF-8 (the file "
-                    "must be saved as UTF-8)") from None
-
-
 def read(path: Path, name: str | None = None, *, what: str = "YAML",
          error: type[ReviewBuildError] = ReviewBuildError) -> tuple[Any, yaml.Node | None, str]:
     """``(data, node, text)`` of a YAML file; ``name`` is how messages call it."""
     name = name or str(path)
-    try:
-        data = Path(path).read_bytes()
-    except OSError as err:
-        raise error(f"{name}: cannot be read ({err.strerror or err})") from None
-    text = decode(data, name, error)
+    text = read_utf8(path, name, error)
     return (*load(text, name, what=what, error=error), text)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,20 @@ def test_captions_and_alt_text_count_like_prose(tmp_path: Path) -> None:
     problems = abbreviations.check(root)
     assert any("a.qmd:4: 'FDR' looks like an abbreviation" in p for p in problems), problems
     assert not any("HCC" in p for p in problems), problems  # used only in alt text
+
+
+@pytest.mark.parametrize(("table", "message"), [
+    (b"term,expansion,kind\nHCC,caf\xe9,abbreviation\n", r"abbreviations.csv:2: byte 0xe9 is not "
+                                                        "UTF-8"),
+    (b"term;expansion;kind\nHCC;x;symbol\n", r"abbreviations.csv:1: columns must be "
+                                            r"term,expansion,kind \(separated by commas\), not "
+                                            "term;expansion;kind"),
+    (b"", r"abbreviations.csv: not a valid CSV"),
+])
+def test_an_unreadable_table_is_one_problem_naming_file_and_line(tmp_path: Path, table: bytes,
+                                                                 message: str) -> None:
+    """Issue 20: a Latin-1 byte, a `;` delimiter or an empty file are not tracebacks."""
+    root = _project(tmp_path, "# T\n", "")
+    (root / "data" / "abbreviations.csv").write_bytes(table)
+    [problem] = abbreviations.check(root)
+    assert re.search(message, problem), problem

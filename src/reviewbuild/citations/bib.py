@@ -14,6 +14,9 @@ from pathlib import Path
 import bibtexparser
 from bibtexparser.model import DuplicateBlockKeyBlock, ParsingFailedBlock
 
+from reviewbuild.exceptions import CitationError
+from reviewbuild.textfile import read_utf8
+
 #: Crossref's recommended pattern for modern DOIs (case-insensitive).
 DOI_RE = re.compile(r"^10\.\d{4,9}/[-._;()/:a-z0-9<>\[\]+]+$", re.IGNORECASE)
 _DOI_PREFIXES = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
@@ -175,8 +178,8 @@ def _reason(block: ParsingFailedBlock) -> str:
 
 
 def parse_bib(path: Path) -> Bibliography:
-    """Parse a ``.bib`` file (UTF-8)."""
-    return parse_bib_string(Path(path).read_text(encoding="utf-8"), path)
+    """Parse a ``.bib`` file (UTF-8; CitationError at the line of a byte that is not)."""
+    return parse_bib_string(read_utf8(Path(path), str(path), CitationError), path)
 
 
 def format_entry(entry_type: str, key: str, fields: dict[str, str]) -> str:

@@ -22,6 +22,7 @@ Settings live in ``data/citations.yaml``: ``nocite`` (keys allowed to stay uncit
 from __future__ import annotations
 
 import csv
+import io
 import re
 from pathlib import Path
 
@@ -37,6 +38,7 @@ from reviewbuild.citations.bib import (
 )
 from reviewbuild.citations.chapters import Citation, scan
 from reviewbuild.exceptions import CitationError, ReviewBuildError
+from reviewbuild.textfile import read_utf8
 
 SETTINGS = Path("data") / "citations.yaml"
 MAPPING = Path("data") / "references.csv"
@@ -160,21 +162,28 @@ def check_mapping(root: Path, keys: set[str]) -> list[str]:
     where = _rel(path, root)
     problems: list[str] = []
     first: dict[str, int] = {}
-    with path.open(encoding="utf-8", newline="") as fh:
-        for line, row in enumerate(csv.DictReader(fh), start=2):
-            number, key = row.get("number", ""), row.get("key", "")
-            if number != str(line - 1):
-                problems.append(
-                    f"{where}:{line}: expected reference number {line - 1}, found {number!r}"
-                )
-            if key not in keys:
-                problems.append(f"{where}:{line}: key '{key}' is not in the bibliography")
-            if key in first and str(first[key]) not in (row.get("note") or ""):
-                problems.append(
-                    f"{where}:{line}: reference {number} reuses key '{key}' of reference "
-                    f"{first[key]} without a note saying they are the same article"
-                )
-            first.setdefault(key, int(number) if number.isdigit() else -1)
+    try:
+        text = read_utf8(path, where, CitationError)
+    except CitationError as err:
+        return [str(err)]
+    rows = csv.DictReader(io.StringIO(text, newline=""))
+    if not {"number", "key"} <= set(rows.fieldnames or ()):
+        return [f"{where}:1: the header must name the columns number,key,note separated by "
+                f"commas, not {','.join(rows.fieldnames or ()) or 'nothing'}"]
+    for line, row in enumerate(rows, start=2):
+        number, key = row.get("number", ""), row.get("key", "")
+        if number != str(line - 1):
+            problems.append(
+                f"{where}:{line}: expected reference number {line - 1}, found {number!r}"
+            )
+        if key not in keys:
+            problems.append(f"{where}:{line}: key '{key}' is not in the bibliography")
+        if key in first and str(first[key]) not in (row.get("note") or ""):
+            problems.append(
+                f"{where}:{line}: reference {number} reuses key '{key}' of reference "
+                f"{first[key]} without a note saying they are the same article"
+            )
+        first.setdefault(key, int(number) if number.isdigit() else -1)
     return problems
 
 
@@ -215,7 +224,10 @@ def check(root: Path | None = None) -> list[str]:
     where = _rel(path, root)
     if not path.is_file():
         return [f"{where}:1: bibliography file not found"]
-    bib = parse_bib(path)
+    try:
+        bib = parse_bib(path)
+    except CitationError as err:
+        return [str(err).replace(f"{root}/", "", 1)]
     problems = check_bib(bib, where, settings["unsigned"])
     citations, unreadable = scan(root)
     nocite = settings["nocite"] | quarto_nocite(root)
