@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from reviewbuild import abbreviations, book, pyproject, structure
+from reviewbuild import abbreviations, book, crossrefs, pyproject, structure
 from reviewbuild.citations import gate as citation_gate
 from reviewbuild.exceptions import ReviewBuildError
 from reviewbuild.notebooks import cache as notebook_cache
@@ -70,6 +70,7 @@ def _registry(root: Path) -> list[str]:
 CHECKS: dict[str, Check] = {
     "registry": _registry,
     "structure": structure.check,
+    "crossrefs": crossrefs.check,
     "citations": citation_gate.check,
     "abbreviations": abbreviations.check,
     "data": declared_data,
