@@ -28,7 +28,7 @@ def declared_data(root: Path) -> list[str]:
         reg = registry.load_registry(root / "data" / "sources.yaml")
         ids = declared.used_sources(root)
     except ReviewBuildError as err:
-        return [str(err)]
+        return [_relative(err, root)]
     mirror_root = mirror.mirror_dir()
     problems = []
     for sid in ids:
@@ -50,6 +50,11 @@ def declared_data(root: Path) -> list[str]:
     return problems
 
 
+def _relative(err: Exception, root: Path) -> str:
+    """An error's message with the book's root left out of the paths it names."""
+    return str(err).replace(f"{root.resolve()}/", "").replace(f"{root}/", "")
+
+
 def _freeze(root: Path) -> list[str]:
     return notebook_cache.check(root, ci=bool(os.environ.get("CI")))
 
@@ -62,7 +67,7 @@ def _registry(root: Path) -> list[str]:
     try:
         registry.load_registry(root / "data" / "sources.yaml")
     except DataError as err:
-        return [str(err).replace(f"{root}/", "", 1)]
+        return [_relative(err, root)]
     return []
 
 

@@ -83,7 +83,7 @@ def load_registry(path: Path | None = None) -> dict[str, Source]:
     return dict(_load(str(path.resolve()), stat.st_mtime_ns, stat.st_size))
 
 
-def read_entries(path: Path | str) -> tuple[list[yaml.Node], int]:
+def _read_entries(path: Path | str) -> tuple[list[yaml.Node], int]:
     """The nodes of the entries of ``sources:`` (safely read: DataError at file:line) and
     the registry's ``max_size``."""
     _, node, _ = yamlsafe.read(Path(path), str(path), what="the data registry", error=DataError)
@@ -98,7 +98,7 @@ def read_entries(path: Path | str) -> tuple[list[yaml.Node], int]:
 
 @lru_cache(maxsize=8)
 def _load(path: str, _mtime: int, _size: int) -> tuple[tuple[str, Source], ...]:
-    entries, limit = read_entries(path)
+    entries, limit = _read_entries(path)
     out: dict[str, Source] = {}
     for n, node in enumerate(entries, 1):
         src = _parse_entry(path, n, node, limit)
@@ -114,18 +114,22 @@ def _distinct_mirrors(path: str, entries: list[yaml.Node], sources: list[Source]
     """Each source has its own file: no two share a mirror path, nor is one inside another's."""
     seen: dict[str, str] = {}
     for node, src in zip(entries, sources, strict=True):
-        parts = src.mirror_path.split("/")
-        prefixes = {"/".join(parts[:i]) for i in range(1, len(parts))}
-        clash = next((other for m, other in seen.items()
-                      if m == src.mirror_path or m in prefixes
-                      or src.mirror_path in {"/".join(m.split("/")[:i])
-                                             for i in range(1, m.count("/") + 1)}), None)
+        mine = src.mirror_path
+        clash = next((other for theirs, other in seen.items()
+                      if theirs == mine or theirs in _folders(mine) or mine in _folders(theirs)),
+                     None)
         if clash:
             line = yamlsafe.key_lines(node).get("mirror", yamlsafe.line_of(node))
             raise DataError(f"{path}:{line}: {src.id}: mirror {src.mirror_path!r} is the file "
                             f"(or a folder of the file) of {clash}: each source needs its own "
                             "path, or fetching one evicts the other's verified file")
         seen[src.mirror_path] = src.id
+
+
+def _folders(mirror: str) -> set[str]:
+    """The folders a mirror path lies in (``a/b/c`` -> ``a``, ``a/b``)."""
+    parts = mirror.split("/")
+    return {"/".join(parts[:i]) for i in range(1, len(parts))}
 
 
 def _size(where: str, node: yaml.Node) -> int:
