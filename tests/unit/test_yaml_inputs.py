@@ -219,3 +219,12 @@ def test_a_book_configuration_without_chapters_says_what_to_write(tmp_path, text
     (tmp_path / "_quarto.yml").write_bytes(text.encode("latin-1"))
     with pytest.raises(ReviewBuildError, match=message):
         book.chapter_files(tmp_path)
+
+
+def test_the_gate_names_the_declarations_relative_to_the_book(decl_root):
+    from reviewbuild import check
+
+    _declare(decl_root, "  ESCA: {use: none,", "  7: {use: none,")
+    [problem] = check.run_checks(decl_root, ["data"])
+    assert problem.startswith(f"[data] data/analyses.yaml:{_line('  ESCA:')}: cohort '7' is "
+                              "not a cohort name")
