@@ -35,42 +35,43 @@ class _Loader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
-def load(text: str, name: str, *, first: int = 1, what: str = "YAML",
+def load(text: str, name: str, *, first: int = 1, what: str = "",
          error: type[ReviewBuildError] = ReviewBuildError) -> tuple[Any, yaml.Node | None]:
     """``(data, node)`` of a YAML text that starts at line ``first`` of file ``name``."""
     if not text.strip():
         return None, None
+    bad = f"bad YAML in {what}" if what else "bad YAML"
     loader = node = None
     try:
         loader = _Loader(text)
         node = loader.get_single_node()
         if node is None:
             return None, None
-        _no_duplicate_keys(node, text, name, first, what, error)
+        _no_duplicate_keys(node, text, name, first, bad, error)
         return loader.construct_document(node), node
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = line_at(text, first, mark.index if mark else 0)
         problem = err.problem or err.context or "cannot be read"
-        raise error(f"{name}:{line}: bad YAML in {what}: {problem}") from None
+        raise error(f"{name}:{line}: {bad}: {problem}") from None
     except yaml.YAMLError as err:  # the reader: a character YAML does not allow
         line = line_at(text, first, getattr(err, "position", 0))
-        raise error(f"{name}:{line}: bad YAML in {what}: {str(err).splitlines()[0]}") from None
+        raise error(f"{name}:{line}: {bad}: {str(err).splitlines()[0]}") from None
     except _VALUE_ERRORS:
         bad = _bad_scalar(node)
         line = line_at(text, first, bad.start_mark.index) if bad else first
         value = f"{bad.value!r} is not a valid {bad.tag.replace('tag:yaml.org,2002:', '!!')}" \
             if bad else "a value cannot be read"
-        raise error(f"{name}:{line}: bad YAML in {what}: {value} "
+        raise error(f"{name}:{line}: {bad}: {value} "
                     "(quote it to keep it as text)") from None
     except RecursionError:
-        raise error(f"{name}:{first}: {what}: nested too deeply") from None
+        raise error(f"{name}:{first}: {what or 'YAML'}: nested too deeply") from None
     finally:
         if loader is not None:
             loader.dispose()
 
 
-def read(path: Path, name: str | None = None, *, what: str = "YAML",
+def read(path: Path, name: str | None = None, *, what: str = "",
          error: type[ReviewBuildError] = ReviewBuildError) -> tuple[Any, yaml.Node | None, str]:
     """``(data, node, text)`` of a YAML file; ``name`` is how messages call it."""
     name = name or str(path)
@@ -78,7 +79,7 @@ def read(path: Path, name: str | None = None, *, what: str = "YAML",
     return (*load(text, name, what=what, error=error), text)
 
 
-def _no_duplicate_keys(node: yaml.Node, text: str, name: str, first: int, what: str,
+def _no_duplicate_keys(node: yaml.Node, text: str, name: str, first: int, bad: str,
                        error: type[ReviewBuildError]) -> None:
     """Quarto's YAML reader refuses a key given twice in one mapping; so does this one."""
     for mapping in nodes(node):
@@ -89,7 +90,7 @@ def _no_duplicate_keys(node: yaml.Node, text: str, name: str, first: int, what: 
                     continue
                 if (key.tag, key.value) in seen:
                     line = line_at(text, first, key.start_mark.index)
-                    raise error(f"{name}:{line}: bad YAML in {what}: `{key.value}` is given "
+                    raise error(f"{name}:{line}: {bad}: `{key.value}` is given "
                                 "twice (keep one)")
                 seen.add((key.tag, key.value))
 
