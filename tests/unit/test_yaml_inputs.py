@@ -156,7 +156,7 @@ def test_unknown_cite_keys_fail_the_gate_in_every_yaml_form(book_root, cite, lin
 
 def test_an_alias_in_the_citation_settings_is_refused(book_root):
     (book_root / "data" / "citations.yaml").write_text("a: &a [x]\nnocite: *a\n")
-    with pytest.raises(ReviewBuildError, match=r"citations.yaml:2: bad YAML .*alias \(\*a\)"):
+    with pytest.raises(ReviewBuildError, match=r"citations.yaml:2: bad YAML: .*alias \(\*a\)"):
         gate.load_settings(book_root)
 
 
