@@ -58,10 +58,11 @@ def load(text: str, name: str, *, first: int = 1, what: str = "",
         line = line_at(text, first, getattr(err, "position", 0))
         raise error(f"{name}:{line}: {bad}: {str(err).splitlines()[0]}") from None
     except _VALUE_ERRORS:
-        bad = _bad_scalar(node)
-        line = line_at(text, first, bad.start_mark.index) if bad else first
-        value = f"{bad.value!r} is not a valid {bad.tag.replace('tag:yaml.org,2002:', '!!')}" \
-            if bad else "a value cannot be read"
+        scalar = _bad_scalar(node)
+        line = line_at(text, first, scalar.start_mark.index) if scalar else first
+        value = (f"{scalar.value!r} is not a valid "
+                 f"{scalar.tag.replace('tag:yaml.org,2002:', '!!')}" if scalar
+                 else "a value cannot be read")
         raise error(f"{name}:{line}: {bad}: {value} "
                     "(quote it to keep it as text)") from None
     except RecursionError:
