@@ -8,7 +8,8 @@ sample map with the rules of its per-study script (``mrna/cox/<STUDY>/cox_regres
 
 1. follow-up file: consecutive rows of a patient are one record, a later row with a day count
    replacing the earlier; a row gives death (``death_days_to``) or last contact
-   (``last_contact_days_to``), whichever the study's script tests first (:attr:`ModelSpec.death_first`);
+   (``last_contact_days_to``), whichever the study's script tests first
+   (:attr:`ModelSpec.death_first`);
 2. patient file: patients whose grade (if the model has grade), sex and whole-year age parse;
    their own death or last-contact day count;
 3. merge: the patient-file record wins only when its day count is larger; patients in only one
