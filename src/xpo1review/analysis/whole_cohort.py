@@ -19,7 +19,7 @@ from scipy.stats import norm
 from xpo1review.analysis.cohorts import ALPHA, REVIEW, ReviewFinding
 from xpo1review.analysis.comparison import SurvivalComparison
 from xpo1review.analysis.parts import survival_part
-from xpo1review.data.loaders import Unavailable, cox_coefficients, model_patients
+from xpo1review.data.loaders import Unavailable, cox_coefficients, model_patients, survival
 from xpo1review.data.oncolnc import MODELS
 
 #: The rows of the comparison, in the order of the entity chapters: (label, TCGA study,
@@ -159,3 +159,29 @@ def sources() -> tuple[tuple[str, str | None], ...]:
         if not isinstance(part, Unavailable):
             pairs.extend(part.sources)
     return tuple(dict.fromkeys(pairs))
+
+
+def reconstruction_check() -> pd.DataFrame:
+    """The reconstructed patients of each model, checked against TCGA-CDR (Liu et al. 2018).
+
+    One row per study: patients and deaths reconstructed; how many of them TCGA-CDR lists in
+    the same study, with the same sex and age; how many reconstructed deaths TCGA-CDR also
+    records as deaths; how many follow-up times equal TCGA-CDR's OS time; TCGA-CDR's deaths
+    among the same patients (its follow-up is later, so it may hold more).
+    """
+    cdr = survival().frame.set_index("patient")
+    rows = []
+    for study in MODELS:
+        pts = model_patients(study).frame.set_index("patient")
+        j = pts.join(cdr, how="left")
+        dead = j["died"] == 1
+        rows.append({
+            "study": study, "n": len(pts), "deaths": int(dead.sum()),
+            "in_cdr_same_study": int((j["tcga_type"] == study).sum()),
+            "same_sex": int(((j["female"] == 1) == (j["gender"] == "FEMALE")).sum()),
+            "same_age": int((j["age"] == j["age_at_diagnosis"]).sum()),
+            "deaths_confirmed": int((dead & (j["OS"] == 1)).sum()),
+            "same_time": int((j["days"] == j["OS_time_days"]).sum()),
+            "cdr_deaths": int(j["OS"].sum()),
+        })
+    return pd.DataFrame(rows)
