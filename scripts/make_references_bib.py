@@ -337,6 +337,34 @@ EXTRA: list[tuple[str, str, dict[str, str]]] = [
             "doi": "10.1038/s41598-025-03376-y",
         },
     ),
+    (
+        "article",
+        "anaya2016oncolnc",
+        {
+            "author": "Anaya, Jordan",
+            "title": "{OncoLnc: linking TCGA survival data to mRNAs, miRNAs, and lncRNAs}",
+            "journal": "PeerJ Comput Sci",
+            "year": "2016",
+            "volume": "2",
+            "pages": "e67",
+            "doi": "10.7717/peerj-cs.67",
+            "url": "https://github.com/OmnesRes/onco_lnc",
+        },
+    ),
+    (
+        "article",
+        "fung2017nuclear",
+        {
+            "author": "Fung, Ho Yee Joyce and Fu, Szu-Chin and Chook, Yuh Min",
+            "title": "{Nuclear export receptor CRM1 recognizes diverse conformations in nuclear "
+            "export signals}",
+            "journal": "eLife",
+            "year": "2017",
+            "volume": "6",
+            "pages": "e23961",
+            "doi": "10.7554/eLife.23961",
+        },
+    ),
 ]
 
 LINE_RE = re.compile(r"^(?P<authors>.*?)\s*\((?P<year>\d{4})\)\.?\s+(?P<rest>.*)$")

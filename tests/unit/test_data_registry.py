@@ -50,8 +50,13 @@ def test_full_cohorts_are_pinned_by_git_blob_at_the_pinned_commit(reg):
 def test_expected_sources_and_cohorts(reg):
     expected = {"tcga-cdr", "firehose-CHOL", "gepia2", "pdac-curated", "oncodb-README",
                 *(f"metagsca-{c}" for c in ("COAD", "LIHC", "STAD")),
-                *(f"oncodb-{c}" for c in ("CHOL", "COAD", "READ", "LIHC", "PAAD"))}
+                *(f"oncodb-{c}" for c in ("CHOL", "COAD", "READ", "LIHC", "PAAD")),
+                "oncolnc-LICENSE",
+                *(f"oncolnc-{s}-{part}" for s in ("STAD", "ESCA", "LIHC", "COAD", "READ", "PAAD")
+                  for part in ("cox", "samples", "follow-up", "patient"))}
     assert expected | FULL_COHORTS == set(reg)
+    assert reg["oncolnc-READ-cox"].cohorts == ("COADREAD",)
+    assert not any(s.id.startswith("oncolnc-") and "CHOL" in s.cohorts for s in reg.values())
     assert reg["metagsca-COAD"].cohorts == ("COADREAD",)
     assert "CHOL" not in reg["gepia2"].cohorts
     assert reg["pdac-curated"].citation == "[@raphael2017pdac; @torrehealy2023pdacr]"

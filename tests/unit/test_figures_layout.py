@@ -22,6 +22,7 @@ from PIL import Image
 
 from xpo1review.analysis import survival_analysis as sa
 from xpo1review.analysis.differential import moderated_t
+from xpo1review.figures.forest import forest_figure
 from xpo1review.figures.protein import protein_map
 from xpo1review.figures.style import RC, DataFigure, new_figure
 from xpo1review.figures.survival import km_figure
@@ -89,6 +90,33 @@ def test_protein_map_is_readable_in_print():
     assert_readable_in_print(protein_map())
 
 
+def whole_cohort_frame() -> pd.DataFrame:
+    """A comparison frame shaped like whole_cohort.comparison(), with gaps where the book
+    has them (no model for one entity, no subset for two)."""
+    nan = float("nan")
+    rows = []
+    for i, (label, study) in enumerate([("Oesophagus", "ESCA"), ("Stomach", "STAD"),
+                                        ("Liver", "LIHC"), ("Bile ducts", "CHOL"),
+                                        ("Pancreas", "PAAD"), ("Colon", "COAD"),
+                                        ("Rectum", "READ")]):
+        has_model, has_subset = study != "CHOL", study not in ("ESCA", "READ")
+        rows.append({
+            "entity": label, "study": study, "review_high_better": i % 2 == 0,
+            "review_significant": [True, False, None][i % 3],
+            "hr": 1.1 if has_model else nan, "hr_lower": 0.8 if has_model else nan,
+            "hr_upper": 1.5 if has_model else nan, "p": 0.03 if has_model else nan,
+            "n": 400 if has_model else pd.NA, "deaths": 150 if has_model else pd.NA,
+            "subset_hr": 0.6 if has_subset else nan, "subset_lower": 0.12 if has_subset else nan,
+            "subset_upper": 4.5 if has_subset else nan, "subset_p": 0.4 if has_subset else nan,
+            "subset_n": 130 if has_subset else pd.NA, "subset_deaths": 69 if has_subset else pd.NA,
+        })
+    return pd.DataFrame(rows)
+
+
+def test_forest_figure_is_readable_in_print():
+    assert_readable_in_print(forest_figure(whole_cohort_frame(), [("oncolnc-STAD-cox", None)]))
+
+
 def test_survival_figure_is_readable_in_print(simulated_survival):
     a = sa.analyse(simulated_survival(), "SIM", time_unit="months", sources=(("tcga-cdr", None),),
                    n_permutations=99, description="tumour-normal paired subset, OS from TCGA-CDR")
@@ -126,3 +154,10 @@ def test_the_book_s_survival_and_volcano_figures_are_readable_in_print(mirror, c
         assert_readable_in_print(volcano_figure(result.de, cohort))
         drawn += 1
     assert drawn, f"{cohort}: neither a survival nor a volcano figure could be drawn"
+
+
+@pytest.mark.integration
+def test_the_book_s_forest_figure_is_readable_in_print(mirror):
+    from xpo1review.analysis import whole_cohort
+
+    assert_readable_in_print(forest_figure(whole_cohort.comparison(), whole_cohort.sources()))

@@ -8,6 +8,7 @@ from pathlib import Path
 import matplotlib
 import pandas as pd
 import pytest
+from matplotlib.text import Text
 
 from reviewbuild.tables.render import cite_span
 from xpo1review.tables import compounds, mutations, trials
@@ -100,9 +101,35 @@ def test_protein_map_draws_only_cited_positions() -> None:
     assert drawn <= with_positions
     assert drawn >= set(features.loc[features["kind"].isin(["chain", "residue", "hotspot"])
                                      & features["start"].notna(), "feature_id"])
-    ticks = {int(t) for t in figure.figure.axes[0].get_xticks()}
+    ticks = sorted(int(t) for t in figure.figure.axes[0].get_xticks())
     points = figure.data[~figure.data["kind"].isin(list(protein.RANGE_STYLE))]
-    assert ticks == {int(v) for v in points[["start", "end"]].stack()}
+    positions = {int(v) for v in points[["start", "end"]].stack()}
+    assert set(ticks) <= positions and {1, 1071} <= set(ticks)
+    assert min(b - a for a, b in zip(ticks, ticks[1:], strict=False)) >= protein.MIN_TICK_GAP
+    sites = points[points["kind"].isin(list(protein.KIND_COLOURS))]
+    for site in sites.itertuples():  # a residue without a tick names its number in its label
+        assert int(site.start) in ticks or str(int(site.start)) in site.feature
+    figure.figure.clf()
+
+
+def test_tick_positions_keep_the_ends_and_drop_crowded_neighbours() -> None:
+    from xpo1review.figures.protein import tick_positions
+
+    assert tick_positions([1, 528, 568, 571, 624, 749, 1071]) == [1, 528, 624, 749, 1071]
+    assert tick_positions([1, 1050, 1071]) == [1, 1071]
+
+
+def test_k568_is_drawn_from_fung_2017_beside_c528_and_e571() -> None:
+    from xpo1review.figures import protein
+
+    figure = protein.protein_map(ROOT)
+    drawn = figure.data.set_index("feature_id")
+    assert {"cys528", "k568", "e571"} <= set(drawn.index)
+    assert drawn.loc["k568", "position_refs"] == "fung2017nuclear"
+    assert int(drawn.loc["k568", "start"]) == 568
+    texts = [t.get_text() for t in figure.figure.findobj(Text)]
+    assert any("K568 from Fung et al. 2017" in t for t in texts)
+    assert "NES selectivity filter" in texts
     figure.figure.clf()
 
 

@@ -9,6 +9,8 @@ family of sources lives in its own module:
 - :mod:`~xpo1review.data.expression` — per-sample expression (Firehose, MetaGSCA);
 - :mod:`~xpo1review.data.pdac` — the curated PDAC series;
 - :mod:`~xpo1review.data.summaries` — OncoDB and GEPIA2 tumour-vs-normal summaries;
+- :mod:`~xpo1review.data.oncolnc` — OncoLnc's published whole-cohort Cox models and the
+  patients behind them;
 - :mod:`~xpo1review.data.join` — expression joined to survival.
 
 Every loader fetches through :func:`reviewbuild.data.fetch.fetch` (sha256-verified), records
@@ -45,6 +47,7 @@ from xpo1review.data.expression import (
     xpo1_expression,
 )
 from xpo1review.data.join import join_expression_survival
+from xpo1review.data.oncolnc import XPO1_ENTREZ, cox_coefficients, model_patients
 from xpo1review.data.pdac import PDAC_SCHEMA, pdac_curated
 from xpo1review.data.summaries import ONCODB_COLUMNS, SUMMARY_COLUMNS, tumour_normal_summary
 from xpo1review.data.tcga import (
@@ -59,9 +62,10 @@ from xpo1review.data.tcga import (
 __all__ = [
     "ANNOTATION_COLUMNS", "BARCODE_RE", "CDR_SHEET", "ENDPOINTS", "FIREHOSE_UNITS",
     "GI_TCGA_TYPES", "METAGSCA_UNITS", "ONCODB_COLUMNS", "PARSER_VERSION", "PDAC_SCHEMA",
-    "SAMPLE_TYPES", "SUMMARY_COLUMNS", "SURVIVAL_SCHEMA", "TCGA_TO_COHORT", "Dataset",
-    "DropReport", "Unavailable", "candidates", "expression_matrix", "gene_expression",
-    "get_source", "join_expression_survival", "one_aliquot_per_sample", "parse_barcodes",
+    "SAMPLE_TYPES", "SUMMARY_COLUMNS", "SURVIVAL_SCHEMA", "TCGA_TO_COHORT", "XPO1_ENTREZ",
+    "Dataset", "DropReport", "Unavailable", "candidates", "cox_coefficients",
+    "expression_matrix", "gene_expression", "get_source", "join_expression_survival",
+    "model_patients", "one_aliquot_per_sample", "parse_barcodes",
     "pdac_curated", "read_rdata", "select_source", "survival", "tumour_normal_summary",
     "xpo1_expression",
 ]

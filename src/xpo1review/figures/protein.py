@@ -24,8 +24,15 @@ from xpo1review.figures.style import (
 )
 from xpo1review.trials import curated
 
-KIND_COLOURS = {"residue": OKABE_ITO["blue"], "hotspot": OKABE_ITO["vermillion"]}
-KIND_LABELS = {"residue": "inhibitor-binding residue", "hotspot": "mutation hotspot"}
+KIND_COLOURS = {"residue": OKABE_ITO["blue"], "filter": OKABE_ITO["green"],
+                "hotspot": OKABE_ITO["vermillion"]}
+KIND_LABELS = {"residue": "inhibitor-binding residue", "filter": "NES selectivity filter",
+               "hotspot": "mutation hotspot"}
+#: Heights of the residue markers, cycled N- to C-terminal so that close labels do not touch.
+MARKER_HEIGHTS = (1.0, 1.3, 1.6)
+#: Residues closer than this to a position already on the axis get no tick of their own
+#: (their label carries the number, e.g. K568 beside E571).
+MIN_TICK_GAP = 50
 #: Extended features: colour, legend label, and the band's (bottom, height) on the y axis.
 RANGE_STYLE = {
     "domain": (OKABE_ITO["green"], "domain", (0.3, 0.2)),
@@ -119,31 +126,60 @@ def protein_map(root: Path | None = None) -> DataFigure:
     fig, ax = new_figure(figsize=(FIGURE_WIDTH_IN, 3.8))
     ax.add_patch(_bar(length))
     _draw_ranges(ax, spans)
-    heights = [1.0 + 0.35 * (i % 2) for i in range(len(sites))]  # stagger close labels
+    heights = [MARKER_HEIGHTS[i % len(MARKER_HEIGHTS)] for i in range(len(sites))]
     for site, height in zip(sites.itertuples(), heights, strict=True):
         colour = KIND_COLOURS[site.kind]
-        ax.plot([site.start, site.start], [0.5, height], color=colour, lw=1.2)
-        ax.plot(site.start, height, "o", color=colour, ms=6)
+        ax.plot([site.start, site.start], [0.5, height], color=colour, lw=1.2, zorder=2)
+        ax.plot(site.start, height, "o", color=colour, ms=6, zorder=3)
         ax.annotate(_short_name(site.feature), (site.start, height), xytext=(0, 6),
                     textcoords="offset points", ha="center", fontsize=8)
     for kind, colour in KIND_COLOURS.items():
         ax.plot([], [], "o", color=colour, label=KIND_LABELS[kind])
-    ax.legend(loc="upper left", fontsize=SMALL_PT, ncols=2)
+    ax.legend(loc="upper left", fontsize=SMALL_PT, ncols=3)
     ax.set_xlim(-20, length + 20)
-    ax.set_ylim(-0.1, 1.9)
+    ax.set_ylim(-0.1, 2.2)
     ax.set_yticks([])
     ax.spines["left"].set_visible(False)
-    ax.set_xticks(sorted({1, *sites["start"].astype(int).tolist(), length}))
+    ax.set_xticks(tick_positions([1, *sites["start"].astype(int).tolist(), length]))
     ax.tick_params(axis="x", labelsize=SMALL_PT, rotation=0)
     ax.set_xlabel("residue")
     ax.set_title(f"{chain.feature}: {length} amino acids", loc="left")
     fig.text(0.01, 0.02, _side_text(features), fontsize=SMALL_PT, va="bottom", ha="left")
     fig.subplots_adjust(bottom=0.42, top=0.9, left=0.03, right=0.97)
-    footnote(fig, "Positions as stated in the review and the works it cites.")
+    footnote(fig, _position_sources(sites))
     drawn = pd.concat([features[features["kind"] == "chain"], spans, sites], ignore_index=True)
     caption = alt_text(features)
     return DataFigure(fig, drawn, caption, "curated table data/xpo1_features.csv; drawn by "
                       "xpo1review.figures.protein.protein_map")
+
+
+#: How data/xpo1_features.csv marks a feature that the review does not state.
+NOT_IN_REVIEW = "not stated in the review"
+
+
+def _position_sources(sites: pd.DataFrame) -> str:
+    """The footnote: where the positions come from, naming sources beyond the review."""
+    from reviewbuild.tables.render import reference_labels
+
+    extra = sites[sites["statement_as_stated"].str.startswith(NOT_IN_REVIEW)]
+    added = "; ".join(f"{_short_name(r.feature)} from {reference_labels(r.position_refs)}"
+                      for r in extra.itertuples())
+    return ("Positions as stated in the review and the works it cites"
+            + (f"; {added}." if added else "."))
+
+
+def tick_positions(positions: list[int], min_gap: int = MIN_TICK_GAP) -> list[int]:
+    """Positions for axis ticks, N- to C-terminal, leaving out any closer than ``min_gap`` to
+    the previous tick (the chain's end is always kept, in place of a crowded neighbour)."""
+    kept: list[int] = []
+    ordered = sorted(set(positions))
+    for pos in ordered:
+        if kept and pos - kept[-1] < min_gap:
+            if pos != ordered[-1]:
+                continue
+            kept.pop()
+        kept.append(pos)
+    return kept
 
 
 def _bar(length: int):

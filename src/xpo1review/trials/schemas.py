@@ -14,7 +14,8 @@ GI_ENTITIES = (*ENTITIES, "multiple")
 TRIAL_STATUSES = ("ongoing", "terminated", "completed", "not stated")
 BINDINGS = ("irreversible", "reversible", "slowly reversible", "not stated")
 STAGES = ("preclinical", "clinical trials", "approved", "discontinued")
-FEATURE_KINDS = ("chain", "domain", "repeat", "region", "shape", "residue", "hotspot")
+FEATURE_KINDS = ("chain", "domain", "repeat", "region", "shape", "residue", "filter",
+                 "hotspot")
 NCT_PATTERN = re.compile(r"NCT\d{8}")
 
 _KEY = r"[A-Za-z0-9_:\-]+"
