@@ -60,7 +60,7 @@ def read_text(path: Path, display: str | None = None) -> str:
         raise CuratedDataError(f"{display}: file not found; the curated file is part of the "
                                "repository - restore it") from err
     try:
-        return data.decode("utf-8").removeprefix("\ufeff")  # a spreadsheet's byte-order mark
+        return data.decode("utf-8")
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
         raise CuratedDataError(f"{display}:{line}: byte 0x{data[err.start]:02x} is not UTF-8 "
