@@ -325,3 +325,18 @@ def test_nct_ids_in_code_are_not_mentions(tmp_root: Path) -> None:
         "# Test\n\n```{python}\nx = 'NCT00000001'\n```\n\nSee NCT00000002 and `NCT00000003`.\n")
     assert curated_check.chapter_nct_mentions(tmp_root) == [
         ("chapters/99-test.qmd", 7, "NCT00000002")]
+
+
+def test_a_byte_order_mark_from_a_spreadsheet_is_not_a_column_name(tmp_root: Path) -> None:
+    path = tmp_root / "data" / "trials.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert list(curated.load("trials", tmp_root).columns)[0] == "nct_id"
+
+
+def test_a_nul_byte_names_its_line(tmp_root: Path) -> None:
+    path = tmp_root / "data" / "compounds.csv"
+    lines = path.read_bytes().split(b"\n")
+    lines[2] = lines[2] + b"\x00"
+    path.write_bytes(b"\n".join(lines))
+    assert curated_check.check(tmp_root) == [
+        "data/compounds.csv:3: contains a NUL character (remove it)"]

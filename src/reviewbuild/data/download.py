@@ -132,7 +132,7 @@ def _http_get(url: str, output: str | IO[bytes], _pooch: object = None, *, src: 
         resp.raise_for_status()
         length = resp.headers.get("content-length")
         if length and length.isdigit() and int(length) > src.max_bytes:
-            raise _too_large(src, url, int(length), "announces")
+            raise _too_large(src, url, int(length), "announces a body of", "")
         bar = _progress_bar(length, progress)
         with (open(output, "wb") if isinstance(output, str)  # noqa: SIM115
               else nullcontext(output)) as out:
@@ -153,7 +153,8 @@ def _http_get(url: str, output: str | IO[bytes], _pooch: object = None, *, src: 
                     break
                 received += len(block)
                 if received > src.max_bytes:
-                    raise _too_large(src, url, received, "sent")
+                    raise _too_large(src, url, received, "brought over",
+                                     ", counted after any Content-Encoding is decoded")
                 out.write(block)
                 if bar is not None:
                     bar.update(len(block))
@@ -184,16 +185,16 @@ def _get(url: str, src: Source):  # noqa: ANN202 (a requests.Response)
                             "data/sources.yaml, or set REVIEWBUILD_MIRROR=DIR")
 
 
-def _too_large(src: Source, url: str, size: int, verb: str) -> DownloadTooLarge:
+def _too_large(src: Source, url: str, size: int, verb: str, how: str) -> DownloadTooLarge:
     """The server sends more than the registry allows for ``src``."""
     bound = (f"its declared size of {src.size:,} bytes (`size:` in data/sources.yaml)"
              if src.size else f"the registry's max_size of {src.max_bytes:,} bytes "
              "(data/sources.yaml)")
     return DownloadTooLarge(
-        f"{src.id}: the download from {url} {verb} {size:,} bytes (after decoding), more "
-        f"than {bound}; stopped, nothing cached. The server is not sending the registered "
-        "file (or sends a body that decompresses without end): check the url; if the file "
-        "really is larger, declare its size in data/sources.yaml")
+        f"{src.id}: the download from {url} {verb} {size:,} bytes, more than {bound}{how}; "
+        "stopped, nothing cached. The server "
+        "is not sending the registered file (or sends a body that decompresses without end): "
+        "check the url; if the file really is larger, declare its size in data/sources.yaml")
 
 
 def _progress_bar(length: str | None, progress: bool):  # noqa: ANN202
