@@ -32,6 +32,8 @@ class SurvivalAnalysis:
     n_zero_followup: int = 0
     #: (patient, reason) of every tumour left out when joining expression to follow-up.
     dropped: tuple[tuple[str, str], ...] = ()
+    #: The scale of ``frame['xpo1']``, in words (e.g. ``"log2(RSEM + 1)"``).
+    scale: str = ""
 
     def dropped_for(self, reason: str) -> tuple[str, ...]:
         """Patients left out for a reason containing ``reason`` (e.g. ``"redacted"``)."""
