@@ -7,8 +7,8 @@ import pandas as pd
 
 from xpo1review.analysis.cohorts import COHORTS
 from xpo1review.analysis.followup import follow_up
-from xpo1review.analysis.power import min_detectable_hr
 from xpo1review.analysis.parts import ExpressionPart, expression_part, survival_part
+from xpo1review.analysis.power import min_detectable_hr
 from xpo1review.data import loaders
 from xpo1review.data.loaders import Unavailable
 
