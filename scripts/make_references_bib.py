@@ -337,6 +337,73 @@ EXTRA: list[tuple[str, str, dict[str, str]]] = [
             "doi": "10.1038/s41598-025-03376-y",
         },
     ),
+    (
+        "incollection",
+        "lausen1994classification",
+        {
+            "author": "Lausen, Berthold and Sauerbrei, Willi and Schumacher, Martin",
+            "title": "{Classification and regression trees (CART) used for the exploration of prognostic factors measured on different scales}",
+            "booktitle": "Computational Statistics: Papers Collected on the Occasion of the 25th Conference on Statistical Computing at Schloss Reisensburg",
+            "editor": "Dirschedl, Peter and Ostermann, R{\\\"u}diger",
+            "publisher": "Physica-Verlag",
+            "address": "Heidelberg",
+            "year": "1994",
+            "pages": "483--496",
+        },
+    ),
+    (
+        "article",
+        "hothorn2003exact",
+        {
+            "author": "Hothorn, Torsten and Lausen, Berthold",
+            "title": "{On the exact distribution of maximally selected rank statistics}",
+            "journal": "Comput Stat Data Anal",
+            "year": "2003",
+            "volume": "43",
+            "number": "2",
+            "pages": "121--137",
+            "doi": "10.1016/S0167-9473(02)00225-6",
+        },
+    ),
+    (
+        "article",
+        "schoenfeld1983sample",
+        {
+            "author": "Schoenfeld, David A.",
+            "title": "{Sample-size formula for the proportional-hazards regression model}",
+            "journal": "Biometrics",
+            "year": "1983",
+            "volume": "39",
+            "number": "2",
+            "pages": "499--503",
+            "doi": "10.2307/2531021",
+        },
+    ),
+    (
+        "article",
+        "schemper1996note",
+        {
+            "author": "Schemper, Michael and Smith, Terry L.",
+            "title": "{A note on quantifying follow-up in studies of failure time}",
+            "journal": "Control Clin Trials",
+            "year": "1996",
+            "volume": "17",
+            "number": "4",
+            "pages": "343--346",
+            "doi": "10.1016/0197-2456(96)00075-X",
+        },
+    ),
+    (
+        "misc",
+        "jacobs2026shrinkagetrees",
+        {
+            "author": "Jacobs, Tijn",
+            "title": "{ShrinkageTrees: Bayesian tree ensembles for survival analysis and causal inference}",
+            "note": "R package version 1.2.0; data set pdac",
+            "year": "2026",
+            "url": "https://github.com/tijn-jacobs/ShrinkageTrees",
+        },
+    ),
 ]
 
 LINE_RE = re.compile(r"^(?P<authors>.*?)\s*\((?P<year>\d{4})\)\.?\s+(?P<rest>.*)$")

@@ -54,7 +54,8 @@ def test_expected_sources_and_cohorts(reg):
     assert expected | FULL_COHORTS == set(reg)
     assert reg["metagsca-COAD"].cohorts == ("COADREAD",)
     assert "CHOL" not in reg["gepia2"].cohorts
-    assert reg["pdac-curated"].citation == "[@raphael2017pdac; @torrehealy2023pdacr]"
+    assert reg["pdac-curated"].citation == (
+        "[@jacobs2026shrinkagetrees; @torrehealy2023pdacr; @raphael2017pdac]")
 
 
 def _write(tmp_path: Path, body: str) -> Path:

@@ -101,6 +101,15 @@ def cohort_label(cohort: str, sources: tuple[tuple[str, str | None], ...]) -> st
     return cohort
 
 
+def cdr_patients(cohort: str, sources: tuple[tuple[str, str | None], ...]) -> int:
+    """Patients of the TCGA study behind ``cohort``'s survival data in TCGA-CDR (the whole
+    cohort; colon only where the data are): the denominator of a subset's share."""
+    frame = loaders.survival([cohort]).frame
+    if cohort_label(cohort, sources) == "COAD (colon only)":
+        frame = frame[frame["tcga_type"] == "COAD"]
+    return int(frame["patient"].nunique())
+
+
 def power_table() -> pd.DataFrame:
     """Per cohort with survival data: patients, deaths, censoring, median follow-up (reverse
     Kaplan-Meier, months) and the minimum detectable hazard ratio at the median split (80%
@@ -112,9 +121,11 @@ def power_table() -> pd.DataFrame:
             continue
         fu = follow_up(s.frame)
         share = s.median.high.n / s.median.n
+        whole = cdr_patients(c, s.sources)
         rows.append({
-            "Cohort": cohort_label(c, s.sources), "Patients": s.n, "Deaths": s.events,
-            "Censored (%)": round(100 * fu.share_censored),
+            "Cohort": cohort_label(c, s.sources), "Patients": s.n,
+            "TCGA-CDR patients": whole, "Share of cohort (%)": round(100 * s.n / whole),
+            "Deaths": s.events, "Censored (%)": round(100 * fu.share_censored),
             "Median follow-up (months)": round(fu.median, 1),
             "Minimum detectable HR": round(min_detectable_hr(s.events, share), 2),
         })

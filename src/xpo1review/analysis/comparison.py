@@ -11,6 +11,7 @@ from lifelines import CoxPHFitter
 from lifelines.exceptions import ConvergenceError, ConvergenceWarning
 from lifelines.statistics import logrank_test, proportional_hazard_test
 
+from xpo1review.analysis.power import min_detectable_hr
 from xpo1review.analysis.profile import profile_interval
 from xpo1review.analysis.survival import HIGH, LOW, assign_groups, kaplan_meier, validate
 
@@ -64,6 +65,12 @@ class SurvivalComparison:
         if self.sparse_groups:
             return self.profile_lower, self.profile_upper
         return self.hr_lower, self.hr_upper
+
+    @property
+    def min_detectable_hr(self) -> float:
+        """Smallest HR this split detects with 80% power at two-sided 5% (Schoenfeld), given
+        its deaths and the share of patients in the XPO1-high group."""
+        return min_detectable_hr(self.events, self.high.n / self.n)
 
     @property
     def interval_method(self) -> str:

@@ -18,6 +18,7 @@ import pandas as pd
 from xpo1review.analysis.cohort_tables import (
     CALLED,
     NOT_CALLED,
+    cdr_patients,
     NOT_IN_EXPORT,
     cohort_label,
     maxstat_summary,
@@ -38,7 +39,7 @@ from xpo1review.analysis.survival_analysis import SurvivalAnalysis
 from xpo1review.data.loaders import Unavailable
 
 __all__ = [
-    "CALLED", "COHORTS", "DAYS_PER_MONTH", "NOT_CALLED", "NOT_IN_EXPORT", "EntityResult",
+    "CALLED", "COHORTS", "cdr_patients", "DAYS_PER_MONTH", "NOT_CALLED", "NOT_IN_EXPORT", "EntityResult",
     "all_results", "chol", "coadread", "cohort_label", "esca", "lihc", "maxstat_summary",
     "paad", "power_table", "run", "stad", "survival_part", "survival_with_redacted",
     "tumour_normal_table",
