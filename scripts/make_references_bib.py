@@ -109,7 +109,7 @@ FIXES: dict[int, tuple[dict[str, str], str]] = {
             "journal": "Cancer Discov",
             "doi": "10.1158/2159-8290.CD-NB2019-085",
         },
-        "unsigned news item (no author); DOI case as registered",
+        "unsigned news item: the journal (Cancer Discovery) as author; DOI case as registered",
     ),
     79: (
         {"pages": "859", "doi": "10.1200/JCO.2017.75.5207"},
@@ -492,7 +492,9 @@ def review_entries(seed: Path, mapping: Path) -> list[tuple[int, str, dict[str, 
             fields = {"year": "2002"}
         elif number == 76:
             fields = parse_line(text.replace("(2019). ", "Anon (2019) Title. ", 1))
-            fields.pop("author")
+            # unsigned: the journal stands in as author, as author-date styles label such
+            # items (a bare "2019" would otherwise label it and sort it first)
+            fields["author"] = "{Cancer Discovery}"
         else:
             fields = parse_line(text)
         if number in PAGE_COUNT_ONLY:
