@@ -18,8 +18,8 @@ import pandas as pd
 from xpo1review.analysis.cohort_tables import (
     CALLED,
     NOT_CALLED,
-    cdr_patients,
     NOT_IN_EXPORT,
+    cdr_patients,
     cohort_label,
     maxstat_summary,
     power_table,
@@ -39,7 +39,8 @@ from xpo1review.analysis.survival_analysis import SurvivalAnalysis
 from xpo1review.data.loaders import Unavailable
 
 __all__ = [
-    "CALLED", "COHORTS", "cdr_patients", "DAYS_PER_MONTH", "NOT_CALLED", "NOT_IN_EXPORT", "EntityResult",
+    "CALLED", "COHORTS", "DAYS_PER_MONTH", "NOT_CALLED", "NOT_IN_EXPORT", "EntityResult",
+    "cdr_patients",
     "all_results", "chol", "coadread", "cohort_label", "esca", "lihc", "maxstat_summary",
     "paad", "power_table", "run", "stad", "survival_part", "survival_with_redacted",
     "tumour_normal_table",

@@ -40,8 +40,9 @@ def _parse_pdac(src: Source, path: Path) -> pd.DataFrame:
 
 
 def pdac_curated() -> Dataset:
-    """The curated TCGA-PAAD subset (ShrinkageTrees): 130 tumours, ``time_months``, ``status`` (1 = death),
-    covariates and ~3,000 genes (RSEM normalised, linear; XPO1 is ``XPO1``). No barcodes."""
+    """The curated TCGA-PAAD subset (ShrinkageTrees): 130 tumours, ``time_months``,
+    ``status`` (1 = death), covariates and ~3,000 genes (RSEM normalised, linear; XPO1 is
+    ``XPO1``). No barcodes."""
     src, path, sha = open_source("pdac-curated")
     frame = derived(src, sha, "pdac", lambda: _parse_pdac(src, path))
     prov = Provenance((src.id,), (sha,), "OS time in months; expression " + FIREHOSE_UNITS,
