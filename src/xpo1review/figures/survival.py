@@ -144,6 +144,14 @@ def _panel(ax, analysis: SurvivalAnalysis, c: SurvivalComparison, cut: str) -> p
     return risk
 
 
+def _title_cohort(analysis: SurvivalAnalysis) -> str:
+    """The cohort as its data have it (``COAD (colon only)``, not ``COADREAD``), without
+    repeating a qualifier the description already gives."""
+    label = cohort_label(analysis.cohort, analysis.sources)
+    name, _, qualifier = label.partition(" (")
+    return name if qualifier and f"({qualifier}" in analysis.description else label
+
+
 def km_figure(analysis: SurvivalAnalysis) -> DataFigure:
     """Two Kaplan-Meier panels, median (top) and optimal cut-point (bottom), each with its
     numbers at risk and statistics under it; drawn at the PDF's text width."""
@@ -154,8 +162,8 @@ def km_figure(analysis: SurvivalAnalysis) -> DataFigure:
         for ax, c, label in zip(axes, analysis.comparisons(), labels, strict=True):
             risks.append(_panel(ax, analysis, c, label).assign(cutpoint=c.cutpoint))
         scale = f"\nXPO1 expression scale: {analysis.scale}" if analysis.scale else ""
-        fig.suptitle(f"{cohort_label(analysis.cohort, analysis.sources)}: "
-                     f"{analysis.description}{scale}", x=0.01, ha="left", fontsize=10)
+        fig.suptitle(f"{_title_cohort(analysis)}: {analysis.description}{scale}", x=0.01,
+                     ha="left", fontsize=10)
         fig.subplots_adjust(left=0.15, right=0.97, top=1 - TOP_IN / HEIGHT_IN,
                             bottom=BOTTOM_IN / HEIGHT_IN, hspace=GAP_IN / PANEL_IN)
         caption = provenance_caption(analysis.sources,
