@@ -116,7 +116,7 @@ def survival_part(
         frame = pd.DataFrame({"patient": f["sample"], "time": f["time_months"].astype(float),
                               "event": f["status"].astype(int),
                               "xpo1": np.log2(f["XPO1"].astype(float) + 1.0)})
-        desc = "curated TCGA-PAAD subset (pdacR, reduced in ShrinkageTrees) with its own OS"
+        desc = "curated subset (pdacR via ShrinkageTrees), its own OS"
     sources = tuple(zip(prov.source_ids, prov.sha256s, strict=True))
     result = analyse(frame, cohort, time_unit="months", description=desc, sources=sources,
                      **kwargs)
