@@ -107,3 +107,14 @@ def test_citeproc_gives_the_same_label_alone_and_with_its_group(tmp_path: Path) 
     together = _label(tmp_path, "[@chen2019implementing]\n\n[@chen2019prognostic]",
                       "chen2019implementing")
     assert alone == together and "2019" in alone
+
+
+def test_every_reference_has_an_author_for_its_label() -> None:
+    """An author-date label needs a name: an unsigned item gets its journal or organisation
+    as a corporate author, or it is labelled by a bare year and sorts first."""
+    from reviewbuild.citations.bib import parse_bib
+
+    bib = parse_bib(ROOT / "references.bib")
+    assert [e.key for e in bib.entries if not (e.get("author") or e.get("editor"))] == []
+    [news] = [e for e in bib.entries if e.key == "cancerdiscovery2019xpo1"]
+    assert news.get("author") == "{Cancer Discovery}"

@@ -59,7 +59,8 @@ def test_expected_sources_and_cohorts(reg):
     assert not any(s.id.startswith("oncolnc-") and "CHOL" in s.cohorts for s in reg.values())
     assert reg["metagsca-COAD"].cohorts == ("COADREAD",)
     assert "CHOL" not in reg["gepia2"].cohorts
-    assert reg["pdac-curated"].citation == "[@raphael2017pdac; @torrehealy2023pdacr]"
+    assert reg["pdac-curated"].citation == (
+        "[@jacobs2026shrinkagetrees; @torrehealy2023pdacr; @raphael2017pdac]")
 
 
 def _write(tmp_path: Path, body: str) -> Path:

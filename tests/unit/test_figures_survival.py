@@ -81,5 +81,44 @@ def test_annotation_gives_monte_carlo_error_and_marks_the_nominal_interval(
     a = sa.analyse(simulated_survival(), "SIM", time_unit="months", n_permutations=999)
     text = annotation(a, a.optimal)
     assert f"Monte Carlo standard error {a.maxstat.mc_se:.1g}" in text
-    assert "nominal CI, biased away from 1 by the search" in text
+    assert "nominal, biased away from 1 by the search" in text
+    assert "(Lausen 1994 bound)" in text and "(Lausen 1992)" in text
     assert "biased" not in annotation(a, a.median)
+
+
+def test_threshold_labels_tell_close_cut_points_apart():
+    from xpo1review.figures.survival import threshold_labels
+
+    assert threshold_labels((11.665471, 11.707153)) == ("11.67", "11.71")
+    assert threshold_labels((11.925, 11.99)) == ("11.93", "11.99")  # never "12"
+    assert threshold_labels((11.5831, 11.5787)) == ("11.583", "11.579")
+    assert threshold_labels((11.6, 11.6)) == ("11.60", "11.60")
+
+
+def test_annotation_words_one_death_and_a_median_on_the_last_patient():
+    from xpo1review.analysis.comparison import compare
+    from xpo1review.figures.survival import _deaths, annotation
+
+    # XPO1-high: two deaths, the second the last patient; XPO1-low: deaths throughout.
+    frame = pd.DataFrame({
+        "time": [1, 2, 3, 4, 5, 6, 7, 8, 2, 4, 6, 7, 10, 12, 14, 30],
+        "event": [1, 1, 1, 0, 1, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1],
+        "xpo1": [0.0] * 8 + [1.0] * 8,
+    })
+    a = sa.analyse(frame, "SIM", time_unit="months", n_permutations=99, min_prop=0.3)
+    c = compare(frame, 0.5, "median", "months")
+    text = annotation(a, c)
+    assert "XPO1-high: n=8, 2 deaths, median 30 months, resting on the last patient" in text
+    assert "profile-likelihood CI" in text
+    assert (_deaths(1), _deaths(3)) == ("1 death", "3 deaths")
+
+
+def test_km_figure_names_colon_only_data_and_the_scale(simulated_survival):
+    from dataclasses import replace
+
+    a = sa.analyse(simulated_survival(), "COADREAD", time_unit="months", n_permutations=99)
+    a = replace(a, sources=(("metagsca-COAD", None),), scale="log2(RSEM + 1)")
+    title = km_figure(a).figure._suptitle.get_text()
+    assert title.startswith("COAD") and "COADREAD" not in title
+    assert title.count("colon only") == (0 if "colon only" in a.description else 1)
+    assert "XPO1 expression scale: log2(RSEM + 1)" in title

@@ -72,6 +72,13 @@ def test_compounds_table_has_every_compound() -> None:
     assert compounds.n_compounds("approved", ROOT) == int((frame["stage"] == "approved").sum())
 
 
+def test_compounds_table_lists_only_xpo1_inhibitors() -> None:
+    # KPT-9274 inhibits PAK4/NAMPT, not XPO1 (conclusion, departures appendix)
+    frame = curated.compounds(ROOT)
+    assert "KPT-9274" not in set(frame["name"]) | set(frame["code"])
+    assert not frame["inhibitor_class"].str.contains("as named", regex=False).any()
+
+
 def test_mutations_table_and_helpers_come_from_the_file() -> None:
     frame = curated.mutations(ROOT)
     patients, entities = mutations.pan_cancer_cohort(ROOT)

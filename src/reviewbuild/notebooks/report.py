@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -62,16 +63,48 @@ def _values_text(values: dict[str, Any]) -> str:
     return ", ".join(f"{k} = {v}" for k, v in values.items())
 
 
-def _source_text(c: dict[str, Any]) -> str:
+_HEADING = re.compile(r"^#\s+(?P<title>.+?)\s*(\{[^}]*\})?\s*$")
+
+
+def chapter_title(path: Path) -> str | None:
+    """The text of a chapter's first level-1 heading (attributes such as ``{#sec-x}`` removed),
+    or None when the file has none."""
+    if not path.is_file():
+        return None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        m = _HEADING.match(line)
+        if m:
+            return m.group("title")
+    return None
+
+
+def chapter_titles(root: Path | None = None) -> dict[str, str]:
+    """Chapter stem (as claims record it, e.g. ``05-malignancies``) -> the chapter's title."""
+    root = root or project_root()
+    out = {}
+    for chapter in cache.python_chapters(root):
+        title = chapter_title(root / chapter)
+        if title:
+            out[Path(chapter).stem] = title
+    return out
+
+
+def _status_text(c: dict[str, Any]) -> str:
+    """The status, with where a cited claim comes from (an in-text citation, so the rendered
+    cell reads "cited: Author et al. (Year)") or why a claim is not checked."""
     if c["kind"] == CITED:
-        return f"[@{c['key']}]"
-    return c.get("reason") or ""
+        return f"{c['status']}: @{c['key']}"
+    reason = c.get("reason") or ""
+    return c["status"] + (f" ({reason})" if reason else "")
 
 
-def report_rows(records: list[dict[str, Any]]) -> list[list[str]]:
-    """Rows (id, chapter, statement, kind, values, status/source) for a table."""
-    return [[c["id"], c["chapter"], c["statement"], c["kind"], _values_text(c["values"]),
-             c["status"] + (f" ({_source_text(c)})" if _source_text(c) else "")]
+def report_rows(records: list[dict[str, Any]],
+                titles: dict[str, str] | None = None) -> list[list[str]]:
+    """Rows (id, chapter, statement, kind, values, status/source) for a table; with
+    ``titles``, the chapter column shows each chapter's title instead of its file stem."""
+    titles = titles or {}
+    return [[c["id"], titles.get(c["chapter"], c["chapter"]), c["statement"], c["kind"],
+             _values_text(c["values"]), _status_text(c)]
             for c in records]
 
 
@@ -98,7 +131,7 @@ def report_markdown(root: Path | None = None) -> str:
     records = claim_records(root)
     if not records:
         return "*No claims are recorded yet: run `reviewbuild notebooks build`.*"
-    return _markdown_table(report_rows(records))
+    return _markdown_table(report_rows(records, chapter_titles(root)))
 
 
 def provenance_markdown(root: Path | None = None) -> str:
@@ -106,7 +139,7 @@ def provenance_markdown(root: Path | None = None) -> str:
     records = [c for c in load_all(root) if c["kind"] == PROVENANCE]
     if not records:
         return "*No provenance checks are recorded.*"
-    return _markdown_table(report_rows(records))
+    return _markdown_table(report_rows(records, chapter_titles(root)))
 
 
 def handle(args: argparse.Namespace) -> int:

@@ -20,7 +20,9 @@ def report_paragraphs(root: Path | None = None) -> str:
     if not records:
         return "*No claims are recorded yet.*"
     out = []
-    for claim_id, chapter, statement, kind, values, status in report.report_rows(records):
+    titles = report.chapter_titles(root)
+    for claim_id, chapter, statement, kind, values, status in report.report_rows(records,
+                                                                                  titles):
         head = f"**{claim_id}** · {chapter} · {kind} · *{status}*"
         body = statement + (f" — values: {values}" if values else "")
         out.append(f"{head}\\\n{body}")

@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 
 from xpo1review.analysis.cohorts import COHORTS
+from xpo1review.analysis.followup import follow_up
 from xpo1review.analysis.parts import ExpressionPart, expression_part, survival_part
+from xpo1review.analysis.power import min_detectable_hr
 from xpo1review.data import loaders
 from xpo1review.data.loaders import Unavailable
 
@@ -79,14 +81,52 @@ def maxstat_summary() -> pd.DataFrame:
         if isinstance(s, Unavailable):
             continue
         ms = s.maxstat
-        colon_only = c == "COADREAD" and not any("READ" in sid for sid, _ in s.sources)
         rows.append({
-            "Cohort": "COAD (colon only)" if colon_only else c, "Patients": s.n, "Deaths": s.events,
+            "Cohort": cohort_label(c, s.sources), "Patients": s.n, "Deaths": s.events,
             "Candidate cuts": ms.n_candidates, "Smallest group": ms.min_group,
             "Corrected p (permutation)": round(ms.p_permutation, 4),
             "Monte Carlo standard error": float(f"{ms.mc_se:.1g}"),
-            "Lausen–Schumacher p": round(ms.p_lausen92, 3),
+            "Lausen–Schumacher 1992 p": round(ms.p_lausen92, 3),
+            "Lausen–Sauerbrei–Schumacher 1994 bound": round(ms.p_lausen94, 3),
             "Proportional hazards p, median": round(s.median.ph_p, 2),
             "Proportional hazards p, optimal": round(s.optimal.ph_p, 2),
+        })
+    return pd.DataFrame(rows)
+
+
+def cohort_label(cohort: str, sources: tuple[tuple[str, str | None], ...]) -> str:
+    """The cohort's name as the data have it: colorectal data without READ are colon only."""
+    if cohort == "COADREAD" and not any("READ" in sid for sid, _ in sources):
+        return "COAD (colon only)"
+    return cohort
+
+
+def cdr_patients(cohort: str, sources: tuple[tuple[str, str | None], ...]) -> int:
+    """Patients of the TCGA study behind ``cohort``'s survival data in TCGA-CDR (the whole
+    cohort; colon only where the data are): the denominator of a subset's share."""
+    frame = loaders.survival([cohort]).frame
+    if cohort_label(cohort, sources) == "COAD (colon only)":
+        frame = frame[frame["tcga_type"] == "COAD"]
+    return int(frame["patient"].nunique())
+
+
+def power_table() -> pd.DataFrame:
+    """Per cohort with survival data: patients, deaths, censoring, median follow-up (reverse
+    Kaplan-Meier, months) and the minimum detectable hazard ratio at the median split (80%
+    power, two-sided 5%, Schoenfeld, with the observed deaths and group shares)."""
+    rows = []
+    for c in COHORTS:
+        s = survival_part(c)
+        if isinstance(s, Unavailable):
+            continue
+        fu = follow_up(s.frame)
+        share = s.median.high.n / s.median.n
+        whole = cdr_patients(c, s.sources)
+        rows.append({
+            "Cohort": cohort_label(c, s.sources), "Patients": s.n,
+            "TCGA-CDR patients": whole, "Share of cohort (%)": round(100 * s.n / whole),
+            "Deaths": s.events, "Censored (%)": round(100 * fu.share_censored),
+            "Median follow-up (months)": round(fu.median, 1),
+            "Minimum detectable HR": round(min_detectable_hr(s.events, share), 2),
         })
     return pd.DataFrame(rows)

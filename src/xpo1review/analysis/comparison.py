@@ -11,20 +11,28 @@ from lifelines import CoxPHFitter
 from lifelines.exceptions import ConvergenceError, ConvergenceWarning
 from lifelines.statistics import logrank_test, proportional_hazard_test
 
+from xpo1review.analysis.power import min_detectable_hr
+from xpo1review.analysis.profile import profile_interval
 from xpo1review.analysis.survival import HIGH, LOW, assign_groups, kaplan_meier, validate
 
-#: A group with fewer deaths than this gives an unstable hazard ratio; the text flags it.
+#: A group with fewer deaths than this gives an unstable hazard ratio; the text flags it and
+#: reports the profile-likelihood interval instead of the Wald one.
 SPARSE_EVENTS = 5
+#: Newton-Raphson stopping rule of the Cox fit: lifelines' defaults (1e-7 on the step,
+#: 1e-9 relative on the log-likelihood) can stop with the 5th significant digit still moving.
+COX_FIT_OPTIONS = {"precision": 1e-12, "r_precision": 1e-15, "max_steps": 200}
 
 
 @dataclass(frozen=True)
 class GroupStats:
-    """Size, deaths and median survival (``inf`` = not reached) of one group."""
+    """Size, deaths and median survival (``inf`` = not reached) of one group, and how many
+    patients were still at risk at that median (1: it rests on a single patient)."""
 
     label: str
     n: int
     events: int
     median: float
+    at_risk_at_median: int = 0
 
 
 @dataclass(frozen=True)
@@ -43,10 +51,31 @@ class SurvivalComparison:
     cox_p: float
     time_unit: str
     ph_p: float = math.nan
+    profile_lower: float = math.nan
+    profile_upper: float = math.nan
 
     @property
     def n(self) -> int:
         return self.low.n + self.high.n
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        """The 95% interval to report: profile likelihood when a group has fewer than
+        :data:`SPARSE_EVENTS` deaths (the Wald interval is unreliable then), else Wald."""
+        if self.sparse_groups:
+            return self.profile_lower, self.profile_upper
+        return self.hr_lower, self.hr_upper
+
+    @property
+    def min_detectable_hr(self) -> float:
+        """Smallest HR this split detects with 80% power at two-sided 5% (Schoenfeld), given
+        its deaths and the share of patients in the XPO1-high group."""
+        return min_detectable_hr(self.events, self.high.n / self.n)
+
+    @property
+    def interval_method(self) -> str:
+        """``"profile likelihood"`` or ``"Wald"``: how :attr:`interval` was computed."""
+        return "profile likelihood" if self.sparse_groups else "Wald"
 
     @property
     def sparse_groups(self) -> tuple[str, ...]:
@@ -83,6 +112,8 @@ class SurvivalComparison:
                     "hr_high_vs_low": self.hr,
                     "hr_lower95": self.hr_lower,
                     "hr_upper95": self.hr_upper,
+                    "hr_profile_lower95": self.profile_lower,
+                    "hr_profile_upper95": self.profile_upper,
                     "ph_test_p": self.ph_p,
                 }
             )
@@ -110,7 +141,8 @@ def cox_hr(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            cph = CoxPHFitter().fit(data, duration_col="time", event_col="event")
+            cph = CoxPHFitter().fit(data, duration_col="time", event_col="event",
+                                    fit_options=COX_FIT_OPTIONS)
     except ConvergenceError:
         return (math.nan,) * 5
     s = cph.summary.loc["high"]
@@ -128,7 +160,8 @@ def group_stats(frame: pd.DataFrame, groups: pd.Series, label: str) -> GroupStat
     """Size, deaths and Kaplan-Meier median survival of the patients in group ``label``."""
     sub = frame[groups == label]
     median = float(kaplan_meier(sub).median_survival_time_) if len(sub) else math.nan
-    return GroupStats(label, int(len(sub)), int(sub["event"].sum()), median)
+    at_risk = int((sub["time"] >= median).sum()) if math.isfinite(median) else 0
+    return GroupStats(label, int(len(sub)), int(sub["event"].sum()), median, at_risk)
 
 
 def compare(
@@ -141,6 +174,7 @@ def compare(
         raise ValueError(f"threshold {threshold} puts every patient in one group")
     chi2, p = logrank(frame, groups)
     hr, lo, hi, cox_p, ph_p = cox_hr(frame, groups)
+    _, p_lo, p_hi = profile_interval(frame["time"], frame["event"], groups == HIGH)
     return SurvivalComparison(
         cutpoint=cutpoint,
         threshold=float(threshold),
@@ -154,5 +188,7 @@ def compare(
         cox_p=cox_p,
         time_unit=time_unit,
         ph_p=ph_p,
+        profile_lower=p_lo,
+        profile_upper=p_hi,
     )
 

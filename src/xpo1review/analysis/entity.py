@@ -19,7 +19,10 @@ from xpo1review.analysis.cohort_tables import (
     CALLED,
     NOT_CALLED,
     NOT_IN_EXPORT,
+    cdr_patients,
+    cohort_label,
     maxstat_summary,
+    power_table,
     tumour_normal_table,
 )
 from xpo1review.analysis.cohorts import COHORTS, NAMES, REVIEW, ReviewFinding
@@ -30,14 +33,17 @@ from xpo1review.analysis.parts import (
     de_part,
     expression_part,
     survival_part,
+    survival_with_redacted,
 )
 from xpo1review.analysis.survival_analysis import SurvivalAnalysis
 from xpo1review.data.loaders import Unavailable
 
 __all__ = [
     "CALLED", "COHORTS", "DAYS_PER_MONTH", "NOT_CALLED", "NOT_IN_EXPORT", "EntityResult",
-    "all_results", "chol", "coadread", "esca", "lihc", "maxstat_summary", "paad", "run",
-    "stad", "survival_part", "tumour_normal_table",
+    "cdr_patients",
+    "all_results", "chol", "coadread", "cohort_label", "esca", "lihc", "maxstat_summary",
+    "paad", "power_table", "run", "stad", "survival_part", "survival_with_redacted",
+    "tumour_normal_table",
 ]
 
 

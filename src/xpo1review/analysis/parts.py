@@ -2,7 +2,7 @@
 
 Each part is computed from the source ``data/analyses.yaml`` declares for the cohort and
 analysis (today the MetaGSCA tumour-normal paired subsets, the full CHOL cohort and, for
-PAAD survival, the curated 130-tumour set). A part the commit declares unused is the data
+PAAD survival, the curated TCGA-PAAD subset). A part the commit declares unused is the data
 layer's ``Unavailable``, never an empty or invented result. Survival times are reported in months
 (TCGA-CDR days / 30.4375). Results are memoised per process.
 """
@@ -72,8 +72,10 @@ def expression_part(cohort: str) -> ExpressionPart | Unavailable:
     return ExpressionPart(frame, test, ds.provenance, describe_source(ds.provenance))
 
 
-def _joined_frame(expr: Dataset, cohort: str) -> tuple[pd.DataFrame, Provenance, tuple]:
-    joined, report = loaders.join_expression_survival(expr, loaders.survival([cohort]))
+def _joined_frame(expr: Dataset, cohort: str,
+                  keep_redacted: bool = False) -> tuple[pd.DataFrame, Provenance, tuple]:
+    joined, report = loaders.join_expression_survival(expr, loaders.survival([cohort]),
+                                                      keep_redacted=keep_redacted)
     tumours = report.dropped[report.dropped["reason"] != "not a primary tumour sample"]
     dropped = tuple(zip(tumours["patient"].astype(str), tumours["reason"].astype(str),
                         strict=True))
@@ -102,21 +104,23 @@ def survival_part(
     dropped: tuple = ()
     if isinstance(choice, Unavailable):
         return choice
+    scale = scale_label(True)
     if choice.role != "curated-cohort":
         expr = loaders.xpo1_expression(cohort, analysis="survival")
         frame, prov, dropped = _joined_frame(expr, cohort)
         desc = f"{describe_source(expr.provenance)}, OS from TCGA-CDR"
+        scale = scale_label(is_linear(expr.provenance))
     else:
         ds = loaders.pdac_curated()
         f, prov = ds.frame, ds.provenance
         frame = pd.DataFrame({"patient": f["sample"], "time": f["time_months"].astype(float),
                               "event": f["status"].astype(int),
                               "xpo1": np.log2(f["XPO1"].astype(float) + 1.0)})
-        desc = "curated 130-tumour PDAC set (Raphael et al. 2017) with its own OS"
+        desc = "curated subset (pdacR via ShrinkageTrees), its own OS"
     sources = tuple(zip(prov.source_ids, prov.sha256s, strict=True))
     result = analyse(frame, cohort, time_unit="months", description=desc, sources=sources,
                      **kwargs)
-    return replace(result, dropped=dropped)
+    return replace(result, dropped=dropped, scale=scale)
 
 
 @cache
@@ -136,3 +140,25 @@ def de_part(cohort: str) -> DEPart | Unavailable:
     result = moderated_t(matrix, high, grouping="median split of XPO1 among tumours",
                          min_mean=1.0 if linear else None)
     return DEPart(result, ds.provenance, f"{describe_source(ds.provenance)}, tumours only")
+
+
+@cache
+def survival_with_redacted(
+    cohort: str,
+    min_prop: float = DEFAULT_MIN_PROP,
+    n_permutations: int = DEFAULT_PERMUTATIONS,
+    seed: int = DEFAULT_SEED,
+) -> SurvivalAnalysis | Unavailable:
+    """Sensitivity analysis: :func:`survival_part` with the patients TCGA-CDR marks as
+    redacted put back (TCGA-joined cohorts only; the curated PDAC set has no redactions)."""
+    choice = loaders.select_source(cohort, "survival")
+    if isinstance(choice, Unavailable) or choice.role == "curated-cohort":
+        return survival_part(cohort, min_prop, n_permutations, seed)
+    expr = loaders.xpo1_expression(cohort, analysis="survival")
+    frame, prov, dropped = _joined_frame(expr, cohort, keep_redacted=True)
+    sources = tuple(zip(prov.source_ids, prov.sha256s, strict=True))
+    result = analyse(frame, cohort, time_unit="months",
+                     description=f"{describe_source(expr.provenance)}, OS from TCGA-CDR, "
+                     "redacted patients included", sources=sources, min_prop=min_prop,
+                     n_permutations=n_permutations, seed=seed)
+    return replace(result, dropped=dropped, scale=scale_label(is_linear(expr.provenance)))

@@ -14,6 +14,7 @@ import pandas as pd
 
 from xpo1review.analysis.comparison import SurvivalComparison, compare
 from xpo1review.analysis.cutpoints import MaxstatResult, maxstat, median_cutpoint
+from xpo1review.analysis.followup import FollowUp, follow_up
 from xpo1review.analysis.survival import validate
 
 
@@ -32,6 +33,8 @@ class SurvivalAnalysis:
     n_zero_followup: int = 0
     #: (patient, reason) of every tumour left out when joining expression to follow-up.
     dropped: tuple[tuple[str, str], ...] = ()
+    #: The scale of ``frame['xpo1']``, in words (e.g. ``"log2(RSEM + 1)"``).
+    scale: str = ""
 
     def dropped_for(self, reason: str) -> tuple[str, ...]:
         """Patients left out for a reason containing ``reason`` (e.g. ``"redacted"``)."""
@@ -49,6 +52,16 @@ class SurvivalAnalysis:
     @property
     def events(self) -> int:
         return self.median.events
+
+    @property
+    def follow_up(self) -> FollowUp:
+        """Median follow-up (reverse Kaplan-Meier) and censoring of the analysed patients."""
+        return follow_up(self.frame)
+
+    @property
+    def optimal_at_edge(self) -> bool:
+        """True when the optimal cut leaves a group at the smallest size the search allows."""
+        return min(self.optimal.low.n, self.optimal.high.n) == self.maxstat.min_group
 
     def comparisons(self) -> tuple[SurvivalComparison, SurvivalComparison]:
         return self.median, self.optimal

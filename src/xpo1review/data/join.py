@@ -9,12 +9,13 @@ from reviewbuild.exceptions import DataError
 from xpo1review.data.clinical import ENDPOINTS
 
 
-def join_expression_survival(expr: Dataset, surv: Dataset,
-                             endpoint: str = "OS") -> tuple[Dataset, DropReport]:
+def join_expression_survival(expr: Dataset, surv: Dataset, endpoint: str = "OS",
+                             keep_redacted: bool = False) -> tuple[Dataset, DropReport]:
     """Primary tumours (code 01) joined to TCGA-CDR by patient; reports every dropped row.
 
     Drop reasons, in order: not a primary tumour sample; no TCGA-CDR record; redacted in
-    TCGA-CDR; ``endpoint`` event or time missing.
+    TCGA-CDR (kept instead with ``keep_redacted``, for a sensitivity analysis only);
+    ``endpoint`` event or time missing.
     """
     if endpoint not in ENDPOINTS:
         raise DataError(f"unknown endpoint {endpoint!r}; one of {', '.join(ENDPOINTS)}")
@@ -26,7 +27,7 @@ def join_expression_survival(expr: Dataset, surv: Dataset,
     rules = [
         (merged["sample_type_code"] != "01", "not a primary tumour sample"),
         (merged["_merge"] == "left_only", "no TCGA-CDR record for the patient"),
-        (merged["redacted"].eq(True), "redacted in TCGA-CDR"),
+        (merged["redacted"].eq(True) & (not keep_redacted), "redacted in TCGA-CDR"),
         (merged[endpoint].isna() | merged[f"{endpoint}_time_days"].isna(),
          f"{endpoint} event or time missing"),
     ]

@@ -1,4 +1,9 @@
-"""The curated TCGA-PAAD PDAC series (Raphael et al. 2017 via pdacR): 130 tumours."""
+"""The curated TCGA-PAAD subset: 130 tumours with complete covariates.
+
+The ShrinkageTrees R package (Jacobs) distributes it as ``data/pdac.rda``, documented as a
+reduced and cleaned subset of the TCGA-PAAD data harmonised in pdacR (Torre-Healy et al.
+2023; TCGA: Raphael et al. 2017): about 3,000 most variable genes plus driver genes. How the
+patients were chosen is not documented, and the rows carry no TCGA barcodes."""
 
 from __future__ import annotations
 
@@ -35,12 +40,13 @@ def _parse_pdac(src: Source, path: Path) -> pd.DataFrame:
 
 
 def pdac_curated() -> Dataset:
-    """The curated TCGA-PAAD PDAC set: 130 tumours, ``time_months``, ``status`` (1 = death),
-    covariates and ~3,000 genes (RSEM normalised, linear; XPO1 is ``XPO1``). No barcodes."""
+    """The curated TCGA-PAAD subset (ShrinkageTrees): 130 tumours, ``time_months``,
+    ``status`` (1 = death), covariates and ~3,000 genes (RSEM normalised, linear; XPO1 is
+    ``XPO1``). No barcodes."""
     src, path, sha = open_source("pdac-curated")
     frame = derived(src, sha, "pdac", lambda: _parse_pdac(src, path))
     prov = Provenance((src.id,), (sha,), "OS time in months; expression " + FIREHOSE_UNITS,
                       len(frame), len(frame),
-                      "curated PDAC set (Raphael et al. 2017 via pdacR); no TCGA barcodes, "
+                      "curated TCGA-PAAD subset (ShrinkageTrees, from pdacR); no TCGA barcodes, "
                       "not joinable to TCGA-CDR")
     return Dataset(frame, prov)

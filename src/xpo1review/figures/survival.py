@@ -8,7 +8,8 @@ from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import blended_transform_factory, offset_copy
 
 from reviewbuild.format import fmt_hr, fmt_p, fmt_p_mc
-from xpo1review.analysis.comparison import SurvivalComparison
+from xpo1review.analysis.cohort_tables import cohort_label
+from xpo1review.analysis.comparison import GroupStats, SurvivalComparison
 from xpo1review.analysis.survival import GROUPS, assign_groups, km_by_group, km_table
 from xpo1review.analysis.survival_analysis import SurvivalAnalysis
 from xpo1review.figures.style import (
@@ -27,7 +28,7 @@ TITLES = {"median": "Median split", "optimal": "Optimal cut-point"}
 #: Layout (inches): the panels are stacked, each PANEL_IN high; under each, its x-axis labels,
 #: the at-risk table from AT_RISK_PT down (a row every ROW_PT, in points) and its statistics
 #: (up to 5 lines under the first, 7 under the second, with the data line).
-PANEL_IN, TOP_IN, GAP_IN, BOTTOM_IN = 1.55, 0.62, 1.85, 1.85
+PANEL_IN, TOP_IN, GAP_IN, BOTTOM_IN = 1.55, 0.8, 1.85, 1.85
 HEIGHT_IN = TOP_IN + 2 * PANEL_IN + GAP_IN + BOTTOM_IN
 AT_RISK_PT = 38.0
 ROW_PT = 10.0
@@ -35,18 +36,37 @@ ROW_PT = 10.0
 
 def _hr_text(c: SurvivalComparison) -> str:
     try:
-        text = f"{fmt_hr(c.hr, c.hr_lower, c.hr_upper)}, high vs low"
+        text = f"{fmt_hr(c.hr, *c.interval)}, high vs low"
     except ValueError:
         return "HR not estimable"
-    if c.cutpoint == "optimal":
-        text += " (nominal CI, biased away from 1 by the search)"
     if c.sparse_groups:
-        text += f"; few deaths in {', '.join(c.sparse_groups)}"
+        text += f" (profile-likelihood CI: fewer than 5 deaths in {', '.join(c.sparse_groups)})"
+    if c.cutpoint == "optimal":
+        text += "; nominal, biased away from 1 by the search"
     return text
 
 
-def _median_text(m: float, unit: str) -> str:
-    return "not reached" if not np.isfinite(m) else f"{m:.0f} {unit}"
+def _deaths(k: int) -> str:
+    return f"{k} death" if k == 1 else f"{k} deaths"
+
+
+def _median_text(g: GroupStats, unit: str) -> str:
+    """The group's median survival, or why none is shown."""
+    if not np.isfinite(g.median):
+        return "median not reached"
+    if g.at_risk_at_median < 2:
+        return f"median {g.median:.0f} {unit}, resting on the last patient at risk"
+    return f"median {g.median:.0f} {unit}"
+
+
+def threshold_labels(thresholds: tuple[float, ...], least: int = 2) -> tuple[str, ...]:
+    """The thresholds printed with ``least`` decimals or more, until distinct values read
+    differently (so 11.666 and 11.707 do not both print as 11.7, nor 11.99 as 12)."""
+    for decimals in range(least, 7):
+        labels = tuple(f"{t:.{decimals}f}" for t in thresholds)
+        if len(set(labels)) == len(set(thresholds)):
+            return labels
+    return tuple(f"{t:.6g}" for t in thresholds)
 
 
 def annotation(analysis: SurvivalAnalysis, c: SurvivalComparison) -> str:
@@ -57,13 +77,13 @@ def annotation(analysis: SurvivalAnalysis, c: SurvivalComparison) -> str:
         ms = analysis.maxstat
         lines.append(
             f"corrected for the search: {fmt_p_mc(ms.p_permutation, ms.mc_se)} "
-            f"(permutation), {fmt_p(ms.p_lausen92)} (Lausen-Schumacher)"
+            f"(permutation); {fmt_p(ms.p_lausen92)} (Lausen 1992), "
+            f"{fmt_p(ms.p_lausen94)} (Lausen 1994 bound)"
         )
     lines.append(_hr_text(c))
     for g in (c.low, c.high):
-        lines.append(
-            f"{g.label}: n={g.n}, {g.events} deaths, median {_median_text(g.median, c.time_unit)}"
-        )
+        lines.append(f"{g.label}: n={g.n}, {_deaths(g.events)}, "
+                     f"{_median_text(g, c.time_unit)}")
     return "\n".join(lines)
 
 
@@ -91,7 +111,7 @@ def _below(ax, points: float, x_in_data: bool = False):
     return offset_copy(base, fig=ax.figure, y=-points, units="points")
 
 
-def _panel(ax, analysis: SurvivalAnalysis, c: SurvivalComparison) -> pd.DataFrame:
+def _panel(ax, analysis: SurvivalAnalysis, c: SurvivalComparison, cut: str) -> pd.DataFrame:
     frame = analysis.frame
     groups = assign_groups(frame["xpo1"], c.threshold)
     for label, kmf in km_by_group(frame, groups).items():
@@ -106,7 +126,7 @@ def _panel(ax, analysis: SurvivalAnalysis, c: SurvivalComparison) -> pd.DataFram
     ax.set_ylim(0, 1.05)
     ax.set_xlabel(f"Overall survival ({analysis.time_unit})")
     ax.set_ylabel("Survival probability")
-    ax.set_title(f"{TITLES[c.cutpoint]}: high = XPO1 > {c.threshold:.3g}", loc="left")
+    ax.set_title(f"{TITLES[c.cutpoint]}: high = XPO1 > {cut}", loc="left")
     ax.legend(loc="upper right", fontsize=SMALL_PT)
     stats_at = blended_transform_factory(ax.figure.transFigure, ax.transAxes)
     ax.text(0.01, 0, annotation(analysis, c), ha="left", va="top", fontsize=SMALL_PT,
@@ -124,16 +144,26 @@ def _panel(ax, analysis: SurvivalAnalysis, c: SurvivalComparison) -> pd.DataFram
     return risk
 
 
+def _title_cohort(analysis: SurvivalAnalysis) -> str:
+    """The cohort as its data have it (``COAD (colon only)``, not ``COADREAD``), without
+    repeating a qualifier the description already gives."""
+    label = cohort_label(analysis.cohort, analysis.sources)
+    name, _, qualifier = label.partition(" (")
+    return name if qualifier and f"({qualifier}" in analysis.description else label
+
+
 def km_figure(analysis: SurvivalAnalysis) -> DataFigure:
     """Two Kaplan-Meier panels, median (top) and optimal cut-point (bottom), each with its
     numbers at risk and statistics under it; drawn at the PDF's text width."""
     with house_style():
         fig, axes = new_figure(2, 1, figsize=(FIGURE_WIDTH_IN, HEIGHT_IN), sharey=True)
         risks = []
-        for ax, c in zip(axes, analysis.comparisons(), strict=True):
-            risks.append(_panel(ax, analysis, c).assign(cutpoint=c.cutpoint))
-        fig.suptitle(f"{analysis.cohort}: {analysis.description}", x=0.01, ha="left",
-                     fontsize=10)
+        labels = threshold_labels(tuple(c.threshold for c in analysis.comparisons()))
+        for ax, c, label in zip(axes, analysis.comparisons(), labels, strict=True):
+            risks.append(_panel(ax, analysis, c, label).assign(cutpoint=c.cutpoint))
+        scale = f"\nXPO1 expression scale: {analysis.scale}" if analysis.scale else ""
+        fig.suptitle(f"{_title_cohort(analysis)}: {analysis.description}{scale}", x=0.01,
+                     ha="left", fontsize=10)
         fig.subplots_adjust(left=0.15, right=0.97, top=1 - TOP_IN / HEIGHT_IN,
                             bottom=BOTTOM_IN / HEIGHT_IN, hspace=GAP_IN / PANEL_IN)
         caption = provenance_caption(analysis.sources,
