@@ -211,3 +211,45 @@ def test_recorded_packages_are_the_chapters_not_the_kernels(book):
     recorded = dict(runtime.imported_distributions(book))
     assert "pandas" in recorded and "ipykernel" not in recorded and "pyzmq" not in recorded
     assert "xpo1review" not in recorded  # the book's own modules are hashed one by one
+
+
+_MODULE = '''"""A module of the book."""
+
+DAYS_PER_MONTH = 365.25 / 12
+
+
+def months(days):
+    """Days as months."""
+    return days / DAYS_PER_MONTH
+'''
+
+
+@pytest.mark.parametrize(("edit", "changed"), [
+    (lambda s: s.replace("    return", "    # a comment\n    return"), False),
+    (lambda s: s.replace('"""Days as months."""', '"""Days as months (rounded never)."""'),
+     False),
+    (lambda s: s.replace('"""A module of the book."""', ""), False),
+    (lambda s: s.replace("365.25 / 12", "(365.25/12)").replace("(days)", "( days )"), False),
+    (lambda s: s.replace("365.25 / 12", "30.4375"), True),
+    (lambda s: s.replace("days / DAYS", "days * DAYS"), True),
+])
+def test_a_module_edit_that_cannot_change_behaviour_is_not_a_change(
+        book, tmp_path, monkeypatch, edit, changed):
+    """Comments, docstrings and layout of a package module re-execute nothing; code does."""
+    pkg = tmp_path / "site" / "bookpkg"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "units.py").write_text(_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    entry = cache.entry_for(book, CHAPTER, {"modules": ["bookpkg/units.py"]})
+    cache.save_entry(book, CHAPTER, entry)
+    (pkg / "units.py").write_text(edit(_MODULE))
+    kinds = [kind for kind, _ in cache.change_list(book, CHAPTER, entry)]
+    assert kinds == (["module"] if changed else [])
+
+
+def test_a_record_of_the_module_bytes_still_matches(book):
+    """Manifests written before the syntax-tree hash are not all stale at once."""
+    entry = _record(book)  # records reviewbuild/format.py by its file's sha256
+    assert cache.change_list(book, CHAPTER, entry) == []
+    assert cache.module_hash(Path(format_module.__file__)).startswith("ast:")

@@ -6,8 +6,9 @@ by ``reviewbuild notebooks build``/``accept``) records per chapter:
 
 - ``code``: sha256 of the code that executes (cells, inline expressions, eval/error options;
   prose and captions excluded, so a prose-only edit re-executes nothing);
-- ``modules``: sha256 of every module of the engine and the book's packages the kernel had
-  imported (``package/module.py``);
+- ``modules``: a hash of every module of the engine and the book's packages the kernel had
+  imported (``package/module.py``): sha256 of its syntax tree without docstrings
+  (:func:`module_hash`), so that comments, docstrings and formatting re-execute nothing;
 - ``data``: sha256 of every data source read (``reviewbuild.data.provenance.reads()``);
 - ``uses``: every declaration of ``data/analyses.yaml`` consulted (``COHORT/analysis`` ->
   source id, or ``none: <why>``), so that switching a cohort to another source re-executes
@@ -23,6 +24,7 @@ changed is refused in CI and invalidated (its freeze directory deleted) locally.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib.util
 import json
@@ -93,6 +95,38 @@ def _sha_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
 
 
+def _without_docstrings(tree: ast.AST) -> ast.AST:
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+                and body and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)):
+            node.body = body[1:] or [ast.Pass()]
+    return tree
+
+
+def module_hash(path: Path) -> str:
+    """sha256 of what a module does: its syntax tree (``ast.dump``: no comments, layout or
+    line numbers) without docstrings; the file's bytes if it does not parse; ``missing``.
+
+    A chapter that reads a docstring (``f.__doc__``) is not re-executed when it changes."""
+    if not path.is_file():
+        return "missing"
+    data = path.read_bytes()
+    try:
+        tree = _without_docstrings(ast.parse(data, filename=str(path)))
+    except (SyntaxError, ValueError):
+        return hashlib.sha256(data).hexdigest()
+    return "ast:" + hashlib.sha256(ast.dump(tree).encode()).hexdigest()
+
+
+def _module_changed(path: Path, recorded: str) -> bool:
+    """Whether a module differs from its record (a record of the file's bytes, as manifests
+    written before :func:`module_hash` hold, still counts when the bytes are the same)."""
+    return recorded != module_hash(path) and recorded != _sha_file(path)
+
+
 def module_file(key: str) -> Path:
     """The file of a recorded module, ``package/module.py``, wherever the package is installed."""
     spec = importlib.util.find_spec(key.partition("/")[0])
@@ -105,7 +139,7 @@ def entry_for(root: Path, chapter: str, inputs: dict[str, Any]) -> dict[str, Any
     """The manifest entry of an execution that read ``inputs`` (from ``runtime.collect``)."""
     return {
         "code": code_hash(parse_chapter(root, chapter)),
-        "modules": {m: _sha_file(module_file(m)) for m in inputs.get("modules", [])},
+        "modules": {m: module_hash(module_file(m)) for m in inputs.get("modules", [])},
         "data": {sid: sha for sid, sha in inputs.get("data", [])},
         "uses": {key: value for key, value in inputs.get("uses", [])},
         "files": {p: sha for p, sha in inputs.get("files", [])},
@@ -167,7 +201,7 @@ def change_list(root: Path, chapter: str, entry: dict[str, Any] | None,
     if modules:
         out += [("module", f"package module {m} changed")
                 for m, sha in entry.get("modules", {}).items()
-                if _sha_file(module_file(m)) != sha]
+                if _module_changed(module_file(m), sha)]
     out += [("package", f"package {name} {version} is now {installed_version(name)}")
             for name, version in entry.get("packages", {}).items()
             if installed_version(name) != version]
