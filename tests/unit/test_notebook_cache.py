@@ -253,3 +253,15 @@ def test_a_record_of_the_module_bytes_still_matches(book):
     entry = _record(book)  # records reviewbuild/format.py by its file's sha256
     assert cache.change_list(book, CHAPTER, entry) == []
     assert cache.module_hash(Path(format_module.__file__)).startswith("ast:")
+
+
+def test_the_module_hash_does_not_depend_on_fields_a_newer_python_adds():
+    """A field added empty by another Python version (e.g. ``type_params``) is not hashed."""
+    import ast
+
+    tree = ast.parse("def f(x):\n    return x\n")
+    plain = cache._canonical(tree)
+    tree.body[0].added_by_a_newer_python = []
+    tree.body[0]._fields = (*tree.body[0]._fields, "added_by_a_newer_python")
+    assert cache._canonical(tree) == plain
+    assert "lineno" not in repr(plain)

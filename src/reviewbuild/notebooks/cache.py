@@ -106,11 +106,24 @@ def _without_docstrings(tree: ast.AST) -> ast.AST:
     return tree
 
 
-def module_hash(path: Path) -> str:
-    """sha256 of what a module does: its syntax tree (``ast.dump``: no comments, layout or
-    line numbers) without docstrings; the file's bytes if it does not parse; ``missing``.
+def _canonical(node: object) -> object:
+    """A syntax tree as plain data: node names and their non-empty fields (no positions), so
+    that fields a newer Python adds empty (``type_params``) change nothing."""
+    if isinstance(node, ast.AST):
+        fields = [(name, _canonical(value)) for name in node._fields
+                  if (value := getattr(node, name, None)) is not None and value != []]
+        return [type(node).__name__, fields]
+    if isinstance(node, list):
+        return [_canonical(item) for item in node]
+    return repr(node)
 
-    A chapter that reads a docstring (``f.__doc__``) is not re-executed when it changes."""
+
+def module_hash(path: Path) -> str:
+    """sha256 of what a module does: its syntax tree (no comments, layout or line numbers)
+    without docstrings; the file's bytes if it does not parse; ``missing``.
+
+    A chapter that reads a docstring (``f.__doc__``) is not re-executed when it changes, and
+    ``365.25 / 12`` rewritten as ``30.4375`` is a change (the tree differs)."""
     if not path.is_file():
         return "missing"
     data = path.read_bytes()
@@ -118,7 +131,8 @@ def module_hash(path: Path) -> str:
         tree = _without_docstrings(ast.parse(data, filename=str(path)))
     except (SyntaxError, ValueError):
         return hashlib.sha256(data).hexdigest()
-    return "ast:" + hashlib.sha256(ast.dump(tree).encode()).hexdigest()
+    text = json.dumps(_canonical(tree), separators=(",", ":"))
+    return "ast:" + hashlib.sha256(text.encode()).hexdigest()
 
 
 def _module_changed(path: Path, recorded: str) -> bool:
