@@ -25,6 +25,7 @@ changed is refused in CI and invalidated (its freeze directory deleted) locally.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import importlib.util
 import json
@@ -124,8 +125,16 @@ def module_hash(path: Path) -> str:
 
     A chapter that reads a docstring (``f.__doc__``) is not re-executed when it changes, and
     ``365.25 / 12`` rewritten as ``30.4375`` is a change (the tree differs)."""
-    if not path.is_file():
+    try:
+        stat = path.stat()
+    except OSError:
         return "missing"
+    return _module_hash(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4096)
+def _module_hash(path: Path, _mtime_ns: int, _size: int) -> str:
+    """:func:`module_hash` of one version of a file (each chapter imports the same modules)."""
     data = path.read_bytes()
     try:
         tree = _without_docstrings(ast.parse(data, filename=str(path)))
