@@ -12,6 +12,7 @@ whose inputs are unchanged too; an output that then differs is listed, not writt
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sys
 import time
@@ -95,6 +96,7 @@ def _execute_all(root: Path, chapters: list[str], jobs: int, progress: Progress
     if not chapters:
         return runs, None
     total, started = len(chapters), time.monotonic()
+    finished = itertools.count(1)  # next() is atomic: each ending chapter gets its number
 
     def one(chapter: str) -> Execution:
         begin = time.monotonic()
@@ -105,7 +107,7 @@ def _execute_all(root: Path, chapters: list[str], jobs: int, progress: Progress
             progress(f"{chapter}: failed after {time.monotonic() - begin:.1f} s")
             raise
         progress(f"{chapter}: executed in {time.monotonic() - begin:.1f} s "
-                 f"({len(runs) + 1}/{total})")
+                 f"({next(finished)}/{total})")
         return run
 
     failure: BaseException | None = None
