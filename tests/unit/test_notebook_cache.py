@@ -81,11 +81,17 @@ def test_prose_edit_is_not_a_change(book):
     assert cache.changes(book, CHAPTER, entry) == []
 
 
-def test_gate_refuses_in_ci_and_invalidates_locally(book):
+def _frozen_now(book: Path) -> Path:
+    """The gate before a render, then the freeze that render leaves."""
+    assert cache.check(book, ci=False) == []
     frozen = cache.freeze_dir(book, CHAPTER)
-    frozen.mkdir(parents=True)
-    (frozen / "execute-results").mkdir()
+    (frozen / "execute-results").mkdir(parents=True)
+    return frozen
+
+
+def test_gate_refuses_in_ci_and_invalidates_locally(book):
     _record(book)
+    frozen = _frozen_now(book)
     assert cache.check(book, ci=True) == []
     (book / "data" / "trials.csv").write_text("id\nNCT00000003\n", encoding="utf-8")
     [problem] = cache.check(book, ci=True)
@@ -94,6 +100,28 @@ def test_gate_refuses_in_ci_and_invalidates_locally(book):
     assert frozen.is_dir()
     assert cache.check(book, ci=False) == []
     assert not frozen.exists()
+
+
+def test_a_freeze_older_than_the_recorded_inputs_is_not_used(book):
+    """Data changed and `notebooks build` recorded it: the manifest is current again, but
+    Quarto's freeze still holds the old outputs (its key is the .qmd alone)."""
+    _record(book)
+    frozen = _frozen_now(book)
+    (book / "data" / "trials.csv").write_text("id\nNCT00000004\n", encoding="utf-8")
+    _record(book)  # what `notebooks build` does after re-executing with the new data
+    assert cache.changes(book, CHAPTER, cache.load_manifest(book)[CHAPTER]) == []
+    [problem] = cache.check(book, ci=True)
+    assert "its inputs changed since it was frozen" in problem
+    assert cache.check(book, ci=False) == [] and not frozen.exists()
+    frozen = _frozen_now(book)  # re-executed by that render: kept from now on
+    assert cache.check(book, ci=True) == [] and frozen.is_dir()
+
+
+def test_an_unstamped_freeze_is_not_trusted(book):
+    _record(book)
+    frozen = cache.freeze_dir(book, CHAPTER)
+    (frozen / "execute-results").mkdir(parents=True)
+    assert cache.check(book, ci=False) == [] and not frozen.exists()
 
 
 def test_gate_reports_a_malformed_chapter(book):

@@ -264,33 +264,61 @@ def freeze_dir(root: Path, chapter: str) -> Path:
                   f"_quarto.yml: chapter {chapter}")
 
 
+#: Which manifest entry each chapter's Quarto freeze was made against (written pre-render).
+STAMPS = "_freeze/reviewbuild-inputs.json"
+
+
+def _entry_stamp(entry: dict[str, Any] | None) -> str:
+    return hashlib.sha256(json.dumps(entry, sort_keys=True).encode()).hexdigest()
+
+
+def _load_stamps(root: Path) -> dict[str, str]:
+    try:
+        stamps = json.loads((root / STAMPS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return stamps if isinstance(stamps, dict) else {}
+
+
 def check(root: Path, ci: bool) -> list[str]:
-    """Pre-render gate: refuse (CI) or invalidate (locally) frozen chapters whose inputs changed."""
+    """Pre-render gate: refuse (CI) or invalidate (locally) frozen chapters whose outputs may
+    be older than their inputs.
+
+    Quarto re-executes a chapter only when its ``.qmd`` changes. A freeze is kept only if it
+    was made when the chapter's inputs were those its manifest entry records now: the stamp
+    written here before each render (:data:`STAMPS`). So data or a module changed and then
+    ``notebooks build`` (which records the new inputs) still re-executes the chapter in Quarto.
+    """
     problems: list[str] = []
     try:
         chapters = python_chapters(root)
         manifest = load_manifest(root)
     except ReviewBuildError as err:
         return [str(err)]
+    old, stamps = _load_stamps(root), {}
     for chapter in chapters:
         try:
             frozen = freeze_dir(root, chapter)
-            if not frozen.exists():
-                continue
             reasons = changes(root, chapter, manifest.get(chapter))
         except ReviewBuildError as err:
             problems.append(f"{chapter}:1: {err}")
             continue
-        if not reasons:
+        current = None if reasons else _entry_stamp(manifest.get(chapter))
+        if current is not None:
+            stamps[chapter] = current  # what Quarto executes now (or kept) has these inputs
+        if not frozen.exists() or (current is not None and old.get(chapter) == current):
             continue
-        why = "; ".join(reasons)
+        why = "; ".join(reasons) or "its inputs changed since it was frozen"
         if ci:
             problems.append(
                 f"{chapter}:1: its frozen output is stale ({why}); run `reviewbuild notebooks "
                 f"build`, re-render it (`quarto render {chapter}`) and commit _freeze/ and "
                 "tests/notebooks/")
+            stamps.pop(chapter, None)
         else:
             shutil.rmtree(frozen)
             print(f"reviewbuild: {chapter}: {why}; removed {frozen.relative_to(root)} so "
                   "Quarto re-executes it", file=sys.stderr)
+    if stamps != old:
+        atomic.write_text(root / STAMPS, json.dumps(stamps, indent=1, sort_keys=True) + "\n")
     return problems
