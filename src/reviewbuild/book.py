@@ -67,9 +67,16 @@ def _flatten(entries: list) -> list[str]:
 
 
 def chapter_files(root: Path | None = None) -> list[str]:
-    """Every .qmd the book lists (chapters, then appendices), relative to the root."""
+    """Every .qmd the book lists (chapters, then appendices), relative to the root.
+
+    The one path rule of every command: UnsafePath for a listed file that would lead out of
+    the book's folder (``../outside.qmd``, an absolute path, a symbolic link out of it)."""
+    root = root or project_root()
     book = book_config(root)
-    return _flatten(book.get("chapters", [])) + _flatten(book.get("appendices", []))
+    files = _flatten(book.get("chapters", [])) + _flatten(book.get("appendices", []))
+    for name in files:
+        inside(root, str(name), f"_quarto.yml: chapter {name}")
+    return files
 
 
 def install_csl(root: Path | None = None) -> Path:

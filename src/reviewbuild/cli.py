@@ -11,6 +11,7 @@ import errno
 import importlib
 import sys
 
+import reviewbuild
 from reviewbuild import pyproject
 from reviewbuild.exceptions import ReviewBuildError
 from reviewbuild.paths import project_root
@@ -25,6 +26,17 @@ COMMANDS = {
     "doctor": "reviewbuild.doctor",
     "build": "reviewbuild.book",
 }
+#: What ``reviewbuild --help`` says of each command, without importing its module (a command's
+#: own ``--help`` imports it and says more).
+SUMMARIES = {
+    "check": "the pre-render gate: citations, abbreviations, data, ...",
+    "data": "fetch, verify and list the registered data files",
+    "notebooks": "golden notebooks for nbval (build, accept, status)",
+    "claims": "list every claim of the book (id, chapter, kind, status)",
+    "refs": "bibliography tools (Crossref verification)",
+    "doctor": "check Python, packages, Quarto, kernel and data",
+    "build": "build the book: checks, data, chapters, quarto render",
+}
 
 
 #: Disk errors reported as a message (not a traceback), with what to do.
@@ -37,15 +49,25 @@ _DISK_ERRORS = {
 }
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The parser of the engine's commands and the book's own (:mod:`pyproject`); with
-    ``only``, just that command's module is imported (fast start-up)."""
+def build_parser(only: str | None = None, lazy: bool = False) -> argparse.ArgumentParser:
+    """The parser of the engine's commands and the book's own (:mod:`pyproject`).
+
+    With ``only`` (a command's name), just that command's module is imported; with ``lazy``,
+    none is: each command is listed with its summary (what ``--help`` needs, fast)."""
     parser = argparse.ArgumentParser(prog="reviewbuild", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version",
+                        version=f"%(prog)s {reviewbuild.__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands = {**COMMANDS, **_book_commands()}
-    modules = [commands[only]] if only in commands else list(dict.fromkeys(commands.values()))
-    for name in modules:
-        importlib.import_module(name).register(sub)
+    if only in commands:
+        importlib.import_module(commands[only]).register(sub)
+    elif lazy:
+        for name, module in commands.items():
+            sub.add_parser(name, add_help=False, help=SUMMARIES.get(
+                name, f"the book's own command ({module}; `reviewbuild {name} --help`)"))
+    else:
+        for module in dict.fromkeys(commands.values()):
+            importlib.import_module(module).register(sub)
     return parser
 
 
@@ -60,7 +82,8 @@ def _book_commands() -> dict[str, str]:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
-        args = build_parser(argv[0] if argv else None).parse_args(argv)
+        # `--help`, `--version` or a mistyped command: list the commands without importing them.
+        args = build_parser(argv[0] if argv else None, lazy=True).parse_args(argv)
         return int(args.handler(args) or 0)
     except ReviewBuildError as err:
         print(f"reviewbuild: error: {err}", file=sys.stderr)

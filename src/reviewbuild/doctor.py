@@ -28,9 +28,11 @@ class Finding:
     ok: bool
     what: str
     fix: str = ""
+    #: Not a problem, but work the next step does (e.g. data to fetch): always shown.
+    todo: bool = False
 
     def __str__(self) -> str:
-        mark = "ok " if self.ok else "ERR"
+        mark = "-> " if self.todo else "ok " if self.ok else "ERR"
         return f"[{mark}] {self.what}" + (f"\n      fix: {self.fix}" if self.fix else "")
 
 
@@ -134,17 +136,35 @@ DATA_STATES = {
 
 
 def check_data() -> Iterator[Finding]:
-    from reviewbuild.data import declared, pins, registry
+    """Each registered source's state; the used sources not cached yet are one line saying
+    what ``reviewbuild data fetch`` will fetch (an error only where it cannot: a mirror
+    without them)."""
+    from reviewbuild.data import declared, mirror, pins, registry
 
     used = set(declared.used_sources())
+    here = mirror.mirror_dir()
+    to_fetch = []
     for source in registry.load_registry().values():
         result = pins.check(source)
         ok, summary, fix = DATA_STATES[result.state]
         if result.state == "missing" and source.id not in used:
             ok, summary = True, "not used by the book (data/analyses.yaml) and not cached"
             fix = ""
+        elif result.state == "missing" and (
+                here is None or pins.check(source, here).state != "missing"):
+            to_fetch.append(source)
+            continue
+        elif result.state == "missing":
+            summary = f"not in the cache, nor in the mirror {here} (REVIEWBUILD_MIRROR)"
+            fix = ("add it to the mirror, or unset REVIEWBUILD_MIRROR and run "
+                   f"`reviewbuild data fetch {source.id}` online")
         yield Finding(ok, f"data {source.id}: {summary}",
                       fix.format(id=source.id, path=result.path))
+    if to_fetch:
+        how = f"copies them from the mirror {here}" if here else "downloads them"
+        yield Finding(True, f"data: {len(to_fetch)} source(s) the book uses are not cached "
+                            f"yet; `reviewbuild data fetch` (the build's next step) {how}: "
+                            + ", ".join(s.id for s in to_fetch), todo=True)
 
 
 CHECKS: list[Callable[[], Iterator[Finding]]] = [
@@ -160,7 +180,7 @@ def run(args: argparse.Namespace) -> int:
         except Exception as err:  # a doctor reports, it does not crash
             findings = [Finding(False, f"{check.__name__}: {type(err).__name__}: {err}")]
         for finding in findings:
-            if not finding.ok or args.verbose:
+            if not finding.ok or finding.todo or args.verbose:
                 print(finding)
             problems += not finding.ok
     print(f"doctor: {problems} problem(s)" if problems else "doctor: everything needed is here")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from reviewbuild.book import chapter_files
+from reviewbuild.exceptions import UnsafePath
 from reviewbuild.qmd.reader import read_chapters
 
 #: Where chapter files live; every .qmd here must be listed in _quarto.yml.
@@ -18,7 +19,10 @@ def existing_chapters(root: Path) -> set[str]:
 
 def check(root: Path) -> list[str]:
     """Problems with the chapter list, the chapters' syntax and their level-1 headings."""
-    listed = chapter_files(root)
+    try:
+        listed = chapter_files(root)
+    except UnsafePath as err:
+        return [str(err)]
     problems = [f"_quarto.yml: {f} is listed twice" for f in set(listed) if listed.count(f) > 1]
     existing = existing_chapters(root)
     problems += [f"_quarto.yml: lists {f}, which does not exist" for f in listed

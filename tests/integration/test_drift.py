@@ -160,6 +160,7 @@ def test_dropped_cohort_fails_naming_the_claim(book, altered):
 
 
 def test_freeze_gate_refuses_in_ci_and_invalidates_locally(book, altered):
+    assert cache.check(book, ci=False) == []  # the gate before the render that freezes it
     frozen = cache.freeze_dir(book, CHAPTER)
     frozen.mkdir(parents=True)
     assert cache.check(book, ci=True) == []  # inputs unchanged: the freeze is good

@@ -45,13 +45,31 @@ def test_quarto_without_typst(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert not typst.ok and typst.fix
 
 
-def test_missing_data_is_a_problem_with_a_fetch_command(
+def test_data_not_cached_yet_is_what_the_fetch_will_do_not_an_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A first run: one line saying what will be fetched from where, no [ERR] line."""
+    from reviewbuild.data import declared
+
+    monkeypatch.setenv("REVIEWBUILD_CACHE", str(tmp_path / "empty-cache"))
+    monkeypatch.delenv("REVIEWBUILD_MIRROR", raising=False)
+    findings = list(doctor.check_data())
+    assert all(f.ok for f in findings)
+    (todo,) = [f for f in findings if f.todo]
+    used = declared.used_sources()
+    assert str(todo).startswith(f"[-> ] data: {len(used)} source(s) the book uses are not "
+                                "cached yet; `reviewbuild data fetch` (the build's next step) "
+                                "downloads them: ")
+    assert all(sid in todo.what for sid in used)
+
+
+def test_data_missing_from_the_mirror_too_is_a_problem(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REVIEWBUILD_CACHE", str(tmp_path / "empty-cache"))
-    findings = list(doctor.check_data())
-    pinned_missing = [f for f in findings if not f.ok]
-    assert pinned_missing, "an empty cache must be reported"
-    assert all("reviewbuild data fetch" in f.fix for f in pinned_missing)
+    (tmp_path / "mirror").mkdir()
+    monkeypatch.setenv("REVIEWBUILD_MIRROR", str(tmp_path / "mirror"))
+    problems = [f for f in doctor.check_data() if not f.ok]
+    assert problems and all("nor in the mirror" in f.what and "reviewbuild data fetch" in f.fix
+                            for f in problems)
 
 
 def test_run_prints_one_line_per_problem_and_fails(

@@ -81,11 +81,17 @@ def test_prose_edit_is_not_a_change(book):
     assert cache.changes(book, CHAPTER, entry) == []
 
 
-def test_gate_refuses_in_ci_and_invalidates_locally(book):
+def _frozen_now(book: Path) -> Path:
+    """The gate before a render, then the freeze that render leaves."""
+    assert cache.check(book, ci=False) == []
     frozen = cache.freeze_dir(book, CHAPTER)
-    frozen.mkdir(parents=True)
-    (frozen / "execute-results").mkdir()
+    (frozen / "execute-results").mkdir(parents=True)
+    return frozen
+
+
+def test_gate_refuses_in_ci_and_invalidates_locally(book):
     _record(book)
+    frozen = _frozen_now(book)
     assert cache.check(book, ci=True) == []
     (book / "data" / "trials.csv").write_text("id\nNCT00000003\n", encoding="utf-8")
     [problem] = cache.check(book, ci=True)
@@ -94,6 +100,28 @@ def test_gate_refuses_in_ci_and_invalidates_locally(book):
     assert frozen.is_dir()
     assert cache.check(book, ci=False) == []
     assert not frozen.exists()
+
+
+def test_a_freeze_older_than_the_recorded_inputs_is_not_used(book):
+    """Data changed and `notebooks build` recorded it: the manifest is current again, but
+    Quarto's freeze still holds the old outputs (its key is the .qmd alone)."""
+    _record(book)
+    frozen = _frozen_now(book)
+    (book / "data" / "trials.csv").write_text("id\nNCT00000004\n", encoding="utf-8")
+    _record(book)  # what `notebooks build` does after re-executing with the new data
+    assert cache.changes(book, CHAPTER, cache.load_manifest(book)[CHAPTER]) == []
+    [problem] = cache.check(book, ci=True)
+    assert "its inputs changed since it was frozen" in problem
+    assert cache.check(book, ci=False) == [] and not frozen.exists()
+    frozen = _frozen_now(book)  # re-executed by that render: kept from now on
+    assert cache.check(book, ci=True) == [] and frozen.is_dir()
+
+
+def test_an_unstamped_freeze_is_not_trusted(book):
+    _record(book)
+    frozen = cache.freeze_dir(book, CHAPTER)
+    (frozen / "execute-results").mkdir(parents=True)
+    assert cache.check(book, ci=False) == [] and not frozen.exists()
 
 
 def test_gate_reports_a_malformed_chapter(book):
@@ -211,3 +239,57 @@ def test_recorded_packages_are_the_chapters_not_the_kernels(book):
     recorded = dict(runtime.imported_distributions(book))
     assert "pandas" in recorded and "ipykernel" not in recorded and "pyzmq" not in recorded
     assert "xpo1review" not in recorded  # the book's own modules are hashed one by one
+
+
+_MODULE = '''"""A module of the book."""
+
+DAYS_PER_MONTH = 365.25 / 12
+
+
+def months(days):
+    """Days as months."""
+    return days / DAYS_PER_MONTH
+'''
+
+
+@pytest.mark.parametrize(("edit", "changed"), [
+    (lambda s: s.replace("    return", "    # a comment\n    return"), False),
+    (lambda s: s.replace('"""Days as months."""', '"""Days as months (rounded never)."""'),
+     False),
+    (lambda s: s.replace('"""A module of the book."""', ""), False),
+    (lambda s: s.replace("365.25 / 12", "(365.25/12)").replace("(days)", "( days )"), False),
+    (lambda s: s.replace("365.25 / 12", "30.4375"), True),
+    (lambda s: s.replace("days / DAYS", "days * DAYS"), True),
+])
+def test_a_module_edit_that_cannot_change_behaviour_is_not_a_change(
+        book, tmp_path, monkeypatch, edit, changed):
+    """Comments, docstrings and layout of a package module re-execute nothing; code does."""
+    pkg = tmp_path / "site" / "bookpkg"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "units.py").write_text(_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    entry = cache.entry_for(book, CHAPTER, {"modules": ["bookpkg/units.py"]})
+    cache.save_entry(book, CHAPTER, entry)
+    (pkg / "units.py").write_text(edit(_MODULE))
+    kinds = [kind for kind, _ in cache.change_list(book, CHAPTER, entry)]
+    assert kinds == (["module"] if changed else [])
+
+
+def test_a_record_of_the_module_bytes_still_matches(book):
+    """Manifests written before the syntax-tree hash are not all stale at once."""
+    entry = _record(book)  # records reviewbuild/format.py by its file's sha256
+    assert cache.change_list(book, CHAPTER, entry) == []
+    assert cache.module_hash(Path(format_module.__file__)).startswith("ast:")
+
+
+def test_the_module_hash_does_not_depend_on_fields_a_newer_python_adds():
+    """A field added empty by another Python version (e.g. ``type_params``) is not hashed."""
+    import ast
+
+    tree = ast.parse("def f(x):\n    return x\n")
+    plain = cache._canonical(tree)
+    tree.body[0].added_by_a_newer_python = []
+    tree.body[0]._fields = (*tree.body[0]._fields, "added_by_a_newer_python")
+    assert cache._canonical(tree) == plain
+    assert "lineno" not in repr(plain)

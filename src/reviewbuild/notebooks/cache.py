@@ -6,8 +6,9 @@ by ``reviewbuild notebooks build``/``accept``) records per chapter:
 
 - ``code``: sha256 of the code that executes (cells, inline expressions, eval/error options;
   prose and captions excluded, so a prose-only edit re-executes nothing);
-- ``modules``: sha256 of every module of the engine and the book's packages the kernel had
-  imported (``package/module.py``);
+- ``modules``: a hash of every module of the engine and the book's packages the kernel had
+  imported (``package/module.py``): sha256 of its syntax tree without docstrings
+  (:func:`module_hash`), so that comments, docstrings and formatting re-execute nothing;
 - ``data``: sha256 of every data source read (``reviewbuild.data.provenance.reads()``);
 - ``uses``: every declaration of ``data/analyses.yaml`` consulted (``COHORT/analysis`` ->
   source id, or ``none: <why>``), so that switching a cohort to another source re-executes
@@ -23,6 +24,8 @@ changed is refused in CI and invalidated (its freeze directory deleted) locally.
 
 from __future__ import annotations
 
+import ast
+import functools
 import hashlib
 import importlib.util
 import json
@@ -93,6 +96,60 @@ def _sha_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
 
 
+def _without_docstrings(tree: ast.AST) -> ast.AST:
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+                and body and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)):
+            node.body = body[1:] or [ast.Pass()]
+    return tree
+
+
+def _canonical(node: object) -> object:
+    """A syntax tree as plain data: node names and their non-empty fields (no positions), so
+    that fields a newer Python adds empty (``type_params``) change nothing."""
+    if isinstance(node, ast.AST):
+        fields = [(name, _canonical(value)) for name in node._fields
+                  if (value := getattr(node, name, None)) is not None and value != []]
+        return [type(node).__name__, fields]
+    if isinstance(node, list):
+        return [_canonical(item) for item in node]
+    return repr(node)
+
+
+def module_hash(path: Path) -> str:
+    """sha256 of what a module does: its syntax tree (no comments, layout or line numbers)
+    without docstrings; the file's bytes if it does not parse; ``missing``.
+
+    A chapter that reads a docstring (``f.__doc__``) is not re-executed when it changes, and
+    ``365.25 / 12`` rewritten as ``30.4375`` is a change (the tree differs)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return "missing"
+    return _module_hash(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4096)
+def _module_hash(path: Path, _mtime_ns: int, _size: int) -> str:
+    """:func:`module_hash` of one version of a file (each chapter imports the same modules)."""
+    data = path.read_bytes()
+    try:
+        tree = _without_docstrings(ast.parse(data, filename=str(path)))
+    except (SyntaxError, ValueError):
+        return hashlib.sha256(data).hexdigest()
+    text = json.dumps(_canonical(tree), separators=(",", ":"))
+    return "ast:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def _module_changed(path: Path, recorded: str) -> bool:
+    """Whether a module differs from its record (a record of the file's bytes, as manifests
+    written before :func:`module_hash` hold, still counts when the bytes are the same)."""
+    return recorded != module_hash(path) and recorded != _sha_file(path)
+
+
 def module_file(key: str) -> Path:
     """The file of a recorded module, ``package/module.py``, wherever the package is installed."""
     spec = importlib.util.find_spec(key.partition("/")[0])
@@ -105,7 +162,7 @@ def entry_for(root: Path, chapter: str, inputs: dict[str, Any]) -> dict[str, Any
     """The manifest entry of an execution that read ``inputs`` (from ``runtime.collect``)."""
     return {
         "code": code_hash(parse_chapter(root, chapter)),
-        "modules": {m: _sha_file(module_file(m)) for m in inputs.get("modules", [])},
+        "modules": {m: module_hash(module_file(m)) for m in inputs.get("modules", [])},
         "data": {sid: sha for sid, sha in inputs.get("data", [])},
         "uses": {key: value for key, value in inputs.get("uses", [])},
         "files": {p: sha for p, sha in inputs.get("files", [])},
@@ -167,7 +224,7 @@ def change_list(root: Path, chapter: str, entry: dict[str, Any] | None,
     if modules:
         out += [("module", f"package module {m} changed")
                 for m, sha in entry.get("modules", {}).items()
-                if _sha_file(module_file(m)) != sha]
+                if _module_changed(module_file(m), sha)]
     out += [("package", f"package {name} {version} is now {installed_version(name)}")
             for name, version in entry.get("packages", {}).items()
             if installed_version(name) != version]
@@ -207,33 +264,61 @@ def freeze_dir(root: Path, chapter: str) -> Path:
                   f"_quarto.yml: chapter {chapter}")
 
 
+#: Which manifest entry each chapter's Quarto freeze was made against (written pre-render).
+STAMPS = "_freeze/reviewbuild-inputs.json"
+
+
+def _entry_stamp(entry: dict[str, Any] | None) -> str:
+    return hashlib.sha256(json.dumps(entry, sort_keys=True).encode()).hexdigest()
+
+
+def _load_stamps(root: Path) -> dict[str, str]:
+    try:
+        stamps = json.loads((root / STAMPS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return stamps if isinstance(stamps, dict) else {}
+
+
 def check(root: Path, ci: bool) -> list[str]:
-    """Pre-render gate: refuse (CI) or invalidate (locally) frozen chapters whose inputs changed."""
+    """Pre-render gate: refuse (CI) or invalidate (locally) frozen chapters whose outputs may
+    be older than their inputs.
+
+    Quarto re-executes a chapter only when its ``.qmd`` changes. A freeze is kept only if it
+    was made when the chapter's inputs were those its manifest entry records now: the stamp
+    written here before each render (:data:`STAMPS`). So data or a module changed and then
+    ``notebooks build`` (which records the new inputs) still re-executes the chapter in Quarto.
+    """
     problems: list[str] = []
     try:
         chapters = python_chapters(root)
         manifest = load_manifest(root)
     except ReviewBuildError as err:
         return [str(err)]
+    old, stamps = _load_stamps(root), {}
     for chapter in chapters:
         try:
             frozen = freeze_dir(root, chapter)
-            if not frozen.exists():
-                continue
             reasons = changes(root, chapter, manifest.get(chapter))
         except ReviewBuildError as err:
             problems.append(f"{chapter}:1: {err}")
             continue
-        if not reasons:
+        current = None if reasons else _entry_stamp(manifest.get(chapter))
+        if current is not None:
+            stamps[chapter] = current  # what Quarto executes now (or kept) has these inputs
+        if not frozen.exists() or (current is not None and old.get(chapter) == current):
             continue
-        why = "; ".join(reasons)
+        why = "; ".join(reasons) or "its inputs changed since it was frozen"
         if ci:
             problems.append(
                 f"{chapter}:1: its frozen output is stale ({why}); run `reviewbuild notebooks "
                 f"build`, re-render it (`quarto render {chapter}`) and commit _freeze/ and "
                 "tests/notebooks/")
+            stamps.pop(chapter, None)
         else:
             shutil.rmtree(frozen)
             print(f"reviewbuild: {chapter}: {why}; removed {frozen.relative_to(root)} so "
                   "Quarto re-executes it", file=sys.stderr)
+    if stamps != old:
+        atomic.write_text(root / STAMPS, json.dumps(stamps, indent=1, sort_keys=True) + "\n")
     return problems

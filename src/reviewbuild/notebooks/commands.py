@@ -12,7 +12,12 @@ whose inputs are unchanged too; an output that then differs is listed, not writt
 from __future__ import annotations
 
 import argparse
+import itertools
+import os
 import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +25,7 @@ from reviewbuild import atomic
 from reviewbuild.exceptions import ReviewBuildError
 from reviewbuild.notebooks import cache, golden
 from reviewbuild.notebooks.convert import GOLDEN_DIR, golden_path
-from reviewbuild.notebooks.execute import execute_chapter
+from reviewbuild.notebooks.execute import Execution, execute_chapter
 from reviewbuild.paths import project_root
 
 #: Input changes whose effect on outputs needs a person's review (``accept``).
@@ -52,46 +57,127 @@ def _select(root: Path, chapters: list[str] | None) -> list[str]:
     return picked
 
 
+def _reads_goldens(manifest: dict, chapter: str) -> bool:
+    files = (manifest.get(chapter) or {}).get("files", {})
+    return any(path.startswith(GOLDEN_DIR + "/") for path in files)
+
+
 def execution_order(root: Path, chapters: list[str]) -> list[str]:
     """Book order, except that report chapters (which read other chapters' golden notebooks,
     such as the claims appendix) come last, so that they read the goldens of this run."""
     manifest = cache.load_manifest(root)
+    return sorted(chapters, key=lambda c: _reads_goldens(manifest, c))
 
-    def reads_goldens(chapter: str) -> bool:
-        files = (manifest.get(chapter) or {}).get("files", {})
-        return any(path.startswith(GOLDEN_DIR + "/") for path in files)
 
-    return sorted(chapters, key=reads_goldens)
+def default_jobs() -> int:
+    """Chapters executed at once: ``REVIEWBUILD_JOBS``, else the cores this process may use."""
+    text = os.environ.get("REVIEWBUILD_JOBS", "").strip()
+    if text:
+        if not text.isdigit() or int(text) < 1:
+            raise ReviewBuildError(f"REVIEWBUILD_JOBS={text!r}: give a whole number >= 1")
+        return int(text)
+    cores = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    return max(1, len(cores) if cores else (os.cpu_count() or 1))
+
+
+Progress = Callable[[str], None]
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+def _execute_all(root: Path, chapters: list[str], jobs: int, progress: Progress
+                 ) -> tuple[dict[str, Execution], BaseException | None]:
+    """Execute ``chapters`` (independent of each other), ``jobs`` at a time, saying when each
+    starts and ends. The first failure stops new starts and is returned with the executions
+    that finished."""
+    runs: dict[str, Execution] = {}
+    if not chapters:
+        return runs, None
+    total, started = len(chapters), time.monotonic()
+    finished = itertools.count(1)  # next() is atomic: each ending chapter gets its number
+
+    def one(chapter: str) -> Execution:
+        begin = time.monotonic()
+        progress(f"{chapter}: executing ...")
+        try:
+            run = execute_chapter(root, chapter)
+        except BaseException:
+            progress(f"{chapter}: failed after {time.monotonic() - begin:.1f} s")
+            raise
+        progress(f"{chapter}: executed in {time.monotonic() - begin:.1f} s "
+                 f"({next(finished)}/{total})")
+        return run
+
+    failure: BaseException | None = None
+    with ThreadPoolExecutor(max_workers=max(1, min(jobs, total))) as pool:
+        pending: dict[Future, str] = {pool.submit(one, c): c for c in chapters}
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                chapter = pending.pop(future)
+                if future.cancelled():
+                    continue
+                if future.exception() is None:
+                    runs[chapter] = future.result()
+                elif failure is None:
+                    failure = future.exception()
+                    for other in pending:
+                        other.cancel()
+    if failure is None and total > 1:
+        progress(f"{total} chapters executed in {time.monotonic() - started:.1f} s "
+                 f"({min(jobs, total)} at a time)")
+    return runs, failure
 
 
 def build(root: Path, chapters: list[str] | None = None, accept: bool = False,
-          force: bool = False) -> BuildResult:
-    """Execute the (selected) chapters whose inputs changed; write their golden notebooks."""
+          force: bool = False, jobs: int | None = None,
+          progress: Progress = _say) -> BuildResult:
+    """Execute the (selected) chapters whose inputs changed, independent ones ``jobs`` at a
+    time (report chapters after the others); write their golden notebooks."""
     result = BuildResult()
     for chapter in cache.python_chapters(root):
         atomic.remove_leftovers(golden_path(root, chapter), older_than=STALE_AFTER)
     if not chapters:
         result.removed = _prune(root)
+    manifest = cache.load_manifest(root)
+    todo: dict[str, set[str]] = {}
     for chapter in execution_order(root, _select(root, chapters)):
-        old = golden.read(root, chapter)
-        kinds = {k for k, _ in cache.change_list(root, chapter,
-                                                 cache.load_manifest(root).get(chapter))}
-        if not force and old is not None and not kinds:
+        kinds = {k for k, _ in cache.change_list(root, chapter, manifest.get(chapter))}
+        if not force and golden_path(root, chapter).is_file() and not kinds:
             result.up_to_date.append(chapter)
-            continue
-        run = execute_chapter(root, chapter)
-        result.executed.append(chapter)
-        # Outputs may change without the chapter's code changing (data, modules, or nothing
-        # recorded at all under --force): those need a person's review before they are written.
-        review = old is not None and not accept and (not kinds or bool(kinds & REVIEWED))
-        diffs = golden.differences(old, run.notebook, golden.sanitizers(root)) if review else []
-        if diffs:
-            result.changed[chapter] = diffs
-            continue
-        golden.write(root, chapter, run.notebook)
-        cache.save_entry(root, chapter, cache.entry_for(root, chapter, run.inputs))
-        result.written.append(chapter)
+            progress(f"{chapter}: up to date (inputs unchanged), not executed")
+        else:
+            todo[chapter] = kinds
+    reports = [c for c in todo if _reads_goldens(manifest, c)]
+    for batch in ([c for c in todo if c not in reports], reports):
+        runs, failure = _execute_all(root, batch, jobs or default_jobs(), progress)
+        for chapter in batch:  # in book order; what finished is kept even if one failed
+            if chapter in runs:
+                _record(root, chapter, runs[chapter], todo[chapter], accept, result)
+        if failure is not None:
+            raise failure
     return result
+
+
+def _record(root: Path, chapter: str, run: Execution, kinds: set[str], accept: bool,
+            result: BuildResult) -> None:
+    """Write the golden notebook and manifest entry of an execution, unless its outputs
+    changed in a way that needs a person's review first."""
+    old = golden.read(root, chapter)
+    result.executed.append(chapter)
+    pats = golden.sanitizers(root)
+    # Outputs may change without the chapter's code changing (data, modules, or nothing
+    # recorded at all under --force): those need a person's review before they are written.
+    review = old is not None and not accept and (not kinds or bool(kinds & REVIEWED))
+    diffs = golden.differences(old, run.notebook, pats) if review else []
+    if diffs:
+        result.changed[chapter] = diffs
+        return
+    golden.write(root, chapter, golden.keep_unchanged_outputs(old, run.notebook, pats))
+    cache.save_entry(root, chapter, cache.entry_for(root, chapter, run.inputs))
+    result.written.append(chapter)
 
 
 def _prune(root: Path) -> list[str]:
@@ -111,8 +197,6 @@ def _prune(root: Path) -> list[str]:
 def _report(result: BuildResult) -> int:
     for path in result.removed:
         print(f"{path}: removed (its chapter has no Python cells or is not in _quarto.yml)")
-    for chapter in result.up_to_date:
-        print(f"{chapter}: up to date (inputs unchanged), not executed")
     for chapter in result.written:
         print(f"{chapter}: executed, golden notebook written")
     for chapter, diffs in result.changed.items():
@@ -125,11 +209,13 @@ def _report(result: BuildResult) -> int:
 
 
 def handle_build(args: argparse.Namespace) -> int:
-    return _report(build(project_root(), args.chapters, accept=False, force=args.force))
+    return _report(build(project_root(), args.chapters, accept=False, force=args.force,
+                         jobs=args.jobs))
 
 
 def handle_accept(args: argparse.Namespace) -> int:
-    return _report(build(project_root(), args.chapters, accept=True, force=args.force))
+    return _report(build(project_root(), args.chapters, accept=True, force=args.force,
+                         jobs=args.jobs))
 
 
 def handle_status(args: argparse.Namespace) -> int:
@@ -161,6 +247,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="execute even if inputs unchanged" + (
                            "; outputs that changed are listed, not written (use accept)"
                            if name == "build" else ""))
+        q.add_argument("-j", "--jobs", type=int, default=None,
+                       help="chapters executed at once (default: REVIEWBUILD_JOBS, else the "
+                            "number of cores); report chapters run after the others")
         q.set_defaults(handler=handler)
     s = nsub.add_parser("status", help="which golden notebooks are stale, and why")
     s.set_defaults(handler=handle_status)

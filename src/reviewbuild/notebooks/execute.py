@@ -10,21 +10,22 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jupyter_client.manager import KernelManager
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 
 from reviewbuild.exceptions import NotebookError
+from reviewbuild.notebooks import limits
 from reviewbuild.notebooks.convert import chapter_notebook, describe_cell
 
 KERNEL = "python3"
-CELL_TIMEOUT = 1800
 _COLLECT = "from reviewbuild.notebooks.runtime import collect\ncollect()"
 
 
@@ -43,8 +44,44 @@ def _env(root: Path, extra: dict[str, str] | None) -> dict[str, str]:
     return env
 
 
+class _BoundedKernel(AsyncKernelManager):
+    """A kernel whose address space is limited (:func:`limits.kernel_memory`). Asynchronous:
+    nbclient enforces a cell's timeout only with an asynchronous kernel manager."""
+
+    memory = 0
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+        process = getattr(self.provisioner, "process", None)
+        if process is not None:
+            limits.limit_memory(process.pid, self.memory)
+
+
+class _BoundedClient(NotebookClient):
+    """Keeps at most ``max_output`` characters of stream output per cell, then a note."""
+
+    max_output = 0
+
+    def output(self, outs: list, msg: dict[str, Any], display_id: str | None,
+               cell_index: int) -> NotebookNode | None:
+        if msg["msg_type"] != "stream" or self.max_output <= 0:
+            return super().output(outs, msg, display_id, cell_index)
+        used = getattr(self, "_printed", {})
+        self._printed = used
+        before = used.get(cell_index, 0)
+        text = msg["content"].get("text", "")
+        used[cell_index] = before + len(text)
+        if before > self.max_output:
+            return None  # already truncated
+        if used[cell_index] > self.max_output:
+            msg = {**msg, "content": {**msg["content"], "text": (
+                text[:self.max_output - before] + limits.truncation_note(self.max_output))}}
+            used[cell_index] = self.max_output + 1
+        return super().output(outs, msg, display_id, cell_index)
+
+
 def execute_chapter(root: Path, chapter: str, env: dict[str, str] | None = None,
-                    timeout: int = CELL_TIMEOUT) -> Execution:
+                    timeout: int | None = None) -> Execution:
     """Convert and execute ``chapter`` (relative to ``root``); NotebookError on failure."""
     nb = chapter_notebook(root, chapter)
     return execute_notebook(nb, root, chapter, env=env, timeout=timeout)
@@ -52,45 +89,69 @@ def execute_chapter(root: Path, chapter: str, env: dict[str, str] | None = None,
 
 def execute_notebook(nb: NotebookNode, root: Path, chapter: str,
                      env: dict[str, str] | None = None,
-                     timeout: int = CELL_TIMEOUT) -> Execution:
+                     timeout: int | None = None) -> Execution:
+    """Execute ``nb`` within the bounds of :mod:`limits` (``timeout``: seconds per cell)."""
     cwd = (root / chapter).parent
+    timeout = timeout or limits.cell_timeout()
+    memory = limits.kernel_memory()
+    limits.remove_stale_sockets()
     # Local IPC sockets (absolute paths in a private directory), not TCP: nothing listens on
     # the network, and ipykernel does not warn about unencrypted TCP.
-    with tempfile.TemporaryDirectory(prefix="rb-kernel-") as sockets:
-        km = KernelManager(kernel_name=KERNEL, transport="ipc", ip=f"{sockets}/k")
-        client = NotebookClient(nb, km=km, kernel_name=KERNEL, timeout=timeout,
+    sockets = limits.sockets_dir()
+    try:
+        km = _BoundedKernel(kernel_name=KERNEL, transport="ipc", ip=f"{sockets}/k")
+        km.memory = memory
+        client = _BoundedClient(nb, km=km, kernel_name=KERNEL, timeout=timeout,
                                 record_timing=False, resources={"metadata": {"path": str(cwd)}})
+        client.max_output = limits.max_cell_output()
         try:
-            inputs = _run_all(client, nb, chapter, _env(root, env), cwd)
+            inputs = _run_all(client, nb, chapter, _env(root, env), cwd, memory)
         finally:  # the client does not stop a kernel it was given
             if km.has_kernel:
-                km.shutdown_kernel()
+                run_sync(km.shutdown_kernel)(now=True)
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
     _tidy(nb)
     return Execution(chapter, nb, inputs)
 
 
 def _run_all(client: NotebookClient, nb: NotebookNode, chapter: str, env: dict[str, str],
-             cwd: Path) -> dict[str, Any]:
+             cwd: Path, memory: int) -> dict[str, Any]:
     with client.setup_kernel(env=env, cwd=str(cwd)):
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
                 continue
-            _run_cell(client, nb, index, chapter)
+            _run_cell(client, nb, index, chapter, memory)
         return _collect(client, nb, chapter)
 
 
-def _run_cell(client: NotebookClient, nb: NotebookNode, index: int, chapter: str) -> None:
+def _memory_hint(memory: int) -> str:
+    if memory <= 0:
+        return ""
+    return (f" (the kernel may use {memory / 2**30:.3g} GiB of address space: "
+            "REVIEWBUILD_KERNEL_MEMORY raises or, with 0, removes that limit)")
+
+
+def _run_cell(client: NotebookClient, nb: NotebookNode, index: int, chapter: str,
+              memory: int = 0) -> None:
     try:
         client.execute_cell(nb.cells[index], index)
     except CellExecutionError as err:
-        what = f"{getattr(err, 'ename', 'Error')}: {getattr(err, 'evalue', err)}"
+        name = getattr(err, "ename", "Error")
+        what = f"{name}: {getattr(err, 'evalue', err)}"
+        hint = _memory_hint(memory) if name == "MemoryError" else ""
         raise NotebookError(
-            f"{chapter}: {describe_cell(nb, index)} failed: {what}\n"
+            f"{chapter}: {describe_cell(nb, index)} failed: {what}{hint}\n"
             f"--- code ---\n{_head(nb.cells[index].source)}"
         ) from None
-    except (CellTimeoutError, DeadKernelError) as err:
-        raise NotebookError(f"{chapter}: {describe_cell(nb, index)} did not finish: "
-                            f"{type(err).__name__}: {err}") from None
+    except CellTimeoutError:
+        raise NotebookError(
+            f"{chapter}: {describe_cell(nb, index)} did not finish within {client.timeout} s "
+            "(REVIEWBUILD_CELL_TIMEOUT sets the bound)\n"
+            f"--- code ---\n{_head(nb.cells[index].source)}") from None
+    except DeadKernelError as err:
+        raise NotebookError(f"{chapter}: {describe_cell(nb, index)} did not finish: the kernel "
+                            f"died ({err}){_memory_hint(memory)}") from None
 
 
 def _head(source: str, n: int = 8) -> str:

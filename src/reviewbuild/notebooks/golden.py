@@ -20,6 +20,7 @@ from nbformat import NotebookNode
 
 from reviewbuild.atomic import atomic_path
 from reviewbuild.exceptions import NotebookError
+from reviewbuild.notebooks import limits
 from reviewbuild.notebooks.convert import (
     chapter_notebook,
     code_signature,
@@ -110,6 +111,36 @@ def _short(values: list[object] | None) -> str:
     return text if len(text) <= 160 else text[:157] + "..."
 
 
+def _matching_cells(old: NotebookNode, new: NotebookNode
+                    ) -> list[tuple[NotebookNode, NotebookNode, int]]:
+    """(old cell, new cell, index in ``new``) of the code cells whose source is the same,
+    aligned by source (difflib), so added or edited cells are not paired."""
+    a_cells = [c for c in old.cells if c.cell_type == "code"]
+    b_cells = [c for c in new.cells if c.cell_type == "code"]
+    index = {id(c): i for i, c in enumerate(new.cells)}
+    matcher = difflib.SequenceMatcher(a=[c.source for c in a_cells],
+                                      b=[c.source for c in b_cells], autojunk=False)
+    return [(a_cells[block.a + k], b_cells[block.b + k], index[id(b_cells[block.b + k])])
+            for block in matcher.get_matching_blocks() for k in range(block.size)]
+
+
+def keep_unchanged_outputs(old: NotebookNode | None, new: NotebookNode,
+                           pats: list[tuple[str, str]]) -> NotebookNode:
+    """``new`` with the outputs of ``old`` wherever the two differ only as nbval does not see
+    (sanitized text such as object addresses, look-alike figures, cells tagged
+    ``nbval-ignore-output`` such as the build's date), so that an unchanged book rebuilds to
+    byte-identical golden notebooks."""
+    if old is None:
+        return new
+    for a, b, i in _matching_cells(old, new):
+        ignored = IGNORE_TAG in b.metadata.get("tags", [])
+        if ignored or not _cell_differences(a, b, describe_cell(new, i), pats):
+            b.outputs = a.get("outputs", [])
+            if "execution_count" in a:
+                b.execution_count = a.execution_count
+    return new
+
+
 def differences(old: NotebookNode, new: NotebookNode,
                 pats: list[tuple[str, str]]) -> list[str]:
     """Output changes of the cells whose code is the same in both notebooks.
@@ -117,17 +148,10 @@ def differences(old: NotebookNode, new: NotebookNode,
     Cells are aligned by their source (difflib), so added or edited cells are not compared:
     only outputs that changed while their code did not are reported.
     """
-    a_cells = [c for c in old.cells if c.cell_type == "code"]
-    b_cells = [c for c in new.cells if c.cell_type == "code"]
-    index = {id(c): i for i, c in enumerate(new.cells)}
-    matcher = difflib.SequenceMatcher(a=[c.source for c in a_cells],
-                                      b=[c.source for c in b_cells], autojunk=False)
     diffs = []
-    for block in matcher.get_matching_blocks():
-        for k in range(block.size):
-            a, b = a_cells[block.a + k], b_cells[block.b + k]
-            if IGNORE_TAG not in b.metadata.get("tags", []):
-                diffs += _cell_differences(a, b, describe_cell(new, index[id(b)]), pats)
+    for a, b, i in _matching_cells(old, new):
+        if IGNORE_TAG not in b.metadata.get("tags", []):
+            diffs += _cell_differences(a, b, describe_cell(new, i), pats)
     return diffs
 
 
@@ -154,9 +178,20 @@ def read(root: Path, chapter: str) -> NotebookNode | None:
 
 
 def write(root: Path, chapter: str, nb: NotebookNode) -> Path:
+    """Write the golden notebook of ``chapter``; refused (NotebookError) over
+    :func:`limits.max_golden` bytes."""
     path = golden_path(root, chapter)
+    text = nbformat.writes(nb)
+    text += "" if text.endswith("\n") else "\n"
+    size, bound = len(text.encode("utf-8")), limits.max_golden()
+    if bound and size > bound:
+        raise NotebookError(
+            f"{chapter}: its golden notebook {path.relative_to(root)} would hold "
+            f"{size / 1e6:.1f} MB, over the bound of {bound / 1e6:.1f} MB "
+            "(REVIEWBUILD_MAX_GOLDEN); not written. Make the chapter print or display less "
+            "(a table's head, a summary), or raise the bound if the output is meant")
     with atomic_path(path) as tmp:
-        nbformat.write(nb, str(tmp))
+        tmp.write_text(text, encoding="utf-8")
     return path
 
 

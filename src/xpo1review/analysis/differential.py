@@ -12,8 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import patsy
-from inmoose.limma import eBayes, lmFit, topTable
 
 from reviewbuild.exceptions import SchemaError
 
@@ -82,6 +80,11 @@ def moderated_t(
         raise SchemaError("moderated_t: some matrix columns have no XPO1 group")
     if high.sum() < 2 or (~high.astype(bool)).sum() < 2:
         raise ValueError("moderated_t needs at least two samples per group")
+    # Imported here, not at module level: inmoose takes seconds to import and only the
+    # chapters that fit a model need it.
+    import patsy
+    from inmoose.limma import eBayes, lmFit, topTable
+
     data = filter_genes(matrix, min_mean if min_mean is not None else -np.inf)
     meta = pd.DataFrame({"group": np.where(high.astype(bool), "high", "low")}, index=data.columns)
     design = patsy.dmatrix("~ C(group, Treatment('low'))", meta)

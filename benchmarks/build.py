@@ -1,0 +1,131 @@
+"""Chapter executions and kernel starts of a build, counted, in a fresh clone.
+
+    REVIEWBUILD_MIRROR=../shared/data python benchmarks/build.py [--jobs 1 2] [--quarto]
+        [--chapters chapters/09-gastric.qmd ...]
+
+Clones the committed tree (HEAD) into a temporary folder and measures there:
+
+0. ``notebooks accept``, which brings the committed golden notebooks up to this code (0
+   executions when they are current);
+1. a no-op ``reviewbuild notebooks build`` (golden notebooks current: 0 executions expected);
+2. ``notebooks build --force`` of the chapters (all by default) once per ``--jobs`` value:
+   wall time, executions, kernel starts; the ratio of parallel to sequential time;
+3. a code change to one chapter (a new statement in its last cell): exactly that chapter
+   executes, once;
+4. with ``--quarto`` (Quarto on PATH): ``quarto render`` twice (cold, then unchanged),
+   counting the kernels Quarto starts per output format.
+
+Every Jupyter kernel started in the clone is counted through a ``python3`` kernel spec put
+first on ``JUPYTER_PATH``, which logs one line (with Quarto's figure format, which tells the
+output format) and then starts the usual kernel. Nothing is written outside the temporary
+folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+_LAUNCH = ("import os, sys\n"
+           "with open({log!r}, 'a') as f:\n"
+           "    f.write(os.environ.get('QUARTO_FIG_FORMAT', 'engine') + '\\n')\n"
+           "os.execv(sys.executable, [sys.executable, '-m', 'ipykernel_launcher', *sys.argv[1:]])")
+
+
+def counting_kernel(folder: Path, log: Path) -> dict[str, str]:
+    """A ``python3`` kernel spec that logs each start; the environment that makes it used."""
+    spec = folder / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-c", _LAUNCH.format(log=str(log)), "-f",
+                 "{connection_file}"],
+        "display_name": "Python 3 (counted)", "language": "python"}), encoding="utf-8")
+    return {"JUPYTER_PATH": str(folder)}
+
+
+def starts(log: Path) -> dict[str, int]:
+    """Kernel starts logged so far, by figure format (``engine`` for the engine's own)."""
+    lines = log.read_text(encoding="utf-8").split() if log.is_file() else []
+    return {kind: lines.count(kind) for kind in sorted(set(lines))}
+
+
+def run(cmd: list[str], cwd: Path, env: dict[str, str], log: Path) -> tuple[float, str, dict]:
+    """Run ``cmd``; (seconds, its output, kernel starts during it)."""
+    log.unlink(missing_ok=True)
+    began = time.perf_counter()
+    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    took = time.perf_counter() - began
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return took, done.stdout + done.stderr, starts(log)
+
+
+def executed(output: str) -> list[str]:
+    return re.findall(r"^(\S+): executed in ", output, flags=re.MULTILINE)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, os.cpu_count() or 1])
+    parser.add_argument("--chapters", nargs="*", default=[])
+    parser.add_argument("--quarto", action="store_true", help="also time `quarto render`")
+    args = parser.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="reviewbuild-bench-"))
+    clone = work / "book"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+    log = work / "kernels.log"
+    env = {**os.environ, **counting_kernel(work / "jupyter", log),
+           "REVIEWBUILD_CACHE": os.environ.get("REVIEWBUILD_CACHE", str(work / "cache"))}
+    default_mirror = ROOT.parent / "shared" / "data"
+    if "REVIEWBUILD_MIRROR" not in env and default_mirror.is_dir():
+        env["REVIEWBUILD_MIRROR"] = str(default_mirror)
+    rb = [sys.executable, "-m", "reviewbuild"]
+    run(rb + ["data", "fetch"], clone, env, log)
+
+    took, out, kernels = run(rb + ["notebooks", "accept"] + args.chapters, clone, env, log)
+    print(f"catch-up (goldens of HEAD brought to this code): {took:.1f} s, "
+          f"{len(executed(out))} executions, kernel starts {kernels}")
+    took, out, kernels = run(rb + ["notebooks", "build"] + args.chapters, clone, env, log)
+    print(f"no-op notebooks build: {took:.1f} s, {len(executed(out))} executions, "
+          f"kernel starts {kernels}")
+    times = {}
+    for jobs in args.jobs:
+        took, out, kernels = run(rb + ["notebooks", "build", "--force", "--jobs", str(jobs)]
+                                 + args.chapters, clone, env, log)
+        times[jobs] = took
+        print(f"notebooks build --force --jobs {jobs}: {took:.1f} s, "
+              f"{len(executed(out))} executions, kernel starts {kernels}")
+    if 1 in times and len(times) > 1:
+        best = min(times.values())
+        print(f"parallel / sequential: {best / times[1]:.2f}")
+
+    chapter = (args.chapters or executed(out) or ["chapters/09-gastric.qmd"])[-1]
+    qmd = clone / chapter
+    text = qmd.read_text(encoding="utf-8")
+    cut = text.rindex("\n```\n")
+    qmd.write_text(text[:cut] + "\n_benchmark_marker = 1" + text[cut:], encoding="utf-8")
+    took, out, kernels = run(rb + ["notebooks", "accept"], clone, env, log)
+    print(f"one chapter's code changed ({chapter}): {took:.1f} s, executed "
+          f"{executed(out)}, kernel starts {kernels}")
+    subprocess.run(["git", "checkout", "-q", "--", "."], cwd=clone, check=True)
+
+    if args.quarto:
+        for name in ("cold", "unchanged"):
+            took, out, kernels = run(["quarto", "render"], clone, env, log)
+            print(f"quarto render ({name}): {took:.1f} s, kernel starts by figure format "
+                  f"{kernels} (svg: html, png: typst)")
+    print(f"(clone kept in {work})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
