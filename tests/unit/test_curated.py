@@ -24,6 +24,7 @@ def tmp_root(tmp_path: Path) -> Path:
     (tmp_path / "chapters").mkdir()
     for name in [*schemas.CURATED_FILES.values(), "references.csv"]:
         shutil.copy(ROOT / "data" / name, tmp_path / "data" / name)
+    shutil.copy(ROOT / "references.bib", tmp_path / "references.bib")  # keys beyond the review's
     return tmp_path
 
 

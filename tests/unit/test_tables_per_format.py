@@ -90,7 +90,8 @@ def test_claims_report_is_a_table_on_the_web_and_paragraphs_in_the_pdf(
                 "kind": "computed", "values": {"p": 0.01}, "status": "holds"}]
     monkeypatch.setattr(claims_report.report, "load_all", lambda root=None: records)
     text = claims_report.claims_report()
-    assert text == "**c-1** · 09-gastric · computed · *holds*\\\nXPO1 is higher — values: p = 0.01"
+    assert text == ("**c-1** · Gastric cancer · computed · *holds*\\\n"
+                    "XPO1 is higher — values: p = 0.01")
     monkeypatch.delenv("QUARTO_EXECUTE_INFO")
     assert claims_report.claims_report().startswith("| Claim | Chapter |")
 

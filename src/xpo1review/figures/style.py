@@ -69,14 +69,16 @@ READER_SOURCES = {
     "pdac-curated": "curated TCGA-PAAD pancreatic adenocarcinoma series",
     "oncodb-": "OncoDB tumour-versus-normal summary ({})",
     "gepia2": "GEPIA2 tumour-versus-normal summaries (TCGA and GTEx)",
+    "oncolnc-": "OncoLnc whole-cohort survival models and clinical files (TCGA-{})",
 }
 
 
 def reader_source(source_id: str) -> str:
-    """A source as readers should see it (``firehose-STAD`` -> ``TCGA-STAD RNA-seq ...``)."""
+    """A source as readers should see it (``firehose-STAD`` -> ``TCGA-STAD RNA-seq ...``;
+    the cohort is the id's part after the prefix, up to a further ``-``)."""
     for prefix, name in READER_SOURCES.items():
         if source_id == prefix or (prefix.endswith("-") and source_id.startswith(prefix)):
-            return name.format(source_id.removeprefix(prefix))
+            return name.format(source_id.removeprefix(prefix).split("-")[0])
     return "public data (see the build appendix)"
 
 
