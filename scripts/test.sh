@@ -25,4 +25,6 @@ echo "==> data: fetch and verify every pinned source"
 reviewbuild data fetch
 reviewbuild data verify
 echo "==> pytest (unit, integration, import contracts, chapters against their golden notebooks, render checks)"
-pytest "$@"
+# One worker per core (pytest-xdist); --dist loadscope keeps each test module on one worker,
+# so a module's shared fixtures (each chapter's one execution, the drift book) exist once.
+pytest -n "${REVIEWBUILD_TEST_WORKERS:-auto}" --dist loadscope "$@"

@@ -71,7 +71,10 @@ def test_the_test_command_executes_each_chapter_once() -> None:
     execution per chapter (tests/integration/test_notebooks.py), not by executing the
     golden notebooks again (nbval's own items)."""
     step = _steps()[_index(_steps(), r"^pytest\b")]
-    args = [a for a in shlex.split(step)[1:] if a != "$@"]
+    words = [a for a in shlex.split(step)[1:] if a != "$@"]
+    args = [a for i, a in enumerate(words)  # what is collected, not how it is distributed
+            if a not in ("-n", "--dist") and words[i - 1] not in ("-n", "--dist")]
+    assert "loadscope" in words  # a module's shared executions stay on one worker
     done = subprocess.run(
         [sys.executable, "-m", "pytest", *args, "--collect-only", "-q", "-p", "no:cacheprovider",
          "tests/integration/test_notebooks.py", "tests/notebooks"],
