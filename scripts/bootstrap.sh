@@ -28,22 +28,25 @@ fi
 export UV
 
 # Re-sync when uv.lock or pyproject.toml changed since the last install (the stamp holds
-# their hashes); otherwise `uv sync --frozen` only checks .venv against the lock (~0.1 s)
-# and removes anything the lock does not list.
+# their hashes, and the install's format: 2 = with compiled bytecode); otherwise
+# `uv sync --frozen` only checks .venv against the lock (~0.1 s) and removes anything the
+# lock does not list. The install compiles every module to bytecode: where
+# PYTHONDONTWRITEBYTECODE=1 (containers, CI images) nothing else writes it, and every process
+# (each test, each chapter's kernel) would compile every module it imports afresh.
 if ! "$UV" lock --check --offline --quiet 2>/dev/null; then
   echo "bootstrap: uv.lock does not match pyproject.toml; re-lock with \`uv lock\`" \
     "(or bash scripts/upgrade.sh) and commit uv.lock" >&2
   exit 1
 fi
 stamp=.venv/.xpo1review-installed
-want=$(cat uv.lock pyproject.toml | sha256sum | cut -d' ' -f1)
+want=$({ cat uv.lock pyproject.toml; echo "install format 2"; } | sha256sum | cut -d' ' -f1)
 if [ ! -x .venv/bin/python ]; then
   echo "==> creating .venv with $("$PYTHON" --version)"
   "$UV" venv --quiet --python "$PYTHON" .venv
 fi
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "==> installing the locked environment into .venv (uv sync --frozen --extra test)"
-  "$UV" sync --frozen --extra test
+  echo "==> installing the locked environment into .venv (uv sync --frozen --extra test --compile-bytecode)"
+  "$UV" sync --frozen --extra test --compile-bytecode
   echo "==> registering the Jupyter kernel python3 for .venv"
   .venv/bin/python -m ipykernel install --sys-prefix --name python3 \
     --display-name "Python 3 (xpo1review)" >/dev/null
@@ -51,6 +54,10 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 else
   "$UV" sync --frozen --extra test
 fi
+# The project's own packages are installed editable (src/): compile what changed since the
+# last run (the same bytecode Python would otherwise compile, and discard, in every process).
+# A file that does not compile is reported by ruff and the tests, not here.
+.venv/bin/python -m compileall -qq src || true
 
 # Offline machines and CI use a local mirror of the data files (see data/README.md).
 if [ -z "${REVIEWBUILD_MIRROR:-}" ] && [ -d ../shared/data ]; then

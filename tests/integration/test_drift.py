@@ -12,6 +12,9 @@ reviewed upstream update would. Then:
 - the cohort dropped -> the chapter stops with ClaimDrift naming the claim;
 - the freeze gate refuses (CI) or invalidates (locally) the frozen chapter;
 - an edit to prose only re-executes nothing.
+
+The book is checked and built once per module, by the engine alone; each test works on a
+copy of that build (book, mirror copy and cache). TCGA-CDR is read once per module.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "drift-book"
 CHAPTER = "chapters/01-drift.qmd"
 CDR = "tcga-cdr/TCGA-CDR-SupplementalTableS1.xlsx"
+#: The real chapter and cohort of the last test (one patient left out of TCGA-CDR).
+REAL_CHAPTER, REAL_COHORT = "chapters/11-biliary.qmd", "CHOL"
 pytestmark = pytest.mark.integration
 
 
@@ -44,7 +49,8 @@ def _sha(path: Path) -> str:
 
 @pytest.fixture(scope="module")
 def altered(tmp_path_factory) -> dict:
-    """Altered copies of TCGA-CDR: one CHOL survival status flipped; CHOL dropped."""
+    """Altered copies of TCGA-CDR, from one read of it: one CHOL survival status flipped;
+    CHOL dropped; one patient of ``REAL_COHORT`` left out (for the real chapter)."""
     env = os.environ.get("REVIEWBUILD_MIRROR")
     shared = Path(env) if env else ROOT.parent / "shared" / "data"
     if not (shared / CDR).is_file():
@@ -57,27 +63,60 @@ def altered(tmp_path_factory) -> dict:
     chol = raw.index[(raw["type"] == "CHOL") & (raw["OS"] == 0)]
     flipped = raw.copy()
     flipped.loc[chol[0], "OS"] = 1  # one censored CHOL patient now has died
-    flipped.to_excel(out / "flipped.xlsx", sheet_name=CDR_SHEET, index=False)
-    raw[raw["type"] != "CHOL"].to_excel(out / "dropped.xlsx", sheet_name=CDR_SHEET,
-                                        index=False)
+    variants = {"flipped": flipped, "dropped": raw[raw["type"] != "CHOL"],
+                "one_fewer": raw.drop(index=raw.index[raw["type"] == REAL_COHORT][0])}
+    for name, frame in variants.items():
+        frame.to_excel(out / f"{name}.xlsx", sheet_name=CDR_SHEET, index=False)
     deaths = int(raw.loc[raw["type"] == "CHOL", "OS"].sum())
-    return {"shared": shared, "flipped": out / "flipped.xlsx", "dropped": out / "dropped.xlsx",
-            "deaths": deaths}
+    return {"shared": shared, "deaths": deaths,
+            **{name: out / f"{name}.xlsx" for name in variants}}
+
+
+#: The commands that check and build the fixture book, with the review's package poisoned.
+ENGINE_ALONE = (["check", "registry", "structure", "data"], ["notebooks", "build"], ["claims"])
+
+
+@pytest.fixture(scope="module")
+def engine_alone(tmp_path_factory, altered) -> dict:
+    """The fixture book checked and built once, by the engine alone: the review's package is
+    made unimportable for the command and the chapter's kernel. The template of ``book``."""
+    base = tmp_path_factory.mktemp("drift-built")
+    poison = base / "poison" / "xpo1review"
+    poison.mkdir(parents=True)
+    (poison / "__init__.py").write_text(
+        'raise ImportError("the engine imported the review package xpo1review")\n')
+    root = base / "book"
+    shutil.copytree(FIXTURE, root)
+    mirror = base / "mirror"
+    (mirror / "tcga-cdr").mkdir(parents=True)
+    (mirror / CDR).symlink_to(altered["shared"] / CDR)
+    env = {**os.environ, "PYTHONPATH": str(poison.parent), "REVIEWBUILD_ROOT": str(root),
+           "REVIEWBUILD_MIRROR": str(mirror), "REVIEWBUILD_CACHE": str(base / "cache")}
+    runs = []
+    for command in ENGINE_ALONE:
+        runs.append(subprocess.run([sys.executable, "-m", "reviewbuild", *command], cwd=root,
+                                   env=env, capture_output=True, text=True, timeout=600))
+        if runs[-1].returncode:
+            break
+    return {"base": base, "root": root, "env": env, "runs": runs}
 
 
 @pytest.fixture
-def book(tmp_path, altered, monkeypatch) -> Path:
-    """The fixture book, built once against the unaltered mirror copy."""
+def book(tmp_path, engine_alone, monkeypatch) -> Path:
+    """A copy of the fixture book as the engine alone built it against the unaltered mirror
+    copy (golden notebook, manifest, its mirror copy and cache), current."""
+    if [run.returncode for run in engine_alone["runs"]] != [0] * len(ENGINE_ALONE):
+        pytest.fail("the fixture book did not build with the engine alone "
+                    "(test_the_fixture_book_builds_with_the_engine_alone says why)",
+                    pytrace=False)
+    for part in ("book", "mirror", "cache"):
+        shutil.copytree(engine_alone["base"] / part, tmp_path / part, symlinks=True)
     root = tmp_path / "book"
-    shutil.copytree(FIXTURE, root)
-    mirror = tmp_path / "mirror"
-    (mirror / "tcga-cdr").mkdir(parents=True)
-    (mirror / CDR).symlink_to(altered["shared"] / CDR)
     monkeypatch.setenv("REVIEWBUILD_ROOT", str(root))
-    monkeypatch.setenv("REVIEWBUILD_MIRROR", str(mirror))
+    monkeypatch.setenv("REVIEWBUILD_MIRROR", str(tmp_path / "mirror"))
     monkeypatch.setenv("REVIEWBUILD_CACHE", str(tmp_path / "cache"))
-    result = commands.build(root)
-    assert result.written == [CHAPTER]
+    assert golden.sync_problem(root, CHAPTER) is None
+    assert cache.changes(root, CHAPTER, cache.load_manifest(root).get(CHAPTER)) == []
     return root
 
 
@@ -96,29 +135,18 @@ def _replace_data(root: Path, new_file: Path) -> None:
     os.utime(registry, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
 
 
-def test_the_fixture_book_builds_with_the_engine_alone(tmp_path, altered):
+def test_the_fixture_book_builds_with_the_engine_alone(engine_alone):
     """The engine knows nothing of the review: with the review's package made unimportable
     (for the command and the chapter's kernel alike), the fixture book checks and builds."""
-    poison = tmp_path / "poison" / "xpo1review"
-    poison.mkdir(parents=True)
-    (poison / "__init__.py").write_text(
-        'raise ImportError("the engine imported the review package xpo1review")\n')
-    root = tmp_path / "book"
-    shutil.copytree(FIXTURE, root)
-    mirror = tmp_path / "mirror"
-    (mirror / "tcga-cdr").mkdir(parents=True)
-    (mirror / CDR).symlink_to(altered["shared"] / CDR)
-    env = {**os.environ, "PYTHONPATH": str(poison.parent), "REVIEWBUILD_ROOT": str(root),
-           "REVIEWBUILD_MIRROR": str(mirror), "REVIEWBUILD_CACHE": str(tmp_path / "cache")}
-    for command in (["check", "registry", "structure", "data"], ["notebooks", "build"],
-                    ["claims"]):
-        done = subprocess.run([sys.executable, "-m", "reviewbuild", *command], cwd=root, env=env,
-                              capture_output=True, text=True, timeout=600)
+    runs = engine_alone["runs"]
+    for command, done in zip(ENGINE_ALONE, runs, strict=False):
         assert done.returncode == 0, (command, done.stdout + done.stderr)
-    assert "drift-chol-in-cdr" in done.stdout + done.stderr
-    assert (root / "tests" / "notebooks" / "01-drift.ipynb").is_file()
-    refused = subprocess.run([sys.executable, "-c", "import xpo1review"], env=env,
-                             capture_output=True, text=True, timeout=60)
+    assert len(runs) == len(ENGINE_ALONE)
+    assert "drift-chol-in-cdr" in runs[-1].stdout + runs[-1].stderr
+    assert (engine_alone["root"] / "tests" / "notebooks" / "01-drift.ipynb").is_file()
+    refused = subprocess.run([sys.executable, "-c", "import xpo1review"],
+                             env=engine_alone["env"], capture_output=True, text=True,
+                             timeout=60)
     assert "the engine imported the review package" in refused.stderr  # the poison works
 
 
@@ -191,11 +219,7 @@ def test_prose_only_edit_reexecutes_nothing(book):
     assert golden.sync_problem(book, CHAPTER) is None
 
 
-
 # --- the same proof on a real chapter of the book ------------------------------------
-REAL_CHAPTER, REAL_COHORT = "chapters/11-biliary.qmd", "CHOL"
-
-
 def test_real_chapter_fails_when_one_patient_leaves_the_survival_table(
         tmp_path, altered, monkeypatch):
     """Drop one CHOL patient from TCGA-CDR: the biliary chapter must name a claim or number."""
@@ -214,12 +238,8 @@ def test_real_chapter_fails_when_one_patient_leaves_the_survival_table(
     for part in altered["shared"].iterdir():
         if part.is_dir() and part.name != "tcga-cdr":
             (mirror / part.name).symlink_to(part)
-    from xpo1review.data.loaders import CDR_SHEET
-
-    raw = pd.read_excel(altered["shared"] / CDR, sheet_name=CDR_SHEET)
     (mirror / "tcga-cdr").mkdir()
-    raw.drop(index=raw.index[raw["type"] == REAL_COHORT][0]).to_excel(
-        mirror / CDR, sheet_name=CDR_SHEET, index=False)
+    (mirror / CDR).symlink_to(altered["one_fewer"])
     registry = root / "data" / "sources.yaml"
     registry.write_text(registry.read_text(encoding="utf-8").replace(
         _sha(altered["shared"] / CDR), _sha(mirror / CDR)), encoding="utf-8")

@@ -1,24 +1,42 @@
 """Chapters execute in a Jupyter kernel as Quarto runs them; golden notebooks are in sync.
 
 Every chapter listed in _quarto.yml with Python cells (or inline expressions) is executed
-cell by cell in a kernel started in the chapter's directory; the first error fails the test
-with the chapter, the cell and its line.
+once per test run, cell by cell in a kernel started in the chapter's directory (as
+``reviewbuild notebooks build`` executes it to write its golden notebook). Two checks share
+that one execution: the first error fails ``test_chapter_executes`` with the chapter, the
+cell and its line; ``test_outputs_match_the_golden_notebook`` compares every cell's outputs
+with the golden notebook by nbval's own comparison (its sanitisers from
+``tests/notebooks/nbval_sanitize.cfg``, its cell options and tags) plus the perceptual hash
+of every figure, as ``pytest --nbval tests/notebooks`` does after executing the goldens again.
 """
 
 from __future__ import annotations
 
+import copy
 import shutil
 import textwrap
+from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 import matplotlib
+import nbformat
+import nbval.plugin
 import pytest
+from nbformat import NotebookNode
 
 from reviewbuild.book import chapter_files
 from reviewbuild.exceptions import NotebookError, ReviewBuildError
 from reviewbuild.notebooks import cache, golden, report
-from reviewbuild.notebooks.convert import GOLDEN_DIR, golden_path, parse_chapter
-from reviewbuild.notebooks.execute import execute_chapter
+from reviewbuild.notebooks.convert import (
+    GOLDEN_DIR,
+    code_signature,
+    describe_cell,
+    golden_path,
+    parse_chapter,
+)
+from reviewbuild.notebooks.execute import Execution, execute_chapter
 from reviewbuild.notebooks.runtime import data_figure_fingerprint, figure_fingerprint
 
 matplotlib.use("Agg")
@@ -49,13 +67,46 @@ def test_every_listed_chapter_parses():
     assert not problems, "\n".join(problems)
 
 
+@pytest.fixture(scope="module")
+def _executions() -> dict[str, Execution | NotebookError]:
+    """Each chapter's one execution in this test run (or the error that stopped it)."""
+    return {}
+
+
+@pytest.fixture
+def executed(_executions, mirror) -> Callable[[str], Execution]:
+    """The chapter's execution, run on first use and shared by every check after it."""
+    def run(chapter: str) -> Execution:
+        if chapter not in _executions:
+            try:
+                _executions[chapter] = execute_chapter(ROOT, chapter)
+            except NotebookError as err:
+                _executions[chapter] = err
+        done = _executions[chapter]
+        if isinstance(done, NotebookError):
+            pytest.fail(str(done), pytrace=False)
+        return done
+    return run
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_chapter_executes(chapter, mirror):
+def test_chapter_executes(chapter, executed):
     """Cells in order, eval: false honoured; fails on the first error naming chapter and cell."""
-    try:
-        execute_chapter(ROOT, chapter)
-    except NotebookError as err:
-        pytest.fail(str(err), pytrace=False)
+    assert executed(chapter).notebook.cells
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_outputs_match_the_golden_notebook(chapter, executed, request):
+    """Every cell's outputs as in the golden notebook, compared as nbval compares them."""
+    gold = golden.read(ROOT, chapter)
+    assert gold is not None, golden.sync_problem(ROOT, chapter)
+    run = executed(chapter).notebook
+    assert code_signature(run) == code_signature(gold), golden.sync_problem(ROOT, chapter)
+    problems = nbval_differences(gold, run, request.config)
+    if problems:
+        pytest.fail(f"{chapter}: outputs differ from {golden_path(ROOT, chapter).name} "
+                    f"(review, then `reviewbuild notebooks accept {chapter}`):\n"
+                    + "\n".join(problems), pytrace=False)
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -75,6 +126,145 @@ def test_no_orphan_golden_notebooks():
 def test_claim_ids_are_unique_across_the_book():
     problems = report.duplicates(report.load_all(ROOT))
     assert not problems, "\n".join(problems)
+
+
+# --- nbval's comparison, on the suite's one execution -----------------------------------
+#: What nbval leaves out of a comparison (``IPyNbFile.skip_compare`` without --nbdime).
+NBVAL_SKIP = ("metadata", "traceback", "prompt_number", "output_type", "name",
+              "execution_count", "application/vnd.jupyter.widget-view+json",
+              "image/png", "image/jpeg")
+# tests/notebooks/conftest.py wraps nbval's comparison with the figure check when it is
+# loaded; the figure check is applied below in either case, so take nbval's own.
+_nbval_compare = getattr(nbval.plugin.IPyNbCell.compare_outputs, "__wrapped__",
+                         nbval.plugin.IPyNbCell.compare_outputs)
+
+
+class _NbvalCell:
+    """What nbval's cell item (``IPyNbCell``) reads when it compares outputs."""
+
+    colors = nbval.plugin.nocolors
+    sanitize = nbval.plugin.IPyNbCell.sanitize
+    format_output_compare = nbval.plugin.IPyNbCell.format_output_compare
+    compare_outputs = _nbval_compare
+
+    def __init__(self, config: pytest.Config, patterns: list[tuple[str, str]]) -> None:
+        self.config, self.ihook = config, config.hook
+        self.parent = SimpleNamespace(skip_compare=NBVAL_SKIP,
+                                      sanitize_patterns=dict(patterns))
+        self.comparison_traceback: list[str] = []
+
+
+def _nbval_options(cell: NotebookNode) -> defaultdict[str, bool]:
+    """A golden cell's nbval options (tags, then comment markers), as nbval collects them."""
+    options = defaultdict(bool, nbval.plugin.find_metadata_tags(cell.metadata))
+    options.update(dict(nbval.plugin.find_comment_markers(cell.source)))
+    options.setdefault("check", True)
+    return options
+
+
+def nbval_differences(gold: NotebookNode, run: NotebookNode, config: pytest.Config,
+                      sanitize: Path = ROOT / "tests" / "notebooks" / "nbval_sanitize.cfg",
+                      ) -> list[str]:
+    """Where ``run`` fails nbval against ``gold`` (same code cells), one line per cell.
+
+    The steps of nbval's ``IPyNbCell.runtest`` after its kernel has run the cell: an error
+    the cell is not tagged to raise, an unrun reference cell with outputs, then the outputs
+    (streams coalesced, sanitised) compared by nbval's ``compare_outputs``, and the figures
+    by perceptual hash (tests/notebooks/conftest.py adds the same to nbval).
+    """
+    patterns = nbval.plugin.get_sanitize_patterns(sanitize.read_text(encoding="utf-8"))
+    code = [i for i, c in enumerate(gold.cells) if c.cell_type == "code"]
+    ran = [c for c in run.cells if c.cell_type == "code"]
+    problems = []
+    for index, new in zip(code, ran, strict=True):
+        ref, options = gold.cells[index], _nbval_options(gold.cells[index])
+        if options["skip"]:
+            continue
+        where = describe_cell(gold, index)
+        outs = nbval.plugin.coalesce_streams(copy.deepcopy(new.get("outputs", [])))
+        if not options["check_exception"] and any(o.output_type == "error" for o in outs):
+            problems.append(f"{where}: cell execution caused an exception")
+            continue
+        if ref.execution_count is None:
+            if ref.outputs:
+                problems.append(f"{where}: unrun reference cell has outputs")
+            continue
+        if not options["check"]:
+            continue
+        cell = _NbvalCell(config, patterns)
+        refs = nbval.plugin.coalesce_streams(copy.deepcopy(ref.outputs))
+        if not cell.compare_outputs(outs, refs):
+            first = (ref.source.strip().splitlines() or [""])[0][:60]
+            problems.append(f"{where} `{first}`:\n" + "\n".join(
+                str(line) for line in cell.comparison_traceback))
+        elif golden.IGNORE_TAG not in ref.metadata.get("tags", []):
+            problems += [f"{where}: {d}" for d in golden.image_differences(refs, outs)]
+    return problems
+
+
+def _pair(old: list[dict], new: list[dict], tags: list[str] | None = None,
+          ) -> tuple[NotebookNode, NotebookNode]:
+    """A golden notebook with one code cell and its re-execution, with these outputs."""
+    def notebook(outputs: list[dict]) -> NotebookNode:
+        nb = nbformat.v4.new_notebook()
+        cell = nbformat.v4.new_code_cell("x", execution_count=1,
+                                         outputs=[nbformat.from_dict(o) for o in outputs])
+        cell.metadata["tags"] = tags or []
+        nb.cells.append(cell)
+        return nb
+    return notebook(old), notebook(new)
+
+
+def _result(text: str) -> dict:
+    return {"output_type": "execute_result", "execution_count": 1, "metadata": {},
+            "data": {"text/plain": text}}
+
+
+def _png(pattern: bool) -> dict:
+    import base64
+    import io
+
+    from PIL import Image
+
+    image = Image.new("L", (64, 64), 255)
+    for i in range(64 * 64 if pattern else 0):
+        if (i // 64 // 8 + i % 64 // 8) % 2:
+            image.putpixel((i % 64, i // 64), 0)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return {"output_type": "display_data", "metadata": {},
+            "data": {"image/png": base64.b64encode(buffer.getvalue()).decode(),
+                     "text/plain": "<Figure>"}}
+
+
+def test_nbval_comparison_names_a_changed_number(request):
+    gold, run = _pair([_result("'42'")], [_result("'43'")])
+    [problem] = nbval_differences(gold, run, request.config)
+    assert problem.startswith("cell 0 `x`") and "'42'" in problem and "'43'" in problem
+
+
+def test_nbval_comparison_sanitises_and_honours_nbval_tags(request):
+    assert nbval_differences(*_pair([_result("<object at 0x7f3a2b1c4d50>")],
+                                    [_result("<object at 0x7f00deadbeef>")]),
+                             request.config) == []
+    assert nbval_differences(*_pair([_result("1.0.0")], [_result("2.0.0")],
+                                    tags=["nbval-ignore-output"]), request.config) == []
+
+
+def test_nbval_comparison_fails_on_a_missing_output_or_an_exception(request):
+    error = {"output_type": "error", "ename": "ValueError", "evalue": "bad", "traceback": []}
+    assert "Missing output fields" in " ".join(
+        nbval_differences(*_pair([_result("1")], []), request.config))
+    assert nbval_differences(*_pair([], [error]), request.config) == [
+        "cell 0: cell execution caused an exception"]
+    assert nbval_differences(*_pair([error], [error], tags=["raises-exception"]),
+                             request.config) == []
+
+
+def test_nbval_comparison_compares_figures_by_perceptual_hash(request):
+    assert nbval_differences(*_pair([_png(False)], [_png(False)]), request.config) == []
+    [problem] = nbval_differences(*_pair([_png(False)], [_png(True)]), request.config)
+    assert "figure 1 looks different" in problem
 
 
 # --- execution semantics, on a small book in a temporary directory ---------------------

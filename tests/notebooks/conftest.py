@@ -8,6 +8,7 @@ compared by perceptual hash, with a tolerance, on top of nbval's text comparison
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -34,6 +35,7 @@ def pytest_configure(config):
 _nbval_compare = nbval.plugin.IPyNbCell.compare_outputs
 
 
+@functools.wraps(_nbval_compare)
 def _compare_with_figures(self, test, ref, skip_compare=None):
     same = _nbval_compare(self, test, ref, skip_compare)
     if not same or IGNORE_TAG in self.cell.metadata.get("tags", []):

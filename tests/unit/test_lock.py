@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import tomllib
 from pathlib import Path
 
@@ -123,6 +124,26 @@ def test_bootstrap_installs_the_lock_and_never_resolves() -> None:
     script = (ROOT / "scripts" / "bootstrap.sh").read_text()
     assert "sync --frozen --extra test" in script and "lock --check" in script
     assert "pip install -e" not in script and "--upgrade" not in script
+
+
+def test_the_environment_holds_compiled_bytecode() -> None:
+    """bootstrap.sh installs every package compiled, and compiles the project's own modules:
+    where PYTHONDONTWRITEBYTECODE=1 (containers, CI images) nothing else writes bytecode, and
+    every process (each kernel, each command) would compile all it imports afresh."""
+    script = (ROOT / "scripts" / "bootstrap.sh").read_text()
+    assert "sync --frozen --extra test --compile-bytecode" in script
+    assert "compileall -qq src" in script
+    import lifelines
+    import nbclient
+    import pandas
+
+    import reviewbuild.notebooks.execute
+    import xpo1review.analysis.survival
+    modules = (pandas, lifelines, nbclient, reviewbuild.notebooks.execute,
+               xpo1review.analysis.survival)
+    missing = [m.__name__ for m in modules
+               if not Path(importlib.util.cache_from_source(m.__file__)).is_file()]
+    assert not missing, f"no bytecode for {missing}: run `bash scripts/bootstrap.sh`"
 
 
 def test_the_workflow_installs_from_the_lock() -> None:

@@ -1,12 +1,15 @@
-"""scripts/test.sh: the project's gate runs before third-party linters, which run bounded."""
+"""scripts/test.sh: the project's gate runs before third-party linters, which run bounded;
+its pytest run executes each chapter once."""
 
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
 import sys
 import time
 
+from reviewbuild.notebooks import cache
 from reviewbuild.paths import project_root
 
 ROOT = project_root()
@@ -61,3 +64,24 @@ def test_a_command_that_never_ends_is_stopped_and_reported() -> None:
 def test_a_command_within_its_bounds_passes_through() -> None:
     rc, err, _ = _bounded(30, 500, sys.executable, "-c", "print('fine')")
     assert (rc, err) == (0, "")
+
+
+def test_the_test_command_executes_each_chapter_once() -> None:
+    """Its pytest run checks every chapter and golden notebook through the suite's one
+    execution per chapter (tests/integration/test_notebooks.py), not by executing the
+    golden notebooks again (nbval's own items)."""
+    step = _steps()[_index(_steps(), r"^pytest\b")]
+    words = [a for a in shlex.split(step)[1:] if a != "$@"]
+    args = [a for i, a in enumerate(words)  # what is collected, not how it is distributed
+            if a not in ("-n", "--dist") and words[i - 1] not in ("-n", "--dist")]
+    assert "loadscope" in words  # a module's shared executions stay on one worker
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", *args, "--collect-only", "-q", "-p", "no:cacheprovider",
+         "tests/integration/test_notebooks.py", "tests/notebooks"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300)
+    items = [line for line in done.stdout.splitlines() if "::" in line]
+    assert done.returncode == 0 and items, done.stdout + done.stderr
+    assert not [i for i in items if ".ipynb::" in i], "golden notebooks executed a second time"
+    for chapter in cache.python_chapters(ROOT):
+        for check in ("test_chapter_executes", "test_outputs_match_the_golden_notebook"):
+            assert f"{check}[{chapter}]" in done.stdout, (check, chapter)
