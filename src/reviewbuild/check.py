@@ -14,6 +14,7 @@ from reviewbuild import abbreviations, book, pyproject, structure
 from reviewbuild.citations import gate as citation_gate
 from reviewbuild.exceptions import ReviewBuildError
 from reviewbuild.notebooks import cache as notebook_cache
+from reviewbuild.notebooks import verdicts
 from reviewbuild.paths import project_root
 
 Check = pyproject.Check
@@ -54,6 +55,14 @@ def _freeze(root: Path) -> list[str]:
     return notebook_cache.check(root, ci=bool(os.environ.get("CI")))
 
 
+def _claims(root: Path) -> list[str]:
+    """No golden notebook records a drifted or invalid claim; every one can be read."""
+    try:
+        return verdicts.check(root)
+    except ReviewBuildError as err:
+        return [str(err)]
+
+
 def _registry(root: Path) -> list[str]:
     """The data registry parses: every entry pinned or explicitly unpinned, paths inside."""
     from reviewbuild.data import registry
@@ -74,6 +83,7 @@ CHECKS: dict[str, Check] = {
     "abbreviations": abbreviations.check,
     "data": declared_data,
     "freeze": _freeze,
+    "claims": _claims,
 }
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from reviewbuild.book import chapter_files
 from reviewbuild.exceptions import NotebookError, ReviewBuildError
-from reviewbuild.notebooks import cache, golden, report
+from reviewbuild.notebooks import cache, golden, report, verdicts
 from reviewbuild.notebooks.convert import GOLDEN_DIR, golden_path, parse_chapter
 from reviewbuild.notebooks.execute import execute_chapter
 from reviewbuild.notebooks.runtime import data_figure_fingerprint, figure_fingerprint
@@ -51,11 +51,20 @@ def test_every_listed_chapter_parses():
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_chapter_executes(chapter, mirror):
-    """Cells in order, eval: false honoured; fails on the first error naming chapter and cell."""
+    """Cells in order, eval: false honoured; fails on the first error naming chapter and cell,
+    and on any failing claim, whatever the chapter does with the exception."""
     try:
-        execute_chapter(ROOT, chapter)
+        run = execute_chapter(ROOT, chapter)
     except NotebookError as err:
         pytest.fail(str(err), pytrace=False)
+    failed = verdicts.of_run(run.notebook, run.announced)
+    assert not failed, "\n".join(failed)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_no_golden_notebook_records_a_failing_claim(chapter):
+    failed = verdicts.recorded(ROOT, chapter)
+    assert not failed, "\n".join(failed)
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -69,7 +78,7 @@ def test_no_orphan_golden_notebooks():
     orphans = sorted(p.name for p in (ROOT / GOLDEN_DIR).glob("*.ipynb")
                      if p.name not in expected)
     assert not orphans, (f"golden notebooks without a chapter with Python cells: {orphans}; "
-                         f"delete them from {GOLDEN_DIR}/")
+                         "remove each with `reviewbuild notebooks remove NAME`")
 
 
 def test_claim_ids_are_unique_across_the_book():

@@ -61,3 +61,13 @@ def test_a_command_that_never_ends_is_stopped_and_reported() -> None:
 def test_a_command_within_its_bounds_passes_through() -> None:
     rc, err, _ = _bounded(30, 500, sys.executable, "-c", "print('fine')")
     assert (rc, err) == (0, "")
+
+
+def test_the_gate_in_the_test_command_runs_every_check_with_the_claims() -> None:
+    """Issue 20, item 1: a golden notebook that records a failing claim fails scripts/test.sh
+    (the `claims` check of `reviewbuild check`; pytest's golden-notebook tests too)."""
+    from reviewbuild import check
+
+    step = _steps()[_index(_steps(), r"^reviewbuild check\b")]
+    assert step == "reviewbuild check", step  # every check, not a chosen few
+    assert "claims" in check.all_checks(ROOT)

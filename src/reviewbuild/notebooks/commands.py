@@ -7,6 +7,12 @@ change is in the diff under review. When data, package modules or curated files 
 and an output changed with them, the changed outputs are listed and nothing is written for
 that chapter until a person reviews them and runs ``accept``. ``--force`` executes chapters
 whose inputs are unchanged too; an output that then differs is listed, not written.
+
+Before anything runs, the book's structure gate must be clean (a typo in ``_quarto.yml`` must
+not make a chapter look deleted). A chapter with a failing claim (:mod:`.verdicts`) fails the
+command and its golden notebook is not written, with ``accept`` too; a golden notebook that
+records one fails it as well. Golden notebooks are never deleted by ``build``: ``remove``
+deletes the one it is told to, once its chapter is gone from ``_quarto.yml``.
 """
 
 from __future__ import annotations
@@ -16,9 +22,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reviewbuild import atomic
+from reviewbuild import atomic, structure
 from reviewbuild.exceptions import ReviewBuildError
-from reviewbuild.notebooks import cache, golden
+from reviewbuild.notebooks import cache, golden, verdicts
 from reviewbuild.notebooks.convert import GOLDEN_DIR, golden_path
 from reviewbuild.notebooks.execute import execute_chapter
 from reviewbuild.paths import project_root
@@ -35,7 +41,10 @@ class BuildResult:
     written: list[str] = field(default_factory=list)
     up_to_date: list[str] = field(default_factory=list)
     changed: dict[str, list[str]] = field(default_factory=dict)
-    removed: list[str] = field(default_factory=list)
+    #: Failing claims per chapter (this run's, or recorded in its golden notebook).
+    failed: dict[str, list[str]] = field(default_factory=dict)
+    #: Golden notebooks and manifest entries of no chapter with Python cells (kept).
+    orphans: list[str] = field(default_factory=list)
 
 
 def _select(root: Path, chapters: list[str] | None) -> list[str]:
@@ -64,14 +73,23 @@ def execution_order(root: Path, chapters: list[str]) -> list[str]:
     return sorted(chapters, key=reads_goldens)
 
 
+def require_structure(root: Path) -> None:
+    """Refuse to go on while the book's structure gate (:mod:`reviewbuild.structure`) fails."""
+    problems = structure.check(root)
+    if problems:
+        raise ReviewBuildError(
+            "\n".join(problems) + "\nThe book's structure gate fails (`reviewbuild check "
+            "structure`), so no chapter was executed and no golden notebook or manifest entry "
+            "was touched: fix the above and run the command again.")
+
+
 def build(root: Path, chapters: list[str] | None = None, accept: bool = False,
           force: bool = False) -> BuildResult:
     """Execute the (selected) chapters whose inputs changed; write their golden notebooks."""
-    result = BuildResult()
+    require_structure(root)
+    result = BuildResult(orphans=orphans(root))
     for chapter in cache.python_chapters(root):
         atomic.remove_leftovers(golden_path(root, chapter), older_than=STALE_AFTER)
-    if not chapters:
-        result.removed = _prune(root)
     for chapter in execution_order(root, _select(root, chapters)):
         old = golden.read(root, chapter)
         kinds = {k for k, _ in cache.change_list(root, chapter,
@@ -81,6 +99,10 @@ def build(root: Path, chapters: list[str] | None = None, accept: bool = False,
             continue
         run = execute_chapter(root, chapter)
         result.executed.append(chapter)
+        failed = verdicts.of_run(run.notebook, run.announced)
+        if failed:  # never written, not even by accept: the sentence must change
+            result.failed[chapter] = failed
+            continue
         # Outputs may change without the chapter's code changing (data, modules, or nothing
         # recorded at all under --force): those need a person's review before they are written.
         review = old is not None and not accept and (not kinds or bool(kinds & REVIEWED))
@@ -91,26 +113,60 @@ def build(root: Path, chapters: list[str] | None = None, accept: bool = False,
         golden.write(root, chapter, run.notebook)
         cache.save_entry(root, chapter, cache.entry_for(root, chapter, run.inputs))
         result.written.append(chapter)
+    for chapter in cache.python_chapters(root):
+        if chapter not in result.executed:
+            found = verdicts.recorded(root, chapter)
+            if found:
+                result.failed[chapter] = found
     return result
 
 
-def _prune(root: Path) -> list[str]:
-    """Delete golden notebooks and manifest entries of chapters without Python cells."""
+def orphans(root: Path) -> list[str]:
+    """Golden notebooks and manifest entries that belong to no chapter with Python cells."""
     known = cache.python_chapters(root)
     stems = {Path(c).stem for c in known}
+    found = [p.relative_to(root).as_posix() for p in sorted((root / GOLDEN_DIR).glob("*.ipynb"))
+             if p.stem not in stems]
+    found += [f"{cache.MANIFEST} entry {c}" for c in sorted(set(cache.load_manifest(root))
+                                                             - set(known))]
+    return found
+
+
+def remove(root: Path, names: list[str]) -> list[str]:
+    """Delete the golden notebook and manifest entry of each named chapter that is no longer
+    in the book (a chapter still listed with Python cells is refused)."""
+    require_structure(root)
+    listed = {Path(c).stem: c for c in cache.python_chapters(root)}
+    manifest = cache.load_manifest(root)
+    plan = []
+    for name in names:
+        stem = Path(name).name.removesuffix(".ipynb").removesuffix(".qmd")
+        if stem in listed:
+            raise ReviewBuildError(
+                f"{listed[stem]} is in _quarto.yml with Python cells, so its golden notebook is "
+                "in use; remove the chapter from _quarto.yml (or its Python cells) first")
+        path = root / GOLDEN_DIR / f"{stem}.ipynb"
+        entries = [c for c in manifest if Path(c).stem == stem]
+        if not path.is_file() and not entries:
+            raise ReviewBuildError(f"{name}: no golden notebook {path.relative_to(root)} and no "
+                                   f"entry in {cache.MANIFEST}; nothing to remove")
+        plan.append((path, entries))
     removed = []
-    for path in sorted((root / GOLDEN_DIR).glob("*.ipynb")):
-        if path.stem not in stems:
+    for path, entries in plan:
+        if path.is_file():
             path.unlink()
             removed.append(path.relative_to(root).as_posix())
-    for chapter in set(cache.load_manifest(root)) - set(known):
-        cache.save_entry(root, chapter, None)
+        for chapter in entries:
+            cache.save_entry(root, chapter, None)
+            removed.append(f"{cache.MANIFEST} entry {chapter}")
     return removed
 
 
 def _report(result: BuildResult) -> int:
-    for path in result.removed:
-        print(f"{path}: removed (its chapter has no Python cells or is not in _quarto.yml)")
+    for what in result.orphans:
+        print(f"{what}: kept, but no chapter with Python cells in _quarto.yml has its name; "
+              f"if that chapter is gone, run `reviewbuild notebooks remove "
+              f"{Path(what.split()[-1]).stem}`", file=sys.stderr)
     for chapter in result.up_to_date:
         print(f"{chapter}: up to date (inputs unchanged), not executed")
     for chapter in result.written:
@@ -121,7 +177,13 @@ def _report(result: BuildResult) -> int:
             print(f"  {d}", file=sys.stderr)
         print(f"  review these, then run `reviewbuild notebooks accept {chapter}`",
               file=sys.stderr)
-    return 1 if result.changed else 0
+    for chapter, failed in result.failed.items():
+        print(f"{chapter}: a claim fails; golden notebook NOT written:", file=sys.stderr)
+        for f in failed:
+            print(f"  {f}", file=sys.stderr)
+        print(f"  {verdicts.ADVICE} {chapter}, then run `reviewbuild notebooks build`",
+              file=sys.stderr)
+    return 1 if result.changed or result.failed else 0
 
 
 def handle_build(args: argparse.Namespace) -> int:
@@ -132,16 +194,28 @@ def handle_accept(args: argparse.Namespace) -> int:
     return _report(build(project_root(), args.chapters, accept=True, force=args.force))
 
 
+def handle_remove(args: argparse.Namespace) -> int:
+    for what in remove(project_root(), args.names):
+        print(f"{what}: removed")
+    return 0
+
+
 def handle_status(args: argparse.Namespace) -> int:
     root = project_root()
+    require_structure(root)
     manifest = cache.load_manifest(root)
     bad = 0
+    for what in orphans(root):
+        print(f"{what}: no chapter with Python cells in _quarto.yml has its name (if that "
+              f"chapter is gone: `reviewbuild notebooks remove {Path(what.split()[-1]).stem}`)")
+        bad += 1
     for chapter in cache.python_chapters(root):
         problem = golden.sync_problem(root, chapter)
         reasons = cache.changes(root, chapter, manifest.get(chapter))
+        failed = [] if problem else verdicts.recorded(root, chapter)
         state = (problem.split(": ", 1)[1] if problem else
-                 "; ".join(reasons) if reasons else "up to date")
-        bad += bool(problem or reasons)
+                 "; ".join(reasons + failed) if reasons or failed else "up to date")
+        bad += bool(problem or reasons or failed)
         print(f"{chapter}: {state}")
     return 1 if bad else 0
 
@@ -164,4 +238,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         q.set_defaults(handler=handler)
     s = nsub.add_parser("status", help="which golden notebooks are stale, and why")
     s.set_defaults(handler=handle_status)
+    r = nsub.add_parser("remove", help="delete the golden notebook and manifest entry of a "
+                                       "chapter no longer in _quarto.yml")
+    r.add_argument("names", nargs="+", help="chapter stems or golden notebook names")
+    r.set_defaults(handler=handle_remove)
 
