@@ -121,11 +121,20 @@ def test_a_golden_that_records_a_failing_claim_fails_every_gate(tmp_path, monkey
     assert "'drift-significant'" in problem and "01-drift" in problem
     assert cli.main(["check", "--pre-render"]) == 1
     assert "[claims] tests/notebooks/01-drift.ipynb" in capsys.readouterr().err
-    cache.save_entry(root, CHAPTER, cache.entry_for(root, CHAPTER, {}))  # up to date
-    result = commands.build(root)
-    assert result.executed == [] and "'drift-significant'" in result.failed[CHAPTER][0]
-    assert cli.main(["notebooks", "build"]) == 1
+    cache.save_entry(root, CHAPTER, cache.entry_for(root, CHAPTER, {}))  # inputs unchanged
     assert cli.main(["notebooks", "status"]) == 1
     assert "'drift-significant'" in capsys.readouterr().out
+    if how == "error":  # executed again (never "up to date"), and refused again
+        result = commands.build(root)
+        assert result.executed == [CHAPTER] and "'drift-significant'" in result.failed[CHAPTER][0]
+    else:  # a golden notebook not selected for execution is read, not run
+        (root / "chapters" / "02-other.qmd").write_text("# Other\n\n`{python} 1`\n")
+        quarto = root / "_quarto.yml"
+        quarto.write_text(quarto.read_text().replace(
+            "- chapters/01-drift.qmd", "- chapters/01-drift.qmd\n    - chapters/02-other.qmd"))
+        result = commands.build(root, ["02-other"])
+        assert result.executed == ["chapters/02-other.qmd"] and result.written
+        assert "'drift-significant'" in result.recorded[CHAPTER][0]
+        assert commands._report(result) == 1
     assert cli.main(["claims"]) == 1
     assert "reviewbuild claims: tests/notebooks/01-drift.ipynb" in capsys.readouterr().err

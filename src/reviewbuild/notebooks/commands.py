@@ -41,8 +41,9 @@ class BuildResult:
     written: list[str] = field(default_factory=list)
     up_to_date: list[str] = field(default_factory=list)
     changed: dict[str, list[str]] = field(default_factory=dict)
-    #: Failing claims per chapter (this run's, or recorded in its golden notebook).
+    #: Failing claims per chapter: of this run, and recorded in a golden notebook not re-run.
     failed: dict[str, list[str]] = field(default_factory=dict)
+    recorded: dict[str, list[str]] = field(default_factory=dict)
     #: Golden notebooks and manifest entries of no chapter with Python cells (kept).
     orphans: list[str] = field(default_factory=list)
 
@@ -94,7 +95,8 @@ def build(root: Path, chapters: list[str] | None = None, accept: bool = False,
         old = golden.read(root, chapter)
         kinds = {k for k, _ in cache.change_list(root, chapter,
                                                  cache.load_manifest(root).get(chapter))}
-        if not force and old is not None and not kinds:
+        recorded = verdicts.recorded(root, chapter)  # a failing claim is never up to date
+        if not force and old is not None and not kinds and not recorded:
             result.up_to_date.append(chapter)
             continue
         run = execute_chapter(root, chapter)
@@ -117,7 +119,7 @@ def build(root: Path, chapters: list[str] | None = None, accept: bool = False,
         if chapter not in result.executed:
             found = verdicts.recorded(root, chapter)
             if found:
-                result.failed[chapter] = found
+                result.recorded[chapter] = found
     return result
 
 
@@ -177,13 +179,15 @@ def _report(result: BuildResult) -> int:
             print(f"  {d}", file=sys.stderr)
         print(f"  review these, then run `reviewbuild notebooks accept {chapter}`",
               file=sys.stderr)
-    for chapter, failed in result.failed.items():
-        print(f"{chapter}: a claim fails; golden notebook NOT written:", file=sys.stderr)
-        for f in failed:
-            print(f"  {f}", file=sys.stderr)
-        print(f"  {verdicts.ADVICE} {chapter}, then run `reviewbuild notebooks build`",
-              file=sys.stderr)
-    return 1 if result.changed or result.failed else 0
+    for heading, found in (("a claim fails; golden notebook NOT written", result.failed),
+                           ("its golden notebook records a failing claim", result.recorded)):
+        for chapter, failed in found.items():
+            print(f"{chapter}: {heading}:", file=sys.stderr)
+            for f in failed:
+                print(f"  {f}", file=sys.stderr)
+            print(f"  {verdicts.ADVICE} {chapter}, then run `reviewbuild notebooks build`",
+                  file=sys.stderr)
+    return 1 if result.changed or result.failed or result.recorded else 0
 
 
 def handle_build(args: argparse.Namespace) -> int:
