@@ -138,3 +138,19 @@ def test_a_golden_that_records_a_failing_claim_fails_every_gate(tmp_path, monkey
         assert commands._report(result) == 1
     assert cli.main(["claims"]) == 1
     assert "reviewbuild claims: tests/notebooks/01-drift.ipynb" in capsys.readouterr().err
+
+
+def test_a_report_chapter_is_not_run_on_the_old_claims_of_a_failing_chapter(tmp_path,
+                                                                             monkeypatch):
+    """The claims appendix would report the failing chapter's old golden notebook, and the
+    command would then ask to accept it: it waits until every claim holds."""
+    root = _book(tmp_path, HIDDEN["try-except"], monkeypatch)
+    report = "chapters/claims.qmd"
+    (root / report).write_text("# Claims\n\n```{python}\nprint('report')\n```\n")
+    quarto = root / "_quarto.yml"
+    quarto.write_text(quarto.read_text().replace(
+        "- chapters/01-drift.qmd", f"- chapters/01-drift.qmd\n    - {report}"))
+    cache.save_entry(root, report, {"files": {"tests/notebooks/01-drift.ipynb": "x"}})
+    result = commands.build(root)
+    assert result.executed == [CHAPTER] and result.held_back == [report]
+    assert list(result.failed) == [CHAPTER] and result.written == []

@@ -44,6 +44,8 @@ class BuildResult:
     #: Failing claims per chapter: of this run, and recorded in a golden notebook not re-run.
     failed: dict[str, list[str]] = field(default_factory=dict)
     recorded: dict[str, list[str]] = field(default_factory=dict)
+    #: Report chapters not executed because a chapter they report has a failing claim.
+    held_back: list[str] = field(default_factory=list)
     #: Golden notebooks and manifest entries of no chapter with Python cells (kept).
     orphans: list[str] = field(default_factory=list)
 
@@ -66,12 +68,13 @@ def execution_order(root: Path, chapters: list[str]) -> list[str]:
     """Book order, except that report chapters (which read other chapters' golden notebooks,
     such as the claims appendix) come last, so that they read the goldens of this run."""
     manifest = cache.load_manifest(root)
+    return sorted(chapters, key=lambda chapter: reads_goldens(manifest, chapter))
 
-    def reads_goldens(chapter: str) -> bool:
-        files = (manifest.get(chapter) or {}).get("files", {})
-        return any(path.startswith(GOLDEN_DIR + "/") for path in files)
 
-    return sorted(chapters, key=reads_goldens)
+def reads_goldens(manifest: dict, chapter: str) -> bool:
+    """Whether ``chapter`` reports other chapters' golden notebooks (its recorded files)."""
+    files = (manifest.get(chapter) or {}).get("files", {})
+    return any(path.startswith(GOLDEN_DIR + "/") for path in files)
 
 
 def require_structure(root: Path) -> None:
@@ -95,6 +98,9 @@ def build(root: Path, chapters: list[str] | None = None, accept: bool = False,
         old = golden.read(root, chapter)
         kinds = {k for k, _ in cache.change_list(root, chapter,
                                                  cache.load_manifest(root).get(chapter))}
+        if result.failed and reads_goldens(cache.load_manifest(root), chapter):
+            result.held_back.append(chapter)  # it would report the old claims of those
+            continue
         recorded = verdicts.recorded(root, chapter)  # a failing claim is never up to date
         if not force and old is not None and not kinds and not recorded:
             result.up_to_date.append(chapter)
@@ -116,7 +122,7 @@ def build(root: Path, chapters: list[str] | None = None, accept: bool = False,
         cache.save_entry(root, chapter, cache.entry_for(root, chapter, run.inputs))
         result.written.append(chapter)
     for chapter in cache.python_chapters(root):
-        if chapter not in result.executed:
+        if chapter not in result.executed and chapter not in result.held_back:
             found = verdicts.recorded(root, chapter)
             if found:
                 result.recorded[chapter] = found
@@ -173,6 +179,9 @@ def _report(result: BuildResult) -> int:
         print(f"{chapter}: up to date (inputs unchanged), not executed")
     for chapter in result.written:
         print(f"{chapter}: executed, golden notebook written")
+    for chapter in result.held_back:
+        print(f"{chapter}: not executed: it reports the claims of chapters, and a claim fails "
+              "(below)", file=sys.stderr)
     for chapter, diffs in result.changed.items():
         print(f"{chapter}: outputs changed; golden notebook NOT updated:", file=sys.stderr)
         for d in diffs:
