@@ -63,6 +63,13 @@ def _claims(root: Path) -> list[str]:
         return [str(err)]
 
 
+def _unchecked(root: Path) -> list[str]:
+    try:
+        return verdicts.unchecked(root)
+    except ReviewBuildError as err:
+        return [str(err)]
+
+
 def _registry(root: Path) -> list[str]:
     """The data registry parses: every entry pinned or explicitly unpinned, paths inside."""
     from reviewbuild.data import registry
@@ -123,6 +130,8 @@ def handle(args: argparse.Namespace) -> int:
                               f"choose from {', '.join(checks)}")
     names = args.names or list(checks)
     problems = run_checks(root, names, checks)
+    if args.pre_render and "claims" in names:  # Quarto renders what it executes itself
+        problems += [f"[claims] {p}" for p in _unchecked(root)]
     for problem in problems:
         print(problem, file=sys.stderr)
     status = f"{len(problems)} problem(s)" if problems else "all clean"
@@ -135,5 +144,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("names", nargs="*", metavar="CHECK",
                    help=f"checks to run (default: all): {', '.join(CHECKS)} and the book's own")
     p.add_argument("--pre-render", action="store_true",
-                   help="also install the CSL style (what Quarto's pre-render step runs)")
+                   help="also install the CSL style, and refuse chapters whose claims no golden "
+                        "notebook has checked (what Quarto's pre-render step runs)")
     p.set_defaults(handler=handle)

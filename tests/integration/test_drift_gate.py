@@ -154,3 +154,20 @@ def test_a_report_chapter_is_not_run_on_the_old_claims_of_a_failing_chapter(tmp_
     result = commands.build(root)
     assert result.executed == [CHAPTER] and result.held_back == [report]
     assert list(result.failed) == [CHAPTER] and result.written == []
+
+
+def test_the_pre_render_gate_refuses_a_chapter_whose_claims_are_unchecked(tmp_path, monkeypatch,
+                                                                          capsys):
+    """A chapter edited to hide a false claim, rendered by Quarto before `notebooks build`:
+    Quarto would execute it itself, so the gate refuses it until a golden notebook checks it."""
+    root = _book(tmp_path, GOOD, monkeypatch)
+    with (root / "_quarto.yml").open("a", encoding="utf-8") as f:
+        f.write("csl: .csl/springer-basic-author-date.csl\n")
+    golden.write(root, CHAPTER, convert.chapter_notebook(root, CHAPTER))  # in sync
+    assert verdicts.unchecked(root) == []
+    (root / CHAPTER).write_text(SETUP + HIDDEN["error-true"] + "```\n", encoding="utf-8")
+    [problem] = verdicts.unchecked(root)
+    assert problem.startswith(f"{CHAPTER}:1: its claims are unchecked")
+    assert cli.main(["check", "--pre-render"]) == 1
+    assert f"[claims] {CHAPTER}:1: its claims are unchecked" in capsys.readouterr().err
+    assert cli.main(["check", "claims"]) == 0  # without --pre-render: the golden notebooks only

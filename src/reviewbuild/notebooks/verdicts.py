@@ -87,6 +87,22 @@ def recorded(root: Path, chapter: str) -> list[str]:
     return in_notebook(read_notebook(root, chapter), where)
 
 
+def unchecked(root: Path) -> list[str]:
+    """Chapters whose claims no golden notebook has checked: the golden notebook is missing,
+    or the chapter's code changed since it was written (what Quarto would render unchecked)."""
+    from reviewbuild.notebooks.cache import python_chapters
+    from reviewbuild.notebooks.golden import sync_problem
+
+    problems = []
+    for chapter in python_chapters(root):
+        problem = sync_problem(root, chapter)
+        if problem:
+            problems.append(f"{chapter}:1: its claims are unchecked, so it is not rendered: "
+                            f"{problem.split(': ', 1)[1].split(': run ', 1)[0]}; run "
+                            "`reviewbuild notebooks build` first (`reviewbuild build` does)")
+    return problems
+
+
 def check(root: Path) -> list[str]:
     """The pre-render gate's ``claims`` check: no golden notebook records a failing claim,
     and every golden notebook can be read."""
