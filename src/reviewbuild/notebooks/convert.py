@@ -139,8 +139,15 @@ def read_notebook(root: Path, chapter: str) -> NotebookNode:
     :class:`NotebookError` naming it and the fix."""
     path = golden_path(root, chapter)
     try:
-        nb = nbformat.reads(path.read_bytes().decode("utf-8"), as_version=4)
+        text = path.read_bytes().decode("utf-8")
+        parsed = json.loads(text)  # its error names the line
+        if not isinstance(parsed, dict):
+            raise ValueError(f"a JSON {type(parsed).__name__}, not an object with cells")
+        nb = nbformat.reads(text, as_version=4)
         nbformat.validate(nb)
+    except json.JSONDecodeError as err:
+        raise NotebookError(f"{_rel(root, path)}:{err.lineno}: not valid JSON ({err.msg}), so "
+                            f"not a notebook; {_fix(root, path, chapter)}") from None
     except (ValueError, AttributeError, KeyError, TypeError, nbformat.ValidationError) as err:
         why = (str(err).strip().splitlines() or [""])[0][:200]
         raise NotebookError(f"{_rel(root, path)}: not a valid notebook ({type(err).__name__}: "
