@@ -49,9 +49,11 @@ def failing(records: list[dict[str, Any]]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def in_notebook(nb: NotebookNode, where: str = "{}") -> list[str]:
-    """Every failing claim an executed notebook shows: displays, summary, error outputs."""
-    found: list[dict[str, Any]] = []
+def in_notebook(nb: NotebookNode, where: str = "{}",
+                announced: list[dict[str, Any]] | None = None) -> list[str]:
+    """Every failing claim an executed notebook shows (displays, summary, error outputs), with
+    those the kernel ``announced`` while it ran."""
+    found = list(announced or [])
     errors: list[str] = []
     for index, cell in enumerate(nb.cells):
         for out in cell.get("outputs", []):
@@ -62,19 +64,14 @@ def in_notebook(nb: NotebookNode, where: str = "{}") -> list[str]:
                 errors.append(f"{describe_cell(nb, index)} raised {out['ename']}: "
                               f"{out.get('evalue', '')}")
     found += claims_of(nb, where)
-    problems = failing(found)
-    return problems + [e for e in errors if not any(_same(e, p) for p in problems)]
-
-
-def _same(error: str, problem: str) -> bool:
-    """Whether an error output is about a claim already listed (its id is quoted in both)."""
-    ident = problem.split("'", 2)[1] if problem.count("'") >= 2 else None
-    return ident is not None and f"'{ident}'" in error
+    ids = {repr(r.get("id")) for r in found if r.get("status") in FAILING}
+    # An error output about a claim listed already adds nothing (its message quotes the id).
+    return failing(found) + [e for e in errors if not any(i in e for i in ids)]
 
 
 def of_run(nb: NotebookNode, announced: list[dict[str, Any]]) -> list[str]:
     """Failing claims of an execution: those the kernel announced, and those ``nb`` shows."""
-    return list(dict.fromkeys(failing(announced) + in_notebook(nb)))
+    return in_notebook(nb, announced=announced)
 
 
 def recorded(root: Path, chapter: str) -> list[str]:
