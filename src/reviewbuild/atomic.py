@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import glob
 import os
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -22,13 +24,33 @@ def atomic_path(target: Path) -> Iterator[Path]:
     removed if it fails, so ``target`` is either the old file or the complete new one."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
+    try:
+        os.fchmod(fd, file_mode(target))  # mkstemp makes 0600; others may read what we write
+    finally:
+        os.close(fd)
     tmp = Path(name)
     try:
         yield tmp
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def file_mode(target: Path) -> int:
+    """The mode a new ``target`` gets: an existing file's, else 0666 less the umask (0644 as
+    usual)."""
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        return 0o666 & ~umask()
+
+
+@functools.cache
+def umask() -> int:
+    """This process's umask (read once: setting it back at once is the only portable way)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_text(target: Path, text: str) -> None:

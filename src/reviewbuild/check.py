@@ -14,6 +14,7 @@ from reviewbuild import abbreviations, book, crossrefs, pyproject, structure
 from reviewbuild.citations import gate as citation_gate
 from reviewbuild.exceptions import ReviewBuildError
 from reviewbuild.notebooks import cache as notebook_cache
+from reviewbuild.notebooks import verdicts
 from reviewbuild.paths import project_root
 
 Check = pyproject.Check
@@ -59,6 +60,21 @@ def _freeze(root: Path) -> list[str]:
     return notebook_cache.check(root, ci=bool(os.environ.get("CI")))
 
 
+def _claims(root: Path) -> list[str]:
+    """No golden notebook records a drifted or invalid claim; every one can be read."""
+    try:
+        return verdicts.check(root)
+    except ReviewBuildError as err:
+        return [str(err)]
+
+
+def _unchecked(root: Path) -> list[str]:
+    try:
+        return verdicts.unchecked(root)
+    except ReviewBuildError as err:
+        return [str(err)]
+
+
 def _registry(root: Path) -> list[str]:
     """The data registry parses: every entry pinned or explicitly unpinned, paths inside."""
     from reviewbuild.data import registry
@@ -80,6 +96,7 @@ CHECKS: dict[str, Check] = {
     "abbreviations": abbreviations.check,
     "data": declared_data,
     "freeze": _freeze,
+    "claims": _claims,
 }
 
 
@@ -119,6 +136,8 @@ def handle(args: argparse.Namespace) -> int:
                               f"choose from {', '.join(checks)}")
     names = args.names or list(checks)
     problems = run_checks(root, names, checks)
+    if args.pre_render and "claims" in names:  # Quarto renders what it executes itself
+        problems += [f"[claims] {p}" for p in _unchecked(root)]
     for problem in problems:
         print(problem, file=sys.stderr)
     status = f"{len(problems)} problem(s)" if problems else "all clean"
@@ -131,5 +150,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("names", nargs="*", metavar="CHECK",
                    help=f"checks to run (default: all): {', '.join(CHECKS)} and the book's own")
     p.add_argument("--pre-render", action="store_true",
-                   help="also install the CSL style (what Quarto's pre-render step runs)")
+                   help="also install the CSL style, and refuse chapters whose claims no golden "
+                        "notebook has checked (what Quarto's pre-render step runs)")
     p.set_defaults(handler=handle)

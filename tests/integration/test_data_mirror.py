@@ -16,6 +16,7 @@ import pandas as pd
 import pyreadr
 import pytest
 
+from reviewbuild import session
 from reviewbuild.data import provenance, registry
 from reviewbuild.exceptions import DataError, SchemaError
 from xpo1review.data import loaders
@@ -158,7 +159,7 @@ def test_join_chol(mirror):
 
 
 def test_reads_are_recorded(mirror):
-    provenance.reset()
+    session.reset()
     loaders.xpo1_expression("CHOL")
     loaders.survival(["CHOL"])
     assert provenance.reads() == [("firehose-CHOL", REAL["firehose-CHOL"].sha256),

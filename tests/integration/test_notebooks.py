@@ -28,7 +28,7 @@ from nbformat import NotebookNode
 
 from reviewbuild.book import chapter_files
 from reviewbuild.exceptions import NotebookError, ReviewBuildError
-from reviewbuild.notebooks import cache, golden, report
+from reviewbuild.notebooks import cache, golden, report, verdicts
 from reviewbuild.notebooks.convert import (
     GOLDEN_DIR,
     code_signature,
@@ -91,8 +91,12 @@ def executed(_executions, mirror) -> Callable[[str], Execution]:
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_chapter_executes(chapter, executed):
-    """Cells in order, eval: false honoured; fails on the first error naming chapter and cell."""
-    assert executed(chapter).notebook.cells
+    """Cells in order, eval: false honoured; fails on the first error naming chapter and cell,
+    and on any failing claim, whatever the chapter does with the exception."""
+    run = executed(chapter)
+    assert run.notebook.cells
+    failed = verdicts.of_run(run.notebook, run.announced)
+    assert not failed, "\n".join(failed)
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -110,6 +114,12 @@ def test_outputs_match_the_golden_notebook(chapter, executed, request):
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
+def test_no_golden_notebook_records_a_failing_claim(chapter):
+    failed = verdicts.recorded(ROOT, chapter)
+    assert not failed, "\n".join(failed)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
 def test_golden_notebook_in_sync(chapter):
     problem = golden.sync_problem(ROOT, chapter)
     assert problem is None, problem
@@ -120,7 +130,7 @@ def test_no_orphan_golden_notebooks():
     orphans = sorted(p.name for p in (ROOT / GOLDEN_DIR).glob("*.ipynb")
                      if p.name not in expected)
     assert not orphans, (f"golden notebooks without a chapter with Python cells: {orphans}; "
-                         f"delete them from {GOLDEN_DIR}/")
+                         "remove each with `reviewbuild notebooks remove NAME`")
 
 
 def test_claim_ids_are_unique_across_the_book():

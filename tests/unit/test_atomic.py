@@ -16,6 +16,16 @@ def test_write_replaces_the_file(tmp_path: Path) -> None:
     assert [p.name for p in target.parent.iterdir()] == ["out.json"]
 
 
+def test_a_new_file_is_readable_by_others_and_an_old_one_keeps_its_mode(tmp_path: Path) -> None:
+    """Issue 20, also: mkstemp's 0600 is not what a written file gets (0666 less the umask)."""
+    target = tmp_path / "new.json"
+    atomic.write_text(target, "x\n")
+    assert target.stat().st_mode & 0o777 == 0o666 & ~atomic.umask()
+    target.chmod(0o640)
+    atomic.write_text(target, "y\n")
+    assert target.stat().st_mode & 0o777 == 0o640
+
+
 def test_failed_write_keeps_the_old_file(tmp_path: Path) -> None:
     target = tmp_path / "out.json"
     target.write_text("old\n")

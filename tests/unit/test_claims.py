@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 from pathlib import Path
@@ -11,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reviewbuild import claims
+from reviewbuild import claims, session
 from reviewbuild.claims import begin_chapter, cited, expect, not_checked
 from reviewbuild.exceptions import ClaimDrift, ClaimError
 from reviewbuild.format import fmt_count, fmt_hr, fmt_n, fmt_p, fmt_pct
@@ -22,10 +23,10 @@ FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "drift-book"
 
 @pytest.fixture(autouse=True)
 def _fresh_chapter():
+    session.reset()
     begin_chapter("09-gastric")
     yield
-    claims._chapter = None
-    claims._claims.clear()
+    session.reset()
 
 
 def test_expect_true_registers_a_holding_claim():
@@ -51,22 +52,64 @@ def test_duplicate_claim_id_is_an_error():
         cited("same-id", "second statement", "liu2018cdr")
 
 
-def test_begin_chapter_starts_a_fresh_registry():
+def test_a_second_begin_chapter_is_an_error_and_erases_nothing():
+    with pytest.raises(ClaimDrift):
+        expect(0.8 < 0.05, "sig", "The effect is significant", p=0.8)
+    with pytest.raises(ClaimError, match="called again in one execution of chapter 09-gastric"):
+        begin_chapter("09-gastric")
+    [c] = claims.claims()
+    assert (c.id, c.status, c.values) == ("sig", "drifted", {"p": 0.8})
+
+
+def test_a_new_execution_starts_a_fresh_record():
     expect(True, "a", "statement")
+    session.reset()
     begin_chapter("10-hepatocellular")
     expect(True, "a", "statement")  # a re-execution is not a duplicate
     assert [c.chapter for c in claims.claims()] == ["10-hepatocellular"]
 
 
 def test_claims_need_begin_chapter():
-    claims._chapter = None
+    session.reset()
     with pytest.raises(ClaimError, match="begin_chapter"):
         expect(True, "x", "statement")
 
 
 def test_condition_must_be_one_truth_value():
-    with pytest.raises(ClaimError, match="single true/false"):
+    with pytest.raises(ClaimError, match="must be True or False"):
         expect(pd.Series([True, False]), "series", "ambiguous condition")
+
+
+def _provenance(condition, check_id, statement, **values):
+    claims.provenance(check_id, condition, statement, **values)
+
+
+@pytest.mark.parametrize("bad", ["p < 0.05", None, float("nan"), np.float64("nan"), 1, 0.0,
+                                 np.array([True]), object()])
+@pytest.mark.parametrize("check", [expect, _provenance])
+def test_only_a_real_boolean_is_a_verdict(check, bad):
+    with pytest.raises(ClaimError, match="'quoted'.*must be True or False") as err:
+        check(bad, "quoted", "The effect is significant", p=0.8)
+    assert "09-gastric" in str(err.value)
+    [c] = claims.claims()
+    assert (c.id, c.status) == ("quoted", "invalid") and "True or False" in c.reason
+
+
+@pytest.mark.parametrize("good", [True, np.bool_(True), np.float64(0.01) < 0.05,
+                                  bool(pd.Series([1, 2]).gt(0).all()), pd.Series([1]).gt(0).all()])
+def test_python_and_numpy_booleans_are_verdicts(good):
+    expect(good, "ok", "statement")
+    assert claims.claims()[0].status == "holds"
+
+
+def test_every_claim_made_is_kept_whatever_the_cell_catches(capsys):
+    with contextlib.suppress(ClaimDrift):
+        expect(False, "sig", "The effect is significant", p=0.8)
+    with contextlib.suppress(ClaimError):
+        expect(True, "sig", "The effect is significant again")
+    claims.summary()
+    records = json.loads(capsys.readouterr().out)
+    assert [(r["id"], r["status"]) for r in records] == [("sig", "drifted"), ("sig", "invalid")]
 
 
 @pytest.mark.parametrize("bad", ["", "   "])

@@ -73,6 +73,21 @@ def test_mirror_copy_is_verified_into_the_cache(project):
     assert path.read_bytes() == GOOD
 
 
+def test_a_cached_file_is_readable_by_others(project, server, monkeypatch):
+    """Issue 20, also: copies and downloads land in the cache 0644 (umask 022), not 0600."""
+    from reviewbuild import atomic
+
+    copied = fetch.fetch("good")
+    assert copied.stat().st_mode & 0o777 == 0o666 & ~atomic.umask()
+    copied.unlink()
+    monkeypatch.delenv("REVIEWBUILD_MIRROR")
+    www, base = server
+    set_url(project, f"{base}/good.txt")
+    (www / "good.txt").write_bytes(GOOD)
+    for path in [fetch.fetch("good")]:
+        assert path.stat().st_mode & 0o777 == 0o666 & ~atomic.umask(), path
+
+
 def test_hash_mismatch_is_refused_and_nothing_cached(project):
     (project["mirror"] / "x" / "good.txt").write_bytes(GOOD + b"tampered")
     with pytest.raises(ChecksumMismatch) as info:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from reviewbuild import session
 from reviewbuild.data import declared, provenance
 from reviewbuild.data.provenance import Provenance
 from reviewbuild.exceptions import DataError, SchemaError
@@ -68,7 +69,7 @@ def test_candidates_are_the_registered_sources_that_fit():
 
 def test_selection_is_the_declaration_not_the_cache():
     """Today's declarations: the paired subsets, full CHOL, curated PDAC survival, no ESCA."""
-    provenance.reset()
+    session.reset()
     ANALYSES = declared.declarations().analyses
     chosen = {(c, a): loaders.select_source(c, a) for c in ("STAD", "PAAD", "ESCA")
               for a in ANALYSES}
@@ -116,12 +117,12 @@ def test_join_reports_every_drop_with_its_reason():
 
 
 def test_provenance_reads_and_reset():
-    provenance.reset()
+    session.reset()
     provenance.record("a", "1" * 64)
     provenance.record("b", None)
     provenance.record("a", "1" * 64)
     assert provenance.reads() == [("a", "1" * 64), ("b", None)]
-    provenance.reset()
+    session.reset()
     assert provenance.reads() == []
 
 

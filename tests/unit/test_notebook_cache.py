@@ -130,14 +130,19 @@ def test_gate_reports_a_malformed_chapter(book):
     assert "chapters/01-drift.qmd:3:" in problem and "never closed" in problem
 
 
-def test_build_prunes_golden_notebooks_of_chapters_without_python(book):
+def test_build_keeps_golden_notebooks_of_chapters_without_python(book, capsys):
+    """Issue 20, item 2: only `notebooks remove NAME` deletes a golden notebook."""
     orphan = golden_path(book, "chapters/99-gone.qmd")
     orphan.parent.mkdir(parents=True)
     orphan.write_text("{}", encoding="utf-8")
     cache.save_entry(book, "chapters/99-gone.qmd", {"code": "x"})
     (book / CHAPTER).write_text("# Only prose {#sec-drift}\n", encoding="utf-8")
     result = commands.build(book)
-    assert result.removed == ["tests/notebooks/99-gone.ipynb"]
+    assert result.orphans == ["tests/notebooks/99-gone.ipynb",
+                              f"{cache.MANIFEST} entry chapters/99-gone.qmd"]
+    assert orphan.exists() and list(cache.load_manifest(book)) == ["chapters/99-gone.qmd"]
+    assert commands.remove(book, ["99-gone"]) == [
+        "tests/notebooks/99-gone.ipynb", f"{cache.MANIFEST} entry chapters/99-gone.qmd"]
     assert not orphan.exists() and cache.load_manifest(book) == {}
 
 
@@ -293,3 +298,15 @@ def test_the_module_hash_does_not_depend_on_fields_a_newer_python_adds():
     tree.body[0]._fields = (*tree.body[0]._fields, "added_by_a_newer_python")
     assert cache._canonical(tree) == plain
     assert "lineno" not in repr(plain)
+
+
+def test_recorded_packages_do_not_depend_on_a_cold_cache(book):
+    """Issue 20, also: a download imports pooch, requests and tqdm; a warm cache does not."""
+    import pooch  # noqa: F401  (what fetching a file that is not cached imports)
+    import requests  # noqa: F401
+    import tqdm  # noqa: F401
+
+    from reviewbuild.notebooks import runtime
+
+    recorded = dict(runtime.imported_distributions(book))
+    assert not {"pooch", "requests", "tqdm", "urllib3"} & set(recorded), sorted(recorded)

@@ -85,3 +85,13 @@ def test_the_test_command_executes_each_chapter_once() -> None:
     for chapter in cache.python_chapters(ROOT):
         for check in ("test_chapter_executes", "test_outputs_match_the_golden_notebook"):
             assert f"{check}[{chapter}]" in done.stdout, (check, chapter)
+
+
+def test_the_gate_in_the_test_command_runs_every_check_with_the_claims() -> None:
+    """Issue 20, item 1: a golden notebook that records a failing claim fails scripts/test.sh
+    (the `claims` check of `reviewbuild check`; pytest's golden-notebook tests too)."""
+    from reviewbuild import check
+
+    step = _steps()[_index(_steps(), r"^reviewbuild check\b")]
+    assert step == "reviewbuild check", step  # every check, not a chosen few
+    assert "claims" in check.all_checks(ROOT)

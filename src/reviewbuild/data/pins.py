@@ -126,6 +126,7 @@ def install(tmp: Path, target: Path, src: Source, origin: Path | str) -> None:
     if problem is not None:
         tmp.unlink(missing_ok=True)
         raise mismatch(src.id, origin, problem[1], problem[2], src.id, kind=problem[0])
+    tmp.chmod(0o666 & ~atomic.umask())  # temporary files are 0600; a cached file is 0644
     os.replace(tmp, target)
     record_sha256(src, target)
 

@@ -4,19 +4,17 @@ Two things live here:
 
 - :class:`Provenance`, attached to every :class:`~reviewbuild.data.reading.Dataset`
   (source ids, sha256s, units, sample and patient counts);
-- a process-wide record of every source a loader read (``reads()``) and of every
-  declaration of ``data/analyses.yaml`` it consulted (``uses()``), cleared by ``reset()``,
-  which the notebook cache uses to know which data a chapter depends on.
+- the record of every source a loader read (``reads()``) and of every declaration of
+  ``data/analyses.yaml`` it consulted (``uses()``) in the current execution
+  (:mod:`reviewbuild.session`, which starts afresh with each chapter), which the notebook
+  cache uses to know which data a chapter depends on.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
-_LOCK = threading.Lock()
-_READS: dict[str, str | None] = {}
-_USES: dict[str, str] = {}
+from reviewbuild import session
 
 
 @dataclass(frozen=True)
@@ -51,31 +49,28 @@ class Provenance:
 
 
 def record(source_id: str, sha256: str | None) -> None:
-    """Note that ``source_id`` (with this content hash) was read in this process."""
-    with _LOCK:
-        _READS[source_id] = sha256
+    """Note that ``source_id`` (with this content hash) was read in this execution."""
+    state = session.current()
+    with state.lock:
+        state.reads[source_id] = sha256
 
 
 def reads() -> list[tuple[str, str | None]]:
-    """(source id, sha256) of every source read since the last ``reset()``, in first-read order."""
-    with _LOCK:
-        return list(_READS.items())
+    """(source id, sha256) of every source read in this execution, in first-read order."""
+    state = session.current()
+    with state.lock:
+        return list(state.reads.items())
 
 
 def record_use(key: str, value: str) -> None:
     """Note that the declaration ``key`` (``COHORT/analysis``) was consulted: ``value``."""
-    with _LOCK:
-        _USES[key] = value
+    state = session.current()
+    with state.lock:
+        state.uses[key] = value
 
 
 def uses() -> list[tuple[str, str]]:
     """(``COHORT/analysis``, declared value) of every declaration consulted, in order."""
-    with _LOCK:
-        return list(_USES.items())
-
-
-def reset() -> None:
-    """Forget what was read (call at the start of a chapter)."""
-    with _LOCK:
-        _READS.clear()
-        _USES.clear()
+    state = session.current()
+    with state.lock:
+        return list(state.uses.items())

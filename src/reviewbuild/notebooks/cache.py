@@ -65,10 +65,39 @@ def load_manifest(root: Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        manifest = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as err:
         raise ReviewBuildError(f"{MANIFEST}:{err.lineno}: not valid JSON ({err.msg}); "
-                              "delete it and run `reviewbuild notebooks build`") from err
+                              f"{_MANIFEST_FIX}") from err
+    except UnicodeDecodeError as err:
+        raise ReviewBuildError(f"{MANIFEST}: not UTF-8 text ({err.reason} at byte "
+                              f"{err.start}); {_MANIFEST_FIX}") from err
+    problem = manifest_problem(manifest)
+    if problem:
+        raise ReviewBuildError(f"{MANIFEST}: {problem}; {_MANIFEST_FIX}")
+    return manifest
+
+
+_MANIFEST_FIX = (f"restore the committed copy (`git checkout -- {MANIFEST}`), or delete it and "
+                 "run `reviewbuild notebooks build` (every chapter is executed again)")
+#: The fields of a manifest entry: the code's sha256, then tables of recorded inputs.
+_ENTRY_TABLES = ("modules", "data", "uses", "files", "packages")
+
+
+def manifest_problem(manifest: object) -> str | None:
+    """What is wrong with the shape of a parsed manifest (None: nothing)."""
+    if not isinstance(manifest, dict):
+        return (f"is a JSON {type(manifest).__name__}, not an object mapping each chapter to "
+                "its recorded inputs")
+    for chapter, entry in manifest.items():
+        if not isinstance(entry, dict):
+            return f"the entry of {chapter} is a {type(entry).__name__}, not an object"
+        if not isinstance(entry.get("code", ""), str):
+            return f"in the entry of {chapter}, code must be a sha256 string"
+        bad = [k for k in _ENTRY_TABLES if not isinstance(entry.get(k, {}), dict)]
+        if bad:
+            return f"in the entry of {chapter}, {', '.join(bad)} must be an object"
+    return None
 
 
 def save_entry(root: Path, chapter: str, entry: dict[str, Any] | None) -> None:

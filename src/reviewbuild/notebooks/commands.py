@@ -7,6 +7,12 @@ change is in the diff under review. When data, package modules or curated files 
 and an output changed with them, the changed outputs are listed and nothing is written for
 that chapter until a person reviews them and runs ``accept``. ``--force`` executes chapters
 whose inputs are unchanged too; an output that then differs is listed, not written.
+
+Before anything runs, the book's structure gate must be clean (a typo in ``_quarto.yml`` must
+not make a chapter look deleted). A chapter with a failing claim (:mod:`.verdicts`) fails the
+command and its golden notebook is not written, with ``accept`` too; a golden notebook that
+records one fails it as well. Golden notebooks are never deleted by ``build``: ``remove``
+deletes the one it is told to, once its chapter is gone from ``_quarto.yml``.
 """
 
 from __future__ import annotations
@@ -21,9 +27,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reviewbuild import atomic
+from reviewbuild import atomic, structure
 from reviewbuild.exceptions import ReviewBuildError
-from reviewbuild.notebooks import cache, golden
+from reviewbuild.notebooks import cache, golden, verdicts
 from reviewbuild.notebooks.convert import GOLDEN_DIR, golden_path
 from reviewbuild.notebooks.execute import Execution, execute_chapter
 from reviewbuild.paths import project_root
@@ -40,7 +46,13 @@ class BuildResult:
     written: list[str] = field(default_factory=list)
     up_to_date: list[str] = field(default_factory=list)
     changed: dict[str, list[str]] = field(default_factory=dict)
-    removed: list[str] = field(default_factory=list)
+    #: Failing claims per chapter: of this run, and recorded in a golden notebook not re-run.
+    failed: dict[str, list[str]] = field(default_factory=dict)
+    recorded: dict[str, list[str]] = field(default_factory=dict)
+    #: Report chapters not executed because a chapter they report has a failing claim.
+    held_back: list[str] = field(default_factory=list)
+    #: Golden notebooks and manifest entries of no chapter with Python cells (kept).
+    orphans: list[str] = field(default_factory=list)
 
 
 def _select(root: Path, chapters: list[str] | None) -> list[str]:
@@ -57,16 +69,27 @@ def _select(root: Path, chapters: list[str] | None) -> list[str]:
     return picked
 
 
-def _reads_goldens(manifest: dict, chapter: str) -> bool:
-    files = (manifest.get(chapter) or {}).get("files", {})
-    return any(path.startswith(GOLDEN_DIR + "/") for path in files)
-
-
 def execution_order(root: Path, chapters: list[str]) -> list[str]:
     """Book order, except that report chapters (which read other chapters' golden notebooks,
     such as the claims appendix) come last, so that they read the goldens of this run."""
     manifest = cache.load_manifest(root)
-    return sorted(chapters, key=lambda c: _reads_goldens(manifest, c))
+    return sorted(chapters, key=lambda chapter: reads_goldens(manifest, chapter))
+
+
+def reads_goldens(manifest: dict, chapter: str) -> bool:
+    """Whether ``chapter`` reports other chapters' golden notebooks (its recorded files)."""
+    files = (manifest.get(chapter) or {}).get("files", {})
+    return any(path.startswith(GOLDEN_DIR + "/") for path in files)
+
+
+def require_structure(root: Path) -> None:
+    """Refuse to go on while the book's structure gate (:mod:`reviewbuild.structure`) fails."""
+    problems = structure.check(root)
+    if problems:
+        raise ReviewBuildError(
+            "\n".join(problems) + "\nThe book's structure gate fails (`reviewbuild check "
+            "structure`), so no chapter was executed and no golden notebook or manifest entry "
+            "was touched: fix the above and run the command again.")
 
 
 def default_jobs() -> int:
@@ -135,38 +158,52 @@ def build(root: Path, chapters: list[str] | None = None, accept: bool = False,
           force: bool = False, jobs: int | None = None,
           progress: Progress = _say) -> BuildResult:
     """Execute the (selected) chapters whose inputs changed, independent ones ``jobs`` at a
-    time (report chapters after the others); write their golden notebooks."""
-    result = BuildResult()
+    time (report chapters after the others, and not while a claim fails); write their golden
+    notebooks. A chapter whose golden records a failing claim is never up to date."""
+    require_structure(root)
+    result = BuildResult(orphans=orphans(root))
     for chapter in cache.python_chapters(root):
         atomic.remove_leftovers(golden_path(root, chapter), older_than=STALE_AFTER)
-    if not chapters:
-        result.removed = _prune(root)
     manifest = cache.load_manifest(root)
     todo: dict[str, set[str]] = {}
     for chapter in execution_order(root, _select(root, chapters)):
         kinds = {k for k, _ in cache.change_list(root, chapter, manifest.get(chapter))}
-        if not force and golden_path(root, chapter).is_file() and not kinds:
+        recorded = verdicts.recorded(root, chapter)
+        if not force and golden_path(root, chapter).is_file() and not kinds and not recorded:
             result.up_to_date.append(chapter)
             progress(f"{chapter}: up to date (inputs unchanged), not executed")
         else:
             todo[chapter] = kinds
-    reports = [c for c in todo if _reads_goldens(manifest, c)]
+    reports = [c for c in todo if reads_goldens(manifest, c)]
     for batch in ([c for c in todo if c not in reports], reports):
+        if batch is reports and result.failed:
+            result.held_back += batch  # they would report the old claims of those chapters
+            continue
         runs, failure = _execute_all(root, batch, jobs or default_jobs(), progress)
         for chapter in batch:  # in book order; what finished is kept even if one failed
             if chapter in runs:
                 _record(root, chapter, runs[chapter], todo[chapter], accept, result)
         if failure is not None:
             raise failure
+    for chapter in cache.python_chapters(root):
+        if chapter not in result.executed and chapter not in result.held_back:
+            found = verdicts.recorded(root, chapter)
+            if found:
+                result.recorded[chapter] = found
     return result
 
 
 def _record(root: Path, chapter: str, run: Execution, kinds: set[str], accept: bool,
             result: BuildResult) -> None:
-    """Write the golden notebook and manifest entry of an execution, unless its outputs
-    changed in a way that needs a person's review first."""
+    """Write the golden notebook and manifest entry of an execution, unless a claim fails
+    (never written, not even by accept: the sentence must change) or its outputs changed in
+    a way that needs a person's review first."""
     old = golden.read(root, chapter)
     result.executed.append(chapter)
+    failed = verdicts.of_run(run.notebook, run.announced)
+    if failed:
+        result.failed[chapter] = failed
+        return
     pats = golden.sanitizers(root)
     # Outputs may change without the chapter's code changing (data, modules, or nothing
     # recorded at all under --force): those need a person's review before they are written.
@@ -180,32 +217,72 @@ def _record(root: Path, chapter: str, run: Execution, kinds: set[str], accept: b
     result.written.append(chapter)
 
 
-def _prune(root: Path) -> list[str]:
-    """Delete golden notebooks and manifest entries of chapters without Python cells."""
+def orphans(root: Path) -> list[str]:
+    """Golden notebooks and manifest entries that belong to no chapter with Python cells."""
     known = cache.python_chapters(root)
     stems = {Path(c).stem for c in known}
+    found = [p.relative_to(root).as_posix() for p in sorted((root / GOLDEN_DIR).glob("*.ipynb"))
+             if p.stem not in stems]
+    found += [f"{cache.MANIFEST} entry {c}" for c in sorted(set(cache.load_manifest(root))
+                                                             - set(known))]
+    return found
+
+
+def remove(root: Path, names: list[str]) -> list[str]:
+    """Delete the golden notebook and manifest entry of each named chapter that is no longer
+    in the book (a chapter still listed with Python cells is refused)."""
+    require_structure(root)
+    listed = {Path(c).stem: c for c in cache.python_chapters(root)}
+    manifest = cache.load_manifest(root)
+    plan = []
+    for name in names:
+        stem = Path(name).name.removesuffix(".ipynb").removesuffix(".qmd")
+        if stem in listed:
+            raise ReviewBuildError(
+                f"{listed[stem]} is in _quarto.yml with Python cells, so its golden notebook is "
+                "in use; remove the chapter from _quarto.yml (or its Python cells) first")
+        path = root / GOLDEN_DIR / f"{stem}.ipynb"
+        entries = [c for c in manifest if Path(c).stem == stem]
+        if not path.is_file() and not entries:
+            raise ReviewBuildError(f"{name}: no golden notebook {path.relative_to(root)} and no "
+                                   f"entry in {cache.MANIFEST}; nothing to remove")
+        plan.append((path, entries))
     removed = []
-    for path in sorted((root / GOLDEN_DIR).glob("*.ipynb")):
-        if path.stem not in stems:
+    for path, entries in plan:
+        if path.is_file():
             path.unlink()
             removed.append(path.relative_to(root).as_posix())
-    for chapter in set(cache.load_manifest(root)) - set(known):
-        cache.save_entry(root, chapter, None)
+        for chapter in entries:
+            cache.save_entry(root, chapter, None)
+            removed.append(f"{cache.MANIFEST} entry {chapter}")
     return removed
 
 
 def _report(result: BuildResult) -> int:
-    for path in result.removed:
-        print(f"{path}: removed (its chapter has no Python cells or is not in _quarto.yml)")
+    for what in result.orphans:
+        print(f"{what}: kept, but no chapter with Python cells in _quarto.yml has its name; "
+              f"if that chapter is gone, run `reviewbuild notebooks remove "
+              f"{Path(what.split()[-1]).stem}`", file=sys.stderr)
     for chapter in result.written:
         print(f"{chapter}: executed, golden notebook written")
+    for chapter in result.held_back:
+        print(f"{chapter}: not executed: it reports the claims of chapters, and a claim fails "
+              "(below)", file=sys.stderr)
     for chapter, diffs in result.changed.items():
         print(f"{chapter}: outputs changed; golden notebook NOT updated:", file=sys.stderr)
         for d in diffs:
             print(f"  {d}", file=sys.stderr)
         print(f"  review these, then run `reviewbuild notebooks accept {chapter}`",
               file=sys.stderr)
-    return 1 if result.changed else 0
+    for heading, found in (("a claim fails; golden notebook NOT written", result.failed),
+                           ("its golden notebook records a failing claim", result.recorded)):
+        for chapter, failed in found.items():
+            print(f"{chapter}: {heading}:", file=sys.stderr)
+            for f in failed:
+                print(f"  {f}", file=sys.stderr)
+            print(f"  {verdicts.ADVICE} {chapter}, then run `reviewbuild notebooks build`",
+                  file=sys.stderr)
+    return 1 if result.changed or result.failed or result.recorded else 0
 
 
 def handle_build(args: argparse.Namespace) -> int:
@@ -218,16 +295,28 @@ def handle_accept(args: argparse.Namespace) -> int:
                          jobs=args.jobs))
 
 
+def handle_remove(args: argparse.Namespace) -> int:
+    for what in remove(project_root(), args.names):
+        print(f"{what}: removed")
+    return 0
+
+
 def handle_status(args: argparse.Namespace) -> int:
     root = project_root()
+    require_structure(root)
     manifest = cache.load_manifest(root)
     bad = 0
+    for what in orphans(root):
+        print(f"{what}: no chapter with Python cells in _quarto.yml has its name (if that "
+              f"chapter is gone: `reviewbuild notebooks remove {Path(what.split()[-1]).stem}`)")
+        bad += 1
     for chapter in cache.python_chapters(root):
         problem = golden.sync_problem(root, chapter)
         reasons = cache.changes(root, chapter, manifest.get(chapter))
+        failed = [] if problem else verdicts.recorded(root, chapter)
         state = (problem.split(": ", 1)[1] if problem else
-                 "; ".join(reasons) if reasons else "up to date")
-        bad += bool(problem or reasons)
+                 "; ".join(reasons + failed) if reasons or failed else "up to date")
+        bad += bool(problem or reasons or failed)
         print(f"{chapter}: {state}")
     return 1 if bad else 0
 
@@ -253,4 +342,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         q.set_defaults(handler=handler)
     s = nsub.add_parser("status", help="which golden notebooks are stale, and why")
     s.set_defaults(handler=handle_status)
+    r = nsub.add_parser("remove", help="delete the golden notebook and manifest entry of a "
+                                       "chapter no longer in _quarto.yml")
+    r.add_argument("names", nargs="+", help="chapter stems or golden notebook names")
+    r.set_defaults(handler=handle_remove)
 

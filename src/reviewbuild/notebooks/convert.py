@@ -23,6 +23,7 @@ from nbformat import NotebookNode
 
 from reviewbuild.book import quarto_config
 from reviewbuild.claims import SUMMARY_TAG
+from reviewbuild.exceptions import NotebookError
 from reviewbuild.qmd.model import Chapter, CodeCell, InlineExpr
 from reviewbuild.qmd.reader import read_file
 
@@ -133,16 +134,77 @@ def describe_cell(nb: NotebookNode, index: int) -> str:
     return f"{kind} {index}" + (f" ({', '.join(where)})" if where else "")
 
 
-def claims_from_notebook(path: Path) -> list[dict[str, Any]]:
-    """The claims recorded in a golden notebook's summary cell."""
-    return claims_of(nbformat.read(path, as_version=4))
+def read_notebook(root: Path, chapter: str) -> NotebookNode:
+    """The golden notebook of ``chapter``; a file that is not a valid notebook is a
+    :class:`NotebookError` naming it and the fix."""
+    path = golden_path(root, chapter)
+    try:
+        text = path.read_bytes().decode("utf-8")
+        parsed = json.loads(text)  # its error names the line
+        if not isinstance(parsed, dict):
+            raise ValueError(f"a JSON {type(parsed).__name__}, not an object with cells")
+        nb = nbformat.reads(text, as_version=4)
+        nbformat.validate(nb)
+    except json.JSONDecodeError as err:
+        raise NotebookError(f"{_rel(root, path)}:{err.lineno}: not valid JSON ({err.msg}), so "
+                            f"not a notebook; {_fix(root, path, chapter)}") from None
+    except (ValueError, AttributeError, KeyError, TypeError, nbformat.ValidationError) as err:
+        why = (str(err).strip().splitlines() or [""])[0][:200]
+        raise NotebookError(f"{_rel(root, path)}: not a valid notebook ({type(err).__name__}: "
+                            f"{why}); {_fix(root, path, chapter)}") from None
+    return nb
 
 
-def claims_of(nb: NotebookNode) -> list[dict[str, Any]]:
-    """The claims printed by an executed notebook's summary cell."""
+def claims_from_notebook(root: Path, chapter: str) -> list[dict[str, Any]]:
+    """The claims recorded in the summary cell of ``chapter``'s golden notebook."""
+    path = golden_path(root, chapter)
+    return claims_of(read_notebook(root, chapter),
+                     f"{_rel(root, path)}: {{}}; {_fix(root, path, chapter)}")
+
+
+#: What a claim record of the summary must hold, and of which type.
+_RECORD = {"id": str, "chapter": str, "statement": str, "kind": str, "status": str,
+           "values": dict}
+
+
+def claims_of(nb: NotebookNode, where: str = "{}") -> list[dict[str, Any]]:
+    """The claims printed by an executed notebook's summary cell (``where``: a message
+    template, ``{}`` replaced by what is wrong)."""
     for cell in nb.cells:
         if SUMMARY_TAG in cell.metadata.get("tags", []):
             text = "".join(o.get("text", "") for o in cell.get("outputs", [])
                            if o.get("output_type") == "stream" and o.get("name") == "stdout")
-            return json.loads(text) if text.strip() else []
+            try:
+                records = json.loads(text) if text.strip() else []
+            except json.JSONDecodeError as err:
+                raise NotebookError(where.format(f"its claims summary is not JSON ({err})")
+                                    ) from None
+            problem = _records_problem(records)
+            if problem:
+                raise NotebookError(where.format(f"its claims summary {problem}"))
+            return records
     return []
+
+
+def _records_problem(records: object) -> str | None:
+    if not isinstance(records, list):
+        return f"is a {type(records).__name__}, not a list of claims"
+    for n, rec in enumerate(records, 1):
+        if not isinstance(rec, dict):
+            return f"has a {type(rec).__name__} as claim {n}, not a record"
+        bad = [k for k, kind in _RECORD.items() if not isinstance(rec.get(k), kind)]
+        if bad:
+            return f"lacks {', '.join(bad)} in claim {n}"
+    return None
+
+
+def _rel(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _fix(root: Path, path: Path, chapter: str) -> str:
+    return (f"restore the committed copy (`git checkout -- {_rel(root, path)}`) or write it "
+            f"again (`reviewbuild notebooks accept {chapter}`)")

@@ -3,7 +3,9 @@
 The kernel starts in the chapter's directory, runs the cells in order and stops at the
 first error (unless the cell has ``error: true``), which is reported with the chapter, the
 cell and its line in the ``.qmd``. After the last cell a hidden cell asks the kernel what
-it read (data sources, golden notebooks, package modules) for the data-aware cache.
+it read (data sources, golden notebooks, package modules) for the data-aware cache. A failing
+claim's display is kept as its message arrives (``Execution.announced``), so no later cell
+can take it back (:mod:`reviewbuild.notebooks.verdicts`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 
+from reviewbuild.claims import VERDICT_MIME
 from reviewbuild.exceptions import NotebookError
 from reviewbuild.notebooks import limits
 from reviewbuild.notebooks.convert import chapter_notebook, describe_cell
@@ -34,6 +37,20 @@ class Execution:
     chapter: str
     notebook: NotebookNode
     inputs: dict[str, Any] = field(default_factory=dict)
+    #: Every failing claim the kernel announced (a display of :data:`VERDICT_MIME`).
+    announced: list[dict[str, Any]] = field(default_factory=list)
+
+
+class _Client(NotebookClient):
+    """Keeps each claim verdict the kernel displays, whatever happens to the output later."""
+
+    def process_message(self, msg: dict[str, Any], cell: NotebookNode,
+                        cell_index: int) -> NotebookNode | None:
+        data = msg.get("content", {}).get("data") if msg.get("msg_type") in (
+            "display_data", "update_display_data", "execute_result") else None
+        if isinstance(data, dict) and isinstance(data.get(VERDICT_MIME), dict):
+            self.announced.append(dict(data[VERDICT_MIME]))
+        return super().process_message(msg, cell, cell_index)
 
 
 def _env(root: Path, extra: dict[str, str] | None) -> dict[str, str]:
@@ -57,7 +74,7 @@ class _BoundedKernel(AsyncKernelManager):
             limits.limit_memory(process.pid, self.memory)
 
 
-class _BoundedClient(NotebookClient):
+class _BoundedClient(_Client):
     """Keeps at most ``max_output`` characters of stream output per cell, then a note."""
 
     max_output = 0
@@ -104,6 +121,7 @@ def execute_notebook(nb: NotebookNode, root: Path, chapter: str,
         client = _BoundedClient(nb, km=km, kernel_name=KERNEL, timeout=timeout,
                                 record_timing=False, resources={"metadata": {"path": str(cwd)}})
         client.max_output = limits.max_cell_output()
+        client.announced = []
         try:
             inputs = _run_all(client, nb, chapter, _env(root, env), cwd, memory)
         finally:  # the client does not stop a kernel it was given
@@ -112,7 +130,7 @@ def execute_notebook(nb: NotebookNode, root: Path, chapter: str,
     finally:
         shutil.rmtree(sockets, ignore_errors=True)
     _tidy(nb)
-    return Execution(chapter, nb, inputs)
+    return Execution(chapter, nb, inputs, client.announced)
 
 
 def _run_all(client: NotebookClient, nb: NotebookNode, chapter: str, env: dict[str, str],

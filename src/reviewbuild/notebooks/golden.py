@@ -26,6 +26,7 @@ from reviewbuild.notebooks.convert import (
     code_signature,
     describe_cell,
     golden_path,
+    read_notebook,
 )
 
 SANITIZE = "tests/notebooks/nbval_sanitize.cfg"
@@ -173,8 +174,8 @@ def _head(source: str) -> str:
 
 
 def read(root: Path, chapter: str) -> NotebookNode | None:
-    path = golden_path(root, chapter)
-    return nbformat.read(path, as_version=4) if path.is_file() else None
+    """The golden notebook of ``chapter`` (None: there is none); NotebookError if unreadable."""
+    return read_notebook(root, chapter) if golden_path(root, chapter).is_file() else None
 
 
 def write(root: Path, chapter: str, nb: NotebookNode) -> Path:

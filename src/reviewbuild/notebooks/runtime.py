@@ -4,7 +4,9 @@
 directory (as Quarto runs a chapter there, also when nbval starts the kernel in
 ``tests/notebooks``), records which project files the chapter opens (curated tables such as
 ``data/trials.csv``), and makes every matplotlib figure print a fingerprint of the data it
-shows, which nbval compares instead of PNG bytes. ``collect`` reports what the execution read.
+shows, which nbval compares instead of PNG bytes. ``collect`` reports what the execution read
+and every claim it made. What an execution did is kept in :mod:`reviewbuild.session`, which
+``enter_chapter`` starts afresh.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from reviewbuild import canonical
+from reviewbuild import canonical, session
 from reviewbuild.paths import project_root
 from reviewbuild.pyproject import (
     ENGINE,
@@ -33,11 +35,7 @@ from reviewbuild.pyproject import (
 
 _installed = False
 _root: Path | None = None
-_opened: set[str] = set()
 _paused = False
-#: (path relative to the root, sha256) of every golden notebook a report read in this process
-#: (:func:`record_read`, called by :mod:`reviewbuild.notebooks.report`).
-_read: dict[str, str] = {}
 #: Top-level folders of the book whose files are not inputs of a chapter's results.
 #: (Golden notebooks under tests/ that a report reads are recorded by :func:`record_read`.)
 _NOT_INPUTS = {"src", ".venv", ".git", "_freeze", ".quarto", "_book", ".cache", "chapters",
@@ -54,6 +52,7 @@ def enter_chapter(chapter: str, warnings: bool = True) -> None:
     """
     global _root
     _root = project_root()
+    session.reset(engine=True, expected=Path(chapter).stem)
     os.chdir(_root / Path(chapter).parent)
     _watch_project_files()
     if not warnings:
@@ -91,7 +90,7 @@ def _watch_project_files() -> None:
             return
         if (rel.parts and rel.parts[0] not in _NOT_INPUTS and rel.suffix != ".pyc"
                 and rel.as_posix() not in _FINE_GRAINED):
-            _opened.add(rel.as_posix())
+            session.current().opened.add(rel.as_posix())
 
     sys.addaudithook(hook)
     _watch_project_files.done = True  # type: ignore[attr-defined]
@@ -184,12 +183,12 @@ def figure_fingerprint(fig: Any) -> str:
 
 def record_read(rel: str, sha256: str) -> None:
     """Record that this execution read the project file ``rel`` (e.g. a golden notebook)."""
-    _read[rel] = sha256
+    session.current().files[rel] = sha256
 
 
 def files_read() -> list[tuple[str, str]]:
     """(path, sha256) of the files :func:`record_read` recorded, in the order first read."""
-    return list(_read.items())
+    return list(session.current().files.items())
 
 
 def collect() -> None:
@@ -204,7 +203,7 @@ def collect() -> None:
     except ImportError:
         pass
     files = dict(files_read())
-    for rel in sorted(_opened):
+    for rel in sorted(session.current().opened):
         path = (_root or project_root()) / rel
         if path.is_file() and rel not in files:
             files[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -214,11 +213,20 @@ def collect() -> None:
                       "packages": imported_distributions(_root or project_root())}))
 
 
+#: What the engine imports only to download a file that is not cached yet: whether a chapter
+#: ran with a cold cache must not change its record, and a download cannot change a result
+#: (every file is checked against its pin).
+FETCH_MACHINERY = ("pooch", "requests", "tqdm")
+
+
 def imported_distributions(root: Path) -> list[tuple[str, str]]:
     """(distribution, version) of every installed distribution the chapter's code imported,
-    except the kernel's own machinery (ipykernel and all it needs) and the book's distribution
-    (whose modules are recorded file by file)."""
+    except the kernel's own machinery (ipykernel and all it needs), the fetcher's
+    (:data:`FETCH_MACHINERY` and all it needs) and the book's distribution (whose modules are
+    recorded file by file)."""
     skip = requirement_closure("ipykernel") | {canonicalize_name(distribution(root))}
+    for name in FETCH_MACHINERY:
+        skip |= requirement_closure(name)
     owners = import_owners()
     found = {canonicalize_name(dist): dist for name in list(sys.modules) if "." not in name
              for dist in owners.get(name, [])}
