@@ -47,7 +47,7 @@ def place_labels(ax: Axes, labelled: pd.DataFrame, data: pd.DataFrame,
              for (x, y), gene in zip(start, labelled["gene"], strict=True)]
     adjust_text(texts, x=data["log2fc"].to_numpy(), y=data["neg_log10_p"].to_numpy(),
                 objects=marker, target_x=points[:, 0], target_y=points[:, 1], ax=ax,
-                expand=(1.3, 1.6), force_text=(0.3, 0.5), force_static=(0.3, 0.5),
+                expand=(1.2, 2.2), force_text=(0.3, 0.5), force_static=(0.5, 0.8),
                 iter_lim=500, arrowprops={"arrowstyle": "-", "color": MUTED, "lw": 0.5})
 
 

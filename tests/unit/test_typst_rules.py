@@ -1,0 +1,106 @@
+"""The book's Typst rules (_typst-rules.typ), compiled with Typst (the ``typst`` package,
+the compiler Quarto ships) on small documents numbered as Quarto's orange-book format
+numbers the book: references without a trailing period, one page number per page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from reviewbuild.paths import project_root
+
+typst = pytest.importorskip("typst", reason="SKIPPED LOUDLY: the typst package is not installed")
+pypdf = pytest.importorskip("pypdf")
+
+ROOT = project_root()
+RULES = ROOT / "_typst-rules.typ"
+
+#: orange-book 0.7.1 (Quarto 1.10): chapter headings numbered "1.", appendix chapters "A."
+#: (book() and appendices() in its lib.typ), and a running header that shows the page
+#: number on a page that opens no chapter: on odd pages after a section heading, on even
+#: pages after a chapter heading (its conditions; no part pages here).
+ORANGE_BOOK = """
+#set page(numbering: "1", header: context {
+  let n = counter(page).at(here()).first()
+  let opening = query(heading.where(level: 1)).any(h => h.location().page() == n)
+  if opening { return }
+  let nums = counter(heading).at(here())
+  if calc.odd(n) {
+    if query(selector(heading.where(level: 2)).before(here())) != () and nums.len() > 1 [
+      Section head #h(1fr) #str(n)
+    ]
+  } else if query(selector(heading.where(level: 1)).before(here())) != () and nums.first() > 0 [
+    #str(n) #h(1fr) Chapter head
+  ]
+})
+#set heading(numbering: (..nums) => {
+  let vals = nums.pos()
+  if vals.len() == 1 { numbering("1.", ..vals) } else { numbering("1.1", ..vals) }
+})
+#show heading.where(level: 1): set heading(supplement: [Chapter])
+"""
+APPENDICES = """
+#counter(heading).update(0)
+#set heading(numbering: (..nums) => {
+  let vals = nums.pos()
+  if vals.len() == 1 { return str(numbering("A.1", ..vals)) + "." }
+  else { numbering("A.1", ..vals) }
+})
+"""
+BODY = """
+= Introduction <sec-intro>
+See (#ref(<sec-build>, supplement: [Appendix])) and (@sec-intro).
+== A section
+#pagebreak()
+Second page of the chapter.
+#pagebreak()
+Third page.
+#pagebreak()
+""" + APPENDICES + """
+= How this book was built <sec-build>
+Text.
+#pagebreak()
+An odd page of an appendix without sections: its header is empty.
+"""
+
+
+def pages(tmp_path: Path, rules: str) -> list[str]:
+    """Text of each page of ORANGE_BOOK + ``rules`` + BODY (rules pasted in, as Quarto's
+    include-before-body does: an #include would keep its show rules to itself)."""
+    source = tmp_path / "book.typ"
+    source.write_text(ORANGE_BOOK + rules + BODY, encoding="utf-8")
+    pdf = tmp_path / "book.pdf"
+    typst.compile(str(source), output=str(pdf))
+    return [" ".join((p.extract_text() or "").split()) for p in pypdf.PdfReader(pdf).pages]
+
+
+def test_without_the_rules_references_end_in_a_period(tmp_path: Path) -> None:
+    text = pages(tmp_path, "")[0]
+    assert "(Appendix A.)" in text and "(Chapter 1.)" in text
+
+
+def test_references_have_no_trailing_period(tmp_path: Path) -> None:
+    text = pages(tmp_path, RULES.read_text(encoding="utf-8"))[0]
+    assert "(Appendix A)" in text and "(Chapter 1)" in text, text
+
+
+def _numbers(text: str, n: int) -> int:
+    return text.split().count(str(n))
+
+
+def test_without_the_rules_pages_are_numbered_twice(tmp_path: Path) -> None:
+    found = pages(tmp_path, "")
+    assert _numbers(found[1], 2) == 2
+
+
+def test_each_page_number_printed_once(tmp_path: Path) -> None:
+    found = pages(tmp_path, RULES.read_text(encoding="utf-8"))
+    assert len(found) == 5
+    assert [_numbers(text, i) for i, text in enumerate(found, start=1)] == [1] * 5, found
+
+
+def test_the_pdf_uses_the_rules() -> None:
+    typst_format = yaml.safe_load((ROOT / "_quarto.yml").read_text())["format"]["typst"]
+    assert typst_format["include-before-body"] == RULES.name
