@@ -104,3 +104,54 @@ def test_each_page_number_printed_once(tmp_path: Path) -> None:
 def test_the_pdf_uses_the_rules() -> None:
     typst_format = yaml.safe_load((ROOT / "_quarto.yml").read_text())["format"]["typst"]
     assert typst_format["include-before-body"] == RULES.name
+
+
+#: The bibliography as pandoc 3.9 writes citeproc's `::: {#refs}` div for Typst.
+REFS = """
+#set par(justify: true, first-line-indent: 1em)
+#block[
+#block[
+Smith, J. 2020. #emph[A very long title of a book that wraps across more than one line of
+the page, so that its second line shows the indent that the list gives it, or does not].
+
+] <ref-a>
+#block[
+Jones, K. 2021. #emph[Another].
+
+] <ref-b>
+] <refs>
+"""
+
+
+def _line_starts(tmp_path: Path, rules: str) -> dict[str, float]:
+    """x (points) where each printed line of the bibliography starts, by its first word."""
+    source = tmp_path / "refs.typ"
+    source.write_text(rules + REFS, encoding="utf-8")
+    pdf = tmp_path / "refs.pdf"
+    typst.compile(str(source), output=str(pdf))
+    starts: dict[str, float] = {}
+
+    def visit(text, cm, tm, font, size) -> None:  # Typst places each run by its matrix
+        word = text.strip().split(" ")[0] if text.strip() else ""
+        if word and word not in starts:
+            starts[word] = float(cm[4]) + float(tm[4])
+
+    pypdf.PdfReader(pdf).pages[0].extract_text(visitor_text=visit)
+    return starts
+
+
+def _rules_without_page_setup() -> str:
+    text = RULES.read_text(encoding="utf-8")
+    return text[:text.index("#set page(")]
+
+
+def test_bibliography_entries_hang(tmp_path: Path) -> None:
+    starts = _line_starts(tmp_path, _rules_without_page_setup())
+    first, second = starts["Smith,"], starts["second"]
+    assert second >= first + 10, starts
+    assert starts["Jones,"] == pytest.approx(first), starts
+
+
+def test_without_the_rules_entries_do_not_hang(tmp_path: Path) -> None:
+    starts = _line_starts(tmp_path, "")
+    assert starts["second"] <= starts["Smith,"], starts
