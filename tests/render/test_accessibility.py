@@ -280,6 +280,34 @@ def test_filtered_callout_is_a_button_the_keyboard_opens(bare_page) -> None:
     assert header.get_attribute("aria-expanded") == "false"
 
 
+SCROLL_REGIONS = Path(__file__).resolve().parents[2] / "_scroll-regions.html"
+WIDE_TABLE = ("<div id='wide' style='overflow-x:auto;width:300px'><table><caption>Trials"
+              "</caption><tr><th>Trial</th><th>Population</th></tr><tr><td>NCT1</td><td>"
+              + "patients " * 80 + "</td></tr></table></div>"
+              "<style>#wide td{white-space:nowrap}</style>")
+
+
+def _scroll_violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    options = {"runOnly": {"type": "rule", "values": ["scrollable-region-focusable"]}}
+    return [v["id"] for v in Axe().run(page, options=options).response["violations"]]
+
+
+def test_axe_flags_a_scrolling_box_out_of_keyboard_reach(bare_page) -> None:
+    bare_page.set_content(_html(WIDE_TABLE))
+    assert _scroll_violations(bare_page) == ["scrollable-region-focusable"]
+
+
+def test_scrolling_boxes_join_the_tab_order(bare_page) -> None:
+    bare_page.set_content(_html(WIDE_TABLE + SCROLL_REGIONS.read_text(encoding="utf-8")))
+    assert _scroll_violations(bare_page) == []
+    box = bare_page.locator("#wide")
+    assert box.get_attribute("tabindex") == "0" and box.get_attribute("role") == "region"
+    assert box.get_attribute("aria-label") == "Scrollable: Trials"
+    assert axe_violations(bare_page, "scroll") == []
+
+
 # --- the rendered book -------------------------------------------------------------------------
 
 def site_pages(book: Path) -> list[str]:

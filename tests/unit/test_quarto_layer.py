@@ -29,7 +29,8 @@ def test_callout_headers_become_buttons_after_quarto_renders_them() -> None:
 
 def test_callout_buttons_answer_the_keyboard() -> None:
     keys = _html()["include-after-body"]
-    script = (ROOT / keys).read_text(encoding="utf-8")
+    assert "_callout-keys.html" in keys, keys
+    script = (ROOT / "_callout-keys.html").read_text(encoding="utf-8")
     assert ".callout-header[role='button']" in script and "Enter" in script and '" "' in script
 
 
