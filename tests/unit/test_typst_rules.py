@@ -155,3 +155,38 @@ def test_bibliography_entries_hang(tmp_path: Path) -> None:
 def test_without_the_rules_entries_do_not_hang(tmp_path: Path) -> None:
     starts = _line_starts(tmp_path, "")
     assert starts["second"] <= starts["Smith,"], starts
+
+
+#: A part as orange-book 0.7.1's part() makes it: a new page, then "part-change" and
+#: "part-location" set on it; the part's colour covers the running header there (here the
+#: header leaves the part page empty). A stale "part-change" at the foot of the page before
+#: must not hide that page's footer number either.
+PART = """
+#set heading(numbering: "I.a")
+#set page(header: context {
+  let n = counter(page).at(here()).first()
+  if query(<part-page>).any(p => p.location().page() == n) { return }
+  if n > 1 [Running head #h(1fr) #str(n)]
+})
+= Chapter
+== Section
+Text.
+#state("part-change", false).update(true)
+#pagebreak()
+#state("part-change", false).update(true)
+#context state("part-location", none).update(here())
+#metadata("part") <part-page>
+Part page.
+#pagebreak()
+== Another section
+Text.
+"""
+
+
+def test_page_numbers_around_a_part(tmp_path: Path) -> None:
+    source = tmp_path / "part.typ"
+    source.write_text(RULES.read_text(encoding="utf-8") + PART, encoding="utf-8")
+    pdf = tmp_path / "part.pdf"
+    typst.compile(str(source), output=str(pdf))
+    found = [" ".join((p.extract_text() or "").split()) for p in pypdf.PdfReader(pdf).pages]
+    assert [_numbers(text, i) for i, text in enumerate(found, start=1)] == [1, 1, 1], found
