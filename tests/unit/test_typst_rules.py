@@ -159,19 +159,18 @@ def test_without_the_rules_entries_do_not_hang(tmp_path: Path) -> None:
 
 #: A part as orange-book 0.7.1's part() makes it: a new page, then "part-change" and
 #: "part-location" set on it; the part's colour covers the running header there (here the
-#: header leaves the part page empty). A stale "part-change" at the foot of the page before
-#: must not hide that page's footer number either.
+#: header leaves the part page empty), and the header stays empty while "part-change" holds.
 PART = """
 #set heading(numbering: "I.a")
 #set page(header: context {
   let n = counter(page).at(here()).first()
   if query(<part-page>).any(p => p.location().page() == n) { return }
+  if state("part-change", false).at(here()) { return }
   if n > 1 [Running head #h(1fr) #str(n)]
 })
 = Chapter
 == Section
 Text.
-#state("part-change", false).update(true)
 #pagebreak()
 #state("part-change", false).update(true)
 #context state("part-location", none).update(here())
@@ -187,6 +186,32 @@ def test_page_numbers_around_a_part(tmp_path: Path) -> None:
     source = tmp_path / "part.typ"
     source.write_text(RULES.read_text(encoding="utf-8") + PART, encoding="utf-8")
     pdf = tmp_path / "part.pdf"
+    typst.compile(str(source), output=str(pdf))
+    found = [" ".join((p.extract_text() or "").split()) for p in pypdf.PdfReader(pdf).pages]
+    assert [_numbers(text, i) for i, text in enumerate(found, start=1)] == [1, 1, 1], found
+
+
+#: The References' last page as the PDF had it: the header shows the number, then the
+#: appendices reset the heading counter at the foot of the page, before their own page.
+RESET_AT_FOOT = """
+= Chapter
+== Section
+Text.
+#pagebreak()
+Last page of the chapter.
+#counter(heading).update(0)
+#pagebreak()
+= Appendix
+Text.
+"""
+
+
+def test_page_numbers_when_the_counter_resets_at_the_foot(tmp_path: Path) -> None:
+    source = tmp_path / "reset.typ"
+    source.write_text(ORANGE_BOOK.replace('numbering("1.", ..vals)', 'numbering("I.", ..vals)')
+                      .replace('numbering("1.1", ..vals)', 'numbering("I.a", ..vals)')
+                      + RULES.read_text(encoding="utf-8") + RESET_AT_FOOT, encoding="utf-8")
+    pdf = tmp_path / "reset.pdf"
     typst.compile(str(source), output=str(pdf))
     found = [" ".join((p.extract_text() or "").split()) for p in pypdf.PdfReader(pdf).pages]
     assert [_numbers(text, i) for i, text in enumerate(found, start=1)] == [1, 1, 1], found
