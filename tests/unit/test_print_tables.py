@@ -91,6 +91,16 @@ def test_curated_pdf_tables_fit(typst, module: str) -> None:
     assert overflowing(table) == []
 
 
+def test_print_tables_align_text_left_and_numbers_right(typst) -> None:
+    """pandoc centres the columns of a pipe table without alignment marks in the PDF."""
+    frame = pd.DataFrame({"Cohort": ["STAD", "LIHC"], "Patients": [30, 1500],
+                          "Source": ["metagsca", "oncodb"]})
+    rule = render.markdown_table(frame).data.splitlines()[1].strip("|").split("|")
+    assert rule[0].startswith(":") and not rule[0].endswith(":")
+    assert rule[1].endswith(":") and not rule[1].startswith(":")
+    assert rule[2].startswith(":")
+
+
 def test_web_tables_are_unchanged_by_the_print_form() -> None:
     frame = pd.DataFrame({"a_b": ["x_y"], "n": [0.5]})
     assert render.markdown_table(frame).data == frame.to_markdown(index=False, floatfmt="")

@@ -58,16 +58,21 @@ def _cell(value: object) -> str:
     return blank(value).replace("|", "\\|").replace("\n", " ").strip()
 
 
-def pipe_table(frame: pd.DataFrame, widths: Sequence[int]) -> str:
-    """A Markdown pipe table whose columns get these relative ``widths`` when they wrap.
+def pipe_table(frame: pd.DataFrame, widths: Sequence[int],
+               align: Sequence[str] | None = None) -> str:
+    """A Markdown pipe table whose columns get these relative ``widths`` when they wrap,
+    and, if given, an alignment per column (``"left"`` or ``"right"``).
 
     pandoc takes relative widths from the dashes of the separator line once a line is
     longer than 72 characters, so the separator has ``4 * width`` dashes per column.
     """
     if len(widths) != len(frame.columns):
         raise ValueError(f"{len(frame.columns)} columns but {len(widths)} widths")
+    marks = {"left": (":", ""), "right": ("", ":"), None: ("", "")}
+    rules = [marks[a][0] + "-" * (4 * w - len("".join(marks[a]))) + marks[a][1]
+             for w, a in zip(widths, align or [None] * len(widths), strict=True)]
     lines = ["| " + " | ".join(map(str, frame.columns)) + " |",
-             "|" + "|".join("-" * (4 * w) for w in widths) + "|"]
+             "|" + "|".join(rules) + "|"]
     lines += ["| " + " | ".join(_cell(v) for v in row) + " |"
               for row in frame.itertuples(index=False)]
     return "\n".join(lines)
@@ -134,7 +139,22 @@ def markdown_table(frame: pd.DataFrame, *, transpose_in_pdf: bool = False) -> Ma
         frame = frame.set_index(first).T.reset_index().rename(columns={"index": ""})
     shown = frame.map(lambda v: breakable(_cell(v)))
     shown.columns = [breakable(str(c)) for c in frame.columns]
-    return Markdown(pipe_table(shown, print_widths(frame)))
+    return Markdown(pipe_table(shown, print_widths(frame), column_alignment(frame)))
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text.replace(",", ""))
+    except ValueError:
+        return False
+    return True
+
+
+def column_alignment(frame: pd.DataFrame) -> list[str]:
+    """``right`` for columns of numbers only (after the first column), ``left`` otherwise."""
+    return ["right" if i > 0 and all(_number(_cell(v)) for v in frame[c] if _cell(v)) and
+            any(_cell(v) for v in frame[c]) else "left"
+            for i, c in enumerate(frame.columns)]
 
 
 def pdf_table(frame: pd.DataFrame, widths: Sequence[int], notes: Sequence[str] = (),
