@@ -10,6 +10,7 @@ here, so they run wherever a system Chromium exists, rendered book or not.
 from __future__ import annotations
 
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -229,6 +230,82 @@ def test_focus_check_passes_the_theme_ring(bare_page) -> None:
     bare_page.set_content(_html("<p><a href='#x'>x</a></p>",
                                 css="a:focus-visible{outline:2px solid #2761e3}"))
     assert unfocused_stops(bare_page, 3) == []
+
+
+#: A collapsed callout as Quarto 1.10 writes it (filters/modules/callouts.lua): the header
+#: is a <div> with aria-expanded and Bootstrap's collapse toggle.
+QUARTO_CALLOUT = """<div class="callout callout-note callout-titled">
+<div class="callout-header d-flex collapsed" data-bs-toggle="collapse"
+ data-bs-target=".callout-1-contents" aria-controls="callout-1" aria-expanded="false"
+ aria-label="Toggle callout"><div class="callout-title-container">Provenance</div></div>
+<div id="callout-1" class="callout-1-contents callout-collapse collapse" hidden>
+<div class="callout-body"><p>sources: a source</p></div></div></div>"""
+CALLOUT_FILTER = Path(__file__).resolve().parents[2] / "filters" / "callout-button.lua"
+CALLOUT_KEYS = Path(__file__).resolve().parents[2] / "_callout-keys.html"
+#: Stands in for Bootstrap's collapse: a click toggles the body and aria-expanded.
+TOGGLE = """<script>document.querySelector('.callout-header').addEventListener('click', e => {
+  const open = e.currentTarget.getAttribute('aria-expanded') === 'true';
+  e.currentTarget.setAttribute('aria-expanded', String(!open));
+  document.getElementById('callout-1').hidden = open; });</script>"""
+
+
+def _filtered_callout() -> str:
+    """QUARTO_CALLOUT through the project's Lua filter, by Quarto's own pandoc."""
+    quarto = shutil.which("quarto")
+    if quarto is None:
+        pytest.skip("SKIPPED LOUDLY: `quarto` is not on PATH (its pandoc runs the Lua filter)")
+    done = subprocess.run([quarto, "pandoc", "-f", "html", "-t", "html", "--lua-filter",
+                           str(CALLOUT_FILTER)], input=QUARTO_CALLOUT, capture_output=True,
+                          text=True, check=True)
+    return done.stdout
+
+
+def test_axe_flags_quartos_collapsed_callout(bare_page) -> None:
+    bare_page.set_content(_html(QUARTO_CALLOUT))
+    rules = {line.split(": ")[1].split(" ")[0] for line in axe_violations(bare_page, "t")}
+    assert "aria-allowed-attr" in rules
+
+
+def test_filtered_callout_is_a_button_the_keyboard_opens(bare_page) -> None:
+    bare_page.set_content(_html(_filtered_callout() + TOGGLE
+                                + CALLOUT_KEYS.read_text(encoding="utf-8")))
+    assert axe_violations(bare_page, "callout") == []
+    header = bare_page.locator(".callout-header")
+    assert header.get_attribute("role") == "button"
+    header.focus()
+    bare_page.keyboard.press("Enter")
+    assert header.get_attribute("aria-expanded") == "true"
+    assert bare_page.locator("#callout-1").is_visible()
+    bare_page.keyboard.press(" ")
+    assert header.get_attribute("aria-expanded") == "false"
+
+
+SCROLL_REGIONS = Path(__file__).resolve().parents[2] / "_scroll-regions.html"
+WIDE_TABLE = ("<div id='wide' style='overflow-x:auto;width:300px'><table><caption>Trials"
+              "</caption><tr><th>Trial</th><th>Population</th></tr><tr><td>NCT1</td><td>"
+              + "patients " * 80 + "</td></tr></table></div>"
+              "<style>#wide td{white-space:nowrap}</style>")
+
+
+def _scroll_violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    options = {"runOnly": {"type": "rule", "values": ["scrollable-region-focusable"]}}
+    return [v["id"] for v in Axe().run(page, options=options).response["violations"]]
+
+
+def test_axe_flags_a_scrolling_box_out_of_keyboard_reach(bare_page) -> None:
+    bare_page.set_content(_html(WIDE_TABLE))
+    assert _scroll_violations(bare_page) == ["scrollable-region-focusable"]
+
+
+def test_scrolling_boxes_join_the_tab_order(bare_page) -> None:
+    bare_page.set_content(_html(WIDE_TABLE + SCROLL_REGIONS.read_text(encoding="utf-8")))
+    assert _scroll_violations(bare_page) == []
+    box = bare_page.locator("#wide")
+    assert box.get_attribute("tabindex") == "0" and box.get_attribute("role") == "region"
+    assert box.get_attribute("aria-label") == "Scrollable: Trials"
+    assert axe_violations(bare_page, "scroll") == []
 
 
 # --- the rendered book -------------------------------------------------------------------------

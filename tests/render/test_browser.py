@@ -11,6 +11,7 @@ import csv
 import io
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -27,6 +28,22 @@ def _page_urls(site: str, root: Path) -> dict[str, str]:
     return {f: site + Path(f).with_suffix(".html").as_posix() for f in chapter_files(root)}
 
 
+def site_page(url: str, site: str) -> str:
+    """The page a link of the site leads to, relative to the site (``chapters/x.html``):
+    Quarto's navigation shows ``index.html`` as the site root (``/``), the page the server
+    serves for it."""
+    path = urlsplit(url).path.removeprefix(urlsplit(site).path)
+    return path + "index.html" if path == "" or path.endswith("/") else path
+
+
+def test_site_page_names_the_root_index() -> None:
+    site = "http://127.0.0.1:8000/"
+    assert site_page(site, site) == "index.html"
+    assert site_page(site + "#preface", site) == "index.html"
+    assert site_page(site + "chapters/09-gastric.html#fig-x", site) == "chapters/09-gastric.html"
+    assert site_page(site + "chapters/", site) == "chapters/index.html"
+
+
 def test_sidebar_reaches_every_chapter(page, site: str, root: Path) -> None:
     page.goto(site)
     # Part headers ("Appendices", ...) are a.sidebar-link elements without href: skip them.
@@ -39,7 +56,7 @@ def test_sidebar_reaches_every_chapter(page, site: str, root: Path) -> None:
         response = page.goto(href)
         assert response is not None and response.ok, href
         assert page.locator("h1").count() >= 1, href
-        reached.add(href.removeprefix(site).split("#")[0])
+        reached.add(site_page(href, site))
     assert expected <= reached, f"not in the sidebar: {sorted(expected - reached)}"
 
 

@@ -44,17 +44,21 @@ def test_pdf(book: Path) -> None:
 
 
 class _Citations(HTMLParser):
-    """(key, label text) of every citation link (``a[role=doc-biblioref]``) of a page."""
+    """(key, label text, citation number) of every citation link (``a[role=doc-biblioref]``)
+    of a page; links inside one ``span.citation`` share its number."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.found: list[tuple[str, str]] = []
+        self.found: list[tuple[str, str, int]] = []
         self._key: str | None = None
         self._text: list[str] = []
+        self._group = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attr = dict(attrs)
         href = attr.get("href") or ""
+        if tag == "span" and "citation" in (attr.get("class") or "").split():
+            self._group += 1
         if tag == "a" and attr.get("role") == "doc-biblioref" and "#ref-" in href:
             self._key, self._text = href.split("#ref-", 1)[1], []
 
@@ -64,13 +68,47 @@ class _Citations(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "a" and self._key is not None:
-            self.found.append((self._key, " ".join("".join(self._text).split())))
+            self.found.append((self._key, " ".join("".join(self._text).split()), self._group))
             self._key = None
 
 
+_YEAR = re.compile(r"\b(\d{4})([a-z]?)\b")
+
+
 def _year(label: str) -> str | None:
-    match = re.search(r"\b(\d{4}[a-z]?)\b", label)
-    return match.group(1) if match else None
+    match = _YEAR.search(label)
+    return match.group() if match else None
+
+
+def full_labels(found: list[tuple[str, str, int]]) -> list[tuple[str, str]]:
+    """(key, author-year label) of each citation link, with citeproc's collapsed groups
+    expanded: in "(Shintani et al. 2013, 2016)" the second link reads "2016" and in
+    "(Chen et al. 2019a, b)" it reads "b"; each takes the authors (and year) of the link
+    before it in the same citation. A bare year or letter with no such link before it is
+    kept as it is, so that it differs from the reference's label elsewhere and fails."""
+    out: list[tuple[str, str]] = []
+    previous: tuple[str, int] | None = None
+    for key, label, group in found:
+        year = _YEAR.fullmatch(label)
+        before = previous[0] if previous and previous[1] == group else None
+        if before and (year or re.fullmatch(r"[a-z]", label)):
+            match = _YEAR.search(before)
+            if match:
+                authors = before[:match.start()].rstrip()
+                stem = "" if year else match.group(1)
+                label = f"{authors} {stem}{label}"
+        out.append((key, label))
+        previous = (label, group)
+    return out
+
+
+def test_full_labels_expand_collapsed_groups() -> None:
+    found = [("s13", "Shintani et al. 2013", 1), ("s16", "2016", 1),
+             ("c19a", "Chen et al. 2019a", 2), ("c19b", "b", 2), ("x", "2020", 3)]
+    assert full_labels(found) == [("s13", "Shintani et al. 2013"),
+                                  ("s16", "Shintani et al. 2016"),
+                                  ("c19a", "Chen et al. 2019a"), ("c19b", "Chen et al. 2019b"),
+                                  ("x", "2020")]
 
 
 def test_each_reference_has_one_label_on_every_page(book: Path) -> None:
@@ -78,9 +116,8 @@ def test_each_reference_has_one_label_on_every_page(book: Path) -> None:
     for path in sorted(book.rglob("*.html")):
         parser = _Citations()
         parser.feed(path.read_text(encoding="utf-8", errors="replace"))
-        for key, label in parser.found:
-            if _year(label):  # "b" of a collapsed "2019a, b" carries no year of its own
-                labels[key][label].add(path.relative_to(book).as_posix())
+        for key, label in full_labels(parser.found):
+            labels[key][label].add(path.relative_to(book).as_posix())
     assert labels, "no citation links found in the rendered site"
     differing = {k: dict(v) for k, v in labels.items() if len(v) > 1}
     assert differing == {}, f"references with different labels on different pages: {differing}"

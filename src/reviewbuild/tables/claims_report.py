@@ -19,6 +19,10 @@ def report_paragraphs(root: Path | None = None) -> str:
     records = report.claim_records(root)
     if not records:
         return "*No claims are recorded yet.*"
+    return _paragraphs(records)
+
+
+def _paragraphs(records: list[dict]) -> str:
     out = []
     titles = report.chapter_titles(root)
     for claim_id, chapter, statement, kind, values, status in report.report_rows(records,
@@ -27,6 +31,15 @@ def report_paragraphs(root: Path | None = None) -> str:
         body = statement + (f" — values: {values}" if values else "")
         out.append(f"{head}\\\n{body}")
     return "\n\n".join(out)
+
+
+def provenance_report(root: Path | None = None) -> str:
+    """The provenance checks: a table on the website, paragraphs in the PDF (a table's
+    narrow columns cannot hold their statements and values)."""
+    if not for_pdf():
+        return report.provenance_markdown(root)
+    records = [c for c in report.load_all(root) if c["kind"] == report.PROVENANCE]
+    return _paragraphs(records) if records else "*No provenance checks are recorded.*"
 
 
 def claims_report(root: Path | None = None) -> str:

@@ -12,6 +12,7 @@ import functools
 import html
 import json
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -57,19 +58,103 @@ def _cell(value: object) -> str:
     return blank(value).replace("|", "\\|").replace("\n", " ").strip()
 
 
-def pipe_table(frame: pd.DataFrame, widths: Sequence[int]) -> str:
-    """A Markdown pipe table whose columns get these relative ``widths`` when they wrap.
+def pipe_table(frame: pd.DataFrame, widths: Sequence[int],
+               align: Sequence[str] | None = None) -> str:
+    """A Markdown pipe table whose columns get these relative ``widths`` when they wrap,
+    and, if given, an alignment per column (``"left"`` or ``"right"``).
 
     pandoc takes relative widths from the dashes of the separator line once a line is
     longer than 72 characters, so the separator has ``4 * width`` dashes per column.
     """
     if len(widths) != len(frame.columns):
         raise ValueError(f"{len(frame.columns)} columns but {len(widths)} widths")
+    marks = {"left": (":", ""), "right": ("", ":"), None: ("", "")}
+    rules = [marks[a][0] + "-" * (4 * w - len("".join(marks[a]))) + marks[a][1]
+             for w, a in zip(widths, align or [None] * len(widths), strict=True)]
     lines = ["| " + " | ".join(map(str, frame.columns)) + " |",
-             "|" + "|".join("-" * (4 * w) for w in widths) + "|"]
+             "|" + "|".join(rules) + "|"]
     lines += ["| " + " | ".join(_cell(v) for v in row) + " |"
               for row in frame.itertuples(index=False)]
     return "\n".join(lines)
+
+
+#: Zero-width space: a place where Typst may break a line, invisible when it does not.
+BREAK = "\u200b"
+#: Characters after which an identifier may break (``expression_available``, a path).
+_BREAK_AFTER = re.compile(r"([_/=.:,;])(?=\w)")
+#: Longest run of letters and digits (with a digit: hashes, numbers) kept whole.
+CHUNK = 12
+#: Width in characters a column needs at least for words that Typst can hyphenate.
+WORD_MIN = 6
+#: Width in characters a column with long text is given at most (the rest wraps).
+TEXT_MAX = 40
+
+
+def breakable(text: str) -> str:
+    """``text`` with break points a PDF table cell can wrap at: after ``_ / = . : , ;``
+    inside identifiers, and every ``CHUNK`` characters of a longer run of letters and
+    digits that holds a digit (a hash; words are left to Typst's hyphenation).
+
+    Markdown markup (``**``, links) is left alone: only letters, digits and the
+    characters above get break points."""
+    text = _BREAK_AFTER.sub(rf"\1{BREAK}", text)
+    def chunks(match: re.Match[str]) -> str:
+        run = match.group()
+        if not any(c.isdigit() for c in run):
+            return run
+        return BREAK.join(run[i:i + CHUNK] for i in range(0, len(run), CHUNK))
+
+    return re.sub(rf"[A-Za-z0-9]{{{CHUNK + 1},}}", chunks, text)
+
+
+def hard_tokens(text: str) -> list[str]:
+    """The pieces of ``text`` a line cannot break inside once printed: split at spaces,
+    break points and after hyphens and dashes; words of letters only are not counted
+    (Typst hyphenates them)."""
+    pieces = re.split(rf"[\s{BREAK}]+|(?<=[-–—])", text)
+    return [p for p in pieces if p and not p.isalpha()]
+
+
+def print_widths(frame: pd.DataFrame) -> list[int]:
+    """Relative widths for a PDF table: each column as wide as its longest unbreakable
+    piece (or ``WORD_MIN`` for words), and at most ``TEXT_MAX``, as its longest cell."""
+    widths = []
+    for col in frame.columns:
+        cells = [str(col), *(_cell(v) for v in frame[col])]
+        hard = max((len(t) for c in cells for t in hard_tokens(breakable(c))), default=0)
+        longest = max(len(c) for c in cells)
+        widths.append(max(hard, min(WORD_MIN, longest), min(longest, TEXT_MAX), 1))
+    return widths
+
+
+def markdown_table(frame: pd.DataFrame, *, transpose_in_pdf: bool = False) -> Markdown:
+    """A table as Markdown: as pandas writes it on the website; in the PDF with
+    :func:`print_widths` and :func:`breakable` cells, and with rows and columns swapped
+    when ``transpose_in_pdf`` (a few rows of many numeric columns read better down the
+    page: the first column's values become the column headers)."""
+    if not for_pdf():
+        return Markdown(frame.to_markdown(index=False, floatfmt=""))
+    if transpose_in_pdf:
+        first = frame.columns[0]
+        frame = frame.set_index(first).T.reset_index().rename(columns={"index": ""})
+    shown = frame.map(lambda v: breakable(_cell(v)))
+    shown.columns = [breakable(str(c)) for c in frame.columns]
+    return Markdown(pipe_table(shown, print_widths(frame), column_alignment(frame)))
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text.replace(",", ""))
+    except ValueError:
+        return False
+    return True
+
+
+def column_alignment(frame: pd.DataFrame) -> list[str]:
+    """``right`` for columns of numbers only (after the first column), ``left`` otherwise."""
+    return ["right" if i > 0 and all(_number(_cell(v)) for v in frame[c] if _cell(v)) and
+            any(_cell(v) for v in frame[c]) else "left"
+            for i, c in enumerate(frame.columns)]
 
 
 def pdf_table(frame: pd.DataFrame, widths: Sequence[int], notes: Sequence[str] = (),

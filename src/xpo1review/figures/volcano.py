@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
+import pandas as pd
+from adjustText import adjust_text
+from matplotlib.axes import Axes
+from matplotlib.collections import PathCollection
 
 from xpo1review.analysis.differential import DEResult
 from xpo1review.analysis.parts import DEPart
@@ -22,6 +26,29 @@ from xpo1review.figures.style import (
 )
 
 FDR = 0.05
+
+
+def place_labels(ax: Axes, labelled: pd.DataFrame, data: pd.DataFrame,
+                 marker: PathCollection) -> None:
+    """Label ``labelled`` genes where no label covers another label, any point of ``data``
+    or the large XPO1 ``marker`` (adjustText), each joined to its point by a thin line when
+    moved away.
+
+    Each label starts just above and right of its point, clear of the XPO1 marker's
+    radius, since adjustText pulls labels back towards where they started. Call it last:
+    it places labels for the axes' final size on the figure."""
+    if labelled.empty:
+        return
+    points = labelled[["log2fc", "neg_log10_p"]].to_numpy()
+    shift = (np.sqrt(marker.get_sizes().max()) / 2 + 2) * ax.figure.dpi / 72
+    start = ax.transData.inverted().transform(ax.transData.transform(points) + shift)
+    texts = [ax.text(x, y, gene, fontsize=8 if gene == "XPO1" else SMALL_PT,
+                     color=OKABE_ITO["blue"] if gene == "XPO1" else "black")
+             for (x, y), gene in zip(start, labelled["gene"], strict=True)]
+    adjust_text(texts, x=data["log2fc"].to_numpy(), y=data["neg_log10_p"].to_numpy(),
+                objects=marker, target_x=points[:, 0], target_y=points[:, 1], ax=ax,
+                expand=(1.2, 2.2), force_text=(0.3, 0.5), force_static=(0.5, 0.8),
+                iter_lim=500, arrowprops={"arrowstyle": "-", "color": MUTED, "lw": 0.5})
 
 
 def volcano_figure(
@@ -49,13 +76,10 @@ def volcano_figure(
                    alpha=0.5, lw=0, label="FDR ≥ 5%")
         ax.scatter(data.loc[sig, "log2fc"], data.loc[sig, "neg_log10_p"], s=6,
                    c=OKABE_ITO["orange"], alpha=0.8, lw=0, label="FDR < 5% (BH)")
-        for _, r in data[data["labelled"]].iterrows():
-            is_xpo1 = r["gene"] == "XPO1"
-            if is_xpo1:
-                ax.scatter(r["log2fc"], r["neg_log10_p"], s=60, c=OKABE_ITO["blue"], zorder=3)
-            ax.annotate(r["gene"], (r["log2fc"], r["neg_log10_p"]), xytext=(3, 3),
-                        textcoords="offset points", fontsize=SMALL_PT if not is_xpo1 else 8,
-                        color=OKABE_ITO["blue"] if is_xpo1 else "black")
+        labelled = data[data["labelled"]]
+        xpo1 = labelled[labelled["gene"] == "XPO1"]
+        marker = ax.scatter(xpo1["log2fc"], xpo1["neg_log10_p"], s=60, c=OKABE_ITO["blue"],
+                            zorder=3)
         ax.axvline(0, color=MUTED, lw=0.5)
         ax.set_xlabel("log2 fold change, XPO1-high vs XPO1-low")
         ax.set_ylabel("−log10 p (moderated t)")
@@ -69,6 +93,7 @@ def volcano_figure(
             caption = f"{description}. {caption}"
         fig.subplots_adjust(bottom=0.16)
         footnote(fig, caption)
+        place_labels(ax, labelled, data, marker)
     cols = ["gene", "log2fc", "ave_expr", "t", "p", "p_adj", "significant", "labelled"]
     return DataFigure(fig, data[cols], caption,
                       provenance_note("volcano.volcano_figure", sources))

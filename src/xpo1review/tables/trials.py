@@ -26,7 +26,7 @@ SOURCE_NOTE = ("Values as stated in the review (Sokolova et al. 2025), not as re
                "ClinicalTrials.gov; status and enrolment may have changed since.")
 #: Relative column widths of the PDF table (Trial, Treatment, Phase, [GI entities,] Status,
 #: References); population, enrolment and outcome follow the table as notes.
-PDF_WIDTHS = {"all": (15, 24, 7, 19, 11, 24), "entity": (17, 30, 8, 15, 30)}
+PDF_WIDTHS = {"all": (18, 22, 7, 19, 11, 23), "entity": (18, 29, 8, 15, 30)}
 
 
 def trials_frame(entity: str | None = None, root: Path | None = None) -> pd.DataFrame:
@@ -66,6 +66,16 @@ def display_frame(entity: str | None = None, root: Path | None = None) -> pd.Dat
     return out
 
 
+def trial_note(row: pd.Series) -> str:
+    """``**NCT…** — population: …; enrolment: …; outcome: …``, leaving out empty fields
+    (the trial alone when all three are empty)."""
+    fields = [(label, str(row[column]).strip()) for label, column in
+              (("population", "Population"), ("enrolment", "Enrolment (as stated)"),
+               ("outcome", "Outcome (as stated)"))]
+    text = "; ".join(f"{label}: {value}" for label, value in fields if value)
+    return f"**{row['Trial']}**" + (f" — {text}" if text else "")
+
+
 def trials_pdf(entity: str | None = None, root: Path | None = None):
     """The PDF form: trial, treatment, phase, entities, status and citations as a table;
     population, enrolment and outcome as one note per trial below it."""
@@ -75,9 +85,7 @@ def trials_pdf(entity: str | None = None, root: Path | None = None):
     table = shown[short].copy()
     table["References"] = table["References"].map(citation)
     table = table.rename(columns={"Status (as stated)": "Status"})
-    notes = [f"**{r['Trial']}** — population: {r['Population']}; enrolment: "
-             f"{r['Enrolment (as stated)']}; outcome: {r['Outcome (as stated)']}"
-             for _, r in shown.iterrows()]
+    notes = [trial_note(r) for _, r in shown.iterrows()]
     widths = PDF_WIDTHS["all" if entity is None else "entity"]
     return pdf_table(table, widths, notes, SOURCE_NOTE)
 

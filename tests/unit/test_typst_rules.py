@@ -1,0 +1,217 @@
+"""The book's Typst rules (_typst-rules.typ), compiled with Typst (the ``typst`` package,
+the compiler Quarto ships) on small documents numbered as Quarto's orange-book format
+numbers the book: references without a trailing period, one page number per page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from reviewbuild.paths import project_root
+
+typst = pytest.importorskip("typst", reason="SKIPPED LOUDLY: the typst package is not installed")
+pypdf = pytest.importorskip("pypdf")
+
+ROOT = project_root()
+RULES = ROOT / "_typst-rules.typ"
+
+#: orange-book 0.7.1 (Quarto 1.10): chapter headings numbered "1.", appendix chapters "A."
+#: (book() and appendices() in its lib.typ), and a running header that shows the page
+#: number on a page that opens no chapter: on odd pages after a section heading, on even
+#: pages after a chapter heading (its conditions; no part pages here).
+ORANGE_BOOK = """
+#set page(numbering: "1", header: context {
+  let n = counter(page).at(here()).first()
+  let opening = query(heading.where(level: 1)).any(h => h.location().page() == n)
+  if opening { return }
+  let nums = counter(heading).at(here())
+  if calc.odd(n) {
+    if query(selector(heading.where(level: 2)).before(here())) != () and nums.len() > 1 [
+      Section head #h(1fr) #str(n)
+    ]
+  } else if query(selector(heading.where(level: 1)).before(here())) != () and nums.first() > 0 [
+    #str(n) #h(1fr) Chapter head
+  ]
+})
+#set heading(numbering: (..nums) => {
+  let vals = nums.pos()
+  if vals.len() == 1 { numbering("1.", ..vals) } else { numbering("1.1", ..vals) }
+})
+#show heading.where(level: 1): set heading(supplement: [Chapter])
+"""
+APPENDICES = """
+#counter(heading).update(0)
+#set heading(numbering: (..nums) => {
+  let vals = nums.pos()
+  if vals.len() == 1 { return str(numbering("A.1", ..vals)) + "." }
+  else { numbering("A.1", ..vals) }
+})
+"""
+BODY = """
+= Introduction <sec-intro>
+See (#ref(<sec-build>, supplement: [Appendix])) and (@sec-intro).
+== A section
+#pagebreak()
+Second page of the chapter.
+#pagebreak()
+Third page.
+#pagebreak()
+""" + APPENDICES + """
+= How this book was built <sec-build>
+Text.
+#pagebreak()
+An odd page of an appendix without sections: its header is empty.
+"""
+
+
+def pages(tmp_path: Path, rules: str) -> list[str]:
+    """Text of each page of ORANGE_BOOK + ``rules`` + BODY (rules pasted in, as Quarto's
+    include-before-body does: an #include would keep its show rules to itself)."""
+    source = tmp_path / "book.typ"
+    source.write_text(ORANGE_BOOK + rules + BODY, encoding="utf-8")
+    pdf = tmp_path / "book.pdf"
+    typst.compile(str(source), output=str(pdf))
+    return [" ".join((p.extract_text() or "").split()) for p in pypdf.PdfReader(pdf).pages]
+
+
+def test_without_the_rules_references_end_in_a_period(tmp_path: Path) -> None:
+    text = pages(tmp_path, "")[0]
+    assert "(Appendix A.)" in text and "(Chapter 1.)" in text
+
+
+def test_references_have_no_trailing_period(tmp_path: Path) -> None:
+    text = pages(tmp_path, RULES.read_text(encoding="utf-8"))[0]
+    assert "(Appendix A)" in text and "(Chapter 1)" in text, text
+
+
+def _numbers(text: str, n: int) -> int:
+    return text.split().count(str(n))
+
+
+def test_without_the_rules_pages_are_numbered_twice(tmp_path: Path) -> None:
+    found = pages(tmp_path, "")
+    assert _numbers(found[1], 2) == 2
+
+
+def test_each_page_number_printed_once(tmp_path: Path) -> None:
+    found = pages(tmp_path, RULES.read_text(encoding="utf-8"))
+    assert len(found) == 5
+    assert [_numbers(text, i) for i, text in enumerate(found, start=1)] == [1] * 5, found
+
+
+def test_the_pdf_uses_the_rules() -> None:
+    typst_format = yaml.safe_load((ROOT / "_quarto.yml").read_text())["format"]["typst"]
+    assert typst_format["include-before-body"] == RULES.name
+
+
+#: The bibliography as pandoc 3.9 writes citeproc's `::: {#refs}` div for Typst.
+REFS = """
+#set par(justify: true, first-line-indent: 1em)
+#block[
+#block[
+Smith, J. 2020. #emph[A very long title of a book that wraps across more than one line of
+the page, so that its second line shows the indent that the list gives it, or does not].
+
+] <ref-a>
+#block[
+Jones, K. 2021. #emph[Another].
+
+] <ref-b>
+] <refs>
+"""
+
+
+def _line_starts(tmp_path: Path, rules: str) -> dict[str, float]:
+    """x (points) where each printed line of the bibliography starts, by its first word."""
+    source = tmp_path / "refs.typ"
+    source.write_text(rules + REFS, encoding="utf-8")
+    pdf = tmp_path / "refs.pdf"
+    typst.compile(str(source), output=str(pdf))
+    starts: dict[str, float] = {}
+
+    def visit(text, cm, tm, font, size) -> None:  # Typst places each run by its matrix
+        word = text.strip().split(" ")[0] if text.strip() else ""
+        if word and word not in starts:
+            starts[word] = float(cm[4]) + float(tm[4])
+
+    pypdf.PdfReader(pdf).pages[0].extract_text(visitor_text=visit)
+    return starts
+
+
+def _rules_without_page_setup() -> str:
+    text = RULES.read_text(encoding="utf-8")
+    return text[:text.index("#set page(")]
+
+
+def test_bibliography_entries_hang(tmp_path: Path) -> None:
+    starts = _line_starts(tmp_path, _rules_without_page_setup())
+    first, second = starts["Smith,"], starts["second"]
+    assert second >= first + 10, starts
+    assert starts["Jones,"] == pytest.approx(first), starts
+
+
+def test_without_the_rules_entries_do_not_hang(tmp_path: Path) -> None:
+    starts = _line_starts(tmp_path, "")
+    assert starts["second"] <= starts["Smith,"], starts
+
+
+#: A part as orange-book 0.7.1's part() makes it: a new page, then "part-change" and
+#: "part-location" set on it; the part's colour covers the running header there (here the
+#: header leaves the part page empty), and the header stays empty while "part-change" holds.
+PART = """
+#set heading(numbering: "I.a")
+#set page(header: context {
+  let n = counter(page).at(here()).first()
+  if query(<part-page>).any(p => p.location().page() == n) { return }
+  if state("part-change", false).at(here()) { return }
+  if n > 1 [Running head #h(1fr) #str(n)]
+})
+= Chapter
+== Section
+Text.
+#pagebreak()
+#state("part-change", false).update(true)
+#context state("part-location", none).update(here())
+#metadata("part") <part-page>
+Part page.
+#pagebreak()
+== Another section
+Text.
+"""
+
+
+def test_page_numbers_around_a_part(tmp_path: Path) -> None:
+    source = tmp_path / "part.typ"
+    source.write_text(RULES.read_text(encoding="utf-8") + PART, encoding="utf-8")
+    pdf = tmp_path / "part.pdf"
+    typst.compile(str(source), output=str(pdf))
+    found = [" ".join((p.extract_text() or "").split()) for p in pypdf.PdfReader(pdf).pages]
+    assert [_numbers(text, i) for i, text in enumerate(found, start=1)] == [1, 1, 1], found
+
+
+#: The References' last page as the PDF had it: the header shows the number, then the
+#: appendices reset the heading counter at the foot of the page, before their own page.
+RESET_AT_FOOT = """
+= Chapter
+== Section
+Text.
+#pagebreak()
+Last page of the chapter.
+#counter(heading).update(0)
+#pagebreak()
+= Appendix
+Text.
+"""
+
+
+def test_page_numbers_when_the_counter_resets_at_the_foot(tmp_path: Path) -> None:
+    source = tmp_path / "reset.typ"
+    source.write_text(ORANGE_BOOK.replace('numbering("1.", ..vals)', 'numbering("I.", ..vals)')
+                      .replace('numbering("1.1", ..vals)', 'numbering("I.a", ..vals)')
+                      + RULES.read_text(encoding="utf-8") + RESET_AT_FOOT, encoding="utf-8")
+    pdf = tmp_path / "reset.pdf"
+    typst.compile(str(source), output=str(pdf))
+    found = [" ".join((p.extract_text() or "").split()) for p in pypdf.PdfReader(pdf).pages]
+    assert [_numbers(text, i) for i, text in enumerate(found, start=1)] == [1, 1, 1], found
