@@ -19,10 +19,10 @@ def report_paragraphs(root: Path | None = None) -> str:
     records = report.claim_records(root)
     if not records:
         return "*No claims are recorded yet.*"
-    return _paragraphs(records)
+    return _paragraphs(records, root)
 
 
-def _paragraphs(records: list[dict]) -> str:
+def _paragraphs(records: list[dict], root: Path | None = None) -> str:
     out = []
     titles = report.chapter_titles(root)
     for claim_id, chapter, statement, kind, values, status in report.report_rows(records,
@@ -39,7 +39,7 @@ def provenance_report(root: Path | None = None) -> str:
     if not for_pdf():
         return report.provenance_markdown(root)
     records = [c for c in report.load_all(root) if c["kind"] == report.PROVENANCE]
-    return _paragraphs(records) if records else "*No provenance checks are recorded.*"
+    return _paragraphs(records, root) if records else "*No provenance checks are recorded.*"
 
 
 def claims_report(root: Path | None = None) -> str:
