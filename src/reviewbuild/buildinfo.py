@@ -54,8 +54,8 @@ def data_registry() -> pd.DataFrame:
     from reviewbuild.data.registry import load_registry
 
     return pd.DataFrame([
-        {"Source": s.id, "sha256": s.sha256[:12] if s.sha256 else
-         f"(git blob {s.git_blob[:12]})" if s.git_blob else "unpinned",
+        {"Source": s.id, "sha256": s.sha256[:10] if s.sha256 else
+         f"(git blob {s.git_blob[:10]})" if s.git_blob else "unpinned",
          "Licence": s.licence, "Cite": "; ".join(s.cite)}
         for s in load_registry().values()
     ])
