@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 from pandera.errors import SchemaErrors
 
+from reviewbuild import textfile
 from reviewbuild.exceptions import CuratedDataError
 from reviewbuild.paths import project_root
 from xpo1review.trials.schemas import CURATED_FILES, SCHEMAS
@@ -59,12 +60,7 @@ def read_text(path: Path, display: str | None = None) -> str:
     except FileNotFoundError as err:
         raise CuratedDataError(f"{display}: file not found; the curated file is part of the "
                                "repository - restore it") from err
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = data.count(b"\n", 0, err.start) + 1
-        raise CuratedDataError(f"{display}:{line}: byte 0x{data[err.start]:02x} is not UTF-8 "
-                               "(save the file as UTF-8)") from None
+    return textfile.decode(data, display, CuratedDataError)
 
 
 def read_raw(path: Path, display: str | None = None) -> pd.DataFrame:
