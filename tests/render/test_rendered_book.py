@@ -45,7 +45,8 @@ def test_pdf(book: Path) -> None:
 
 class _Citations(HTMLParser):
     """(key, label text, citation number) of every citation link (``a[role=doc-biblioref]``)
-    of a page; links inside one ``span.citation`` share its number."""
+    of a page; links inside one ``span.citation`` share its number, which grows at a ";"
+    between two links too (a new work, not a collapsed one of the same authors)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -65,6 +66,8 @@ class _Citations(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._key is not None:
             self._text.append(data)
+        elif ";" in data:
+            self._group += 1
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "a" and self._key is not None:
@@ -109,6 +112,14 @@ def test_full_labels_expand_collapsed_groups() -> None:
                                   ("s16", "Shintani et al. 2016"),
                                   ("c19a", "Chen et al. 2019a"), ("c19b", "Chen et al. 2019b"),
                                   ("x", "2020")]
+
+
+def test_a_semicolon_separates_works_not_a_collapsed_group() -> None:
+    """"(Wei et al. 2019; 2019)": the second is another work (one without authors)."""
+    page = _Citations()
+    page.feed('<span class="citation"><a role="doc-biblioref" href="#ref-wei">Wei et al. '
+              '2019</a>; <a role="doc-biblioref" href="#ref-anon">2019</a></span>')
+    assert full_labels(page.found) == [("wei", "Wei et al. 2019"), ("anon", "2019")]
 
 
 def test_each_reference_has_one_label_on_every_page(book: Path) -> None:
