@@ -81,6 +81,7 @@ def test_a_cross_reference_jumps_to_its_figure(page, site: str) -> None:
     target = link.get_attribute("href").split("#", 1)[1]
     link.click()
     page.wait_for_function("id => location.hash === '#' + id", arg=target)
+    page.wait_for_load_state()  # the first reference may lead to another chapter's page
     figure = page.locator(f"[id='{target}']")
     assert figure.count() == 1, f"no element with id {target}"
     figure.scroll_into_view_if_needed()
