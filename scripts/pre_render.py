@@ -1,4 +1,5 @@
-"""Quarto's pre-render step: run the project's gate (``reviewbuild check --pre-render``)."""
+"""Quarto's pre-render step: the project's gate, then the notebooks Quarto renders
+(``reviewbuild check --pre-render``)."""
 
 import sys
 

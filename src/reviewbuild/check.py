@@ -6,15 +6,13 @@ Each check is a function ``(root) -> list[str]`` of problems, each ``file:line: 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 from reviewbuild import abbreviations, book, crossrefs, pyproject, structure
 from reviewbuild.citations import gate as citation_gate
 from reviewbuild.exceptions import ReviewBuildError
-from reviewbuild.notebooks import cache as notebook_cache
-from reviewbuild.notebooks import verdicts
+from reviewbuild.notebooks import publish, verdicts
 from reviewbuild.paths import project_root
 
 Check = pyproject.Check
@@ -56,10 +54,6 @@ def _relative(err: Exception, root: Path) -> str:
     return str(err).replace(f"{root.resolve()}/", "").replace(f"{root}/", "")
 
 
-def _freeze(root: Path) -> list[str]:
-    return notebook_cache.check(root, ci=bool(os.environ.get("CI")))
-
-
 def _claims(root: Path) -> list[str]:
     """No golden notebook records a drifted or invalid claim; every one can be read."""
     try:
@@ -68,9 +62,11 @@ def _claims(root: Path) -> list[str]:
         return [str(err)]
 
 
-def _unchecked(root: Path) -> list[str]:
+def _unrendered(root: Path) -> list[str]:
+    """Chapters whose outputs cannot be rendered: claims unchecked, or outputs older than
+    the chapter's code or data."""
     try:
-        return verdicts.unchecked(root)
+        return verdicts.unchecked(root) or publish.problems(root)
     except ReviewBuildError as err:
         return [str(err)]
 
@@ -95,7 +91,6 @@ CHECKS: dict[str, Check] = {
     "citations": citation_gate.check,
     "abbreviations": abbreviations.check,
     "data": declared_data,
-    "freeze": _freeze,
     "claims": _claims,
 }
 
@@ -136,12 +131,16 @@ def handle(args: argparse.Namespace) -> int:
                               f"choose from {', '.join(checks)}")
     names = args.names or list(checks)
     problems = run_checks(root, names, checks)
-    if args.pre_render and "claims" in names:  # Quarto renders what it executes itself
-        problems += [f"[claims] {p}" for p in _unchecked(root)]
+    if args.pre_render:  # Quarto renders the golden notebooks' outputs
+        problems += [f"[claims] {p}" for p in _unrendered(root)]
     for problem in problems:
         print(problem, file=sys.stderr)
     status = f"{len(problems)} problem(s)" if problems else "all clean"
     print(f"reviewbuild check ({', '.join(names)}): {status}", file=sys.stderr)
+    if args.pre_render and not problems:
+        written = publish.write_all(root)
+        print(f"reviewbuild: {len(written)} rendered notebook(s) and published file(s) "
+              "written from the golden notebooks (the rest unchanged)", file=sys.stderr)
     return 1 if problems else 0
 
 
@@ -150,6 +149,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("names", nargs="*", metavar="CHECK",
                    help=f"checks to run (default: all): {', '.join(CHECKS)} and the book's own")
     p.add_argument("--pre-render", action="store_true",
-                   help="also install the CSL style, and refuse chapters whose claims no golden "
-                        "notebook has checked (what Quarto's pre-render step runs)")
+                   help="also install the CSL style, refuse chapters whose outputs no current "
+                        "golden notebook holds, and write the notebooks Quarto renders (what "
+                        "Quarto's pre-render step runs)")
     p.set_defaults(handler=handle)

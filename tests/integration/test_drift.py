@@ -30,7 +30,7 @@ import pandas as pd
 import pytest
 
 from reviewbuild.exceptions import NotebookError
-from reviewbuild.notebooks import cache, commands, golden
+from reviewbuild.notebooks import cache, commands, golden, publish
 from reviewbuild.notebooks.convert import claims_of
 from reviewbuild.notebooks.execute import execute_chapter
 
@@ -187,17 +187,17 @@ def test_dropped_cohort_fails_naming_the_claim(book, altered):
     assert "chapters/01-drift.qmd" in text and "n=0" in text
 
 
-def test_freeze_gate_refuses_in_ci_and_invalidates_locally(book, altered):
-    assert cache.check(book, ci=False) == []  # the gate before the render that freezes it
-    frozen = cache.freeze_dir(book, CHAPTER)
-    frozen.mkdir(parents=True)
-    assert cache.check(book, ci=True) == []  # inputs unchanged: the freeze is good
+def test_the_render_gate_refuses_outputs_older_than_the_data(book, altered):
+    assert publish.problems(book) == []  # the golden notebook holds the current outputs
+    publish.write_all(book)
+    rendered = (book / "chapters" / "01-drift.executed.ipynb").read_bytes()
     _replace_data(book, altered["flipped"])
-    [problem] = cache.check(book, ci=True)
-    assert problem.startswith(f"{CHAPTER}:1: its frozen output is stale")
-    assert "data source tcga-cdr changed" in problem and frozen.is_dir()
-    assert cache.check(book, ci=False) == []
-    assert not frozen.exists()
+    [problem] = publish.problems(book)
+    assert problem.startswith(f"{CHAPTER}: its golden notebook was executed with other inputs")
+    assert "data source tcga-cdr changed" in problem
+    with pytest.raises(NotebookError, match="not rendering outputs older than their chapter"):
+        publish.write_all(book)
+    assert (book / "chapters" / "01-drift.executed.ipynb").read_bytes() == rendered
 
 
 def test_prose_only_edit_reexecutes_nothing(book):

@@ -159,8 +159,8 @@ def test_report_reads_claims_from_golden_notebooks(tmp_path):
     [loaded] = report.load_all(root)
     assert loaded["id"] == "x-1"
     table = report.report_markdown(root)
-    # the chapter's title, not its file stem; an in-text citation, not one in parentheses
-    assert "| x-1 | Drift fixture | A \\| B | cited | n = 3 | cited: @liu2018cdr |" in table
+    # the chapter's title, not its file stem; the reference's label, in one pair of parentheses
+    assert "| x-1 | Drift fixture | A \\| B | cited | n = 3 | cited: [@liu2018cdr] |" in table
     assert "01-drift" not in table and "([@" not in table
     assert report.files_read()[-1][0] == "tests/notebooks/01-drift.ipynb"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -11,23 +12,24 @@ import pytest
 from xpo1review.figures.style import DataFigure
 
 
-def test_download_writes_csv_and_links_it_relative_to_the_chapter(
+def test_download_carries_the_csv_and_links_it_relative_to_the_chapter(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "chapters").mkdir()
     monkeypatch.setenv("REVIEWBUILD_ROOT", str(tmp_path))
     monkeypatch.chdir(tmp_path / "chapters")
     data = pd.DataFrame({"group": ["XPO1-high", "XPO1-low"], "n": [10, 12]})
     fig = DataFigure(plt.figure(), data, "Data: test.", "sources: t (sha256 unpinned)")
-    text = fig.download("test-figure").data
+    out = fig.download("test-figure")
+    text = out.markdown
     assert text.startswith('::: {.content-visible when-format="html"}\n')
     assert ("[Download the data behind this figure (CSV)](../figure-data/test-figure.csv)"
             "{.figure-data-download}") in text
     assert '::: {.callout-note collapse="true"' in text
     assert "sources: t (sha256 unpinned); data file: figure-data/test-figure.csv" in text
     assert text.count(":::") == 4, "two fenced divs, each opened and closed"
-    saved = pd.read_csv(tmp_path / "figure-data" / "test-figure.csv")
-    pd.testing.assert_frame_equal(saved, data)
-    assert not list((tmp_path / "figure-data").glob("*.tmp"))
+    assert out.path == "figure-data/test-figure.csv"
+    pd.testing.assert_frame_equal(pd.read_csv(io.StringIO(out.text)), data)
+    assert not (tmp_path / "figure-data").exists(), "written when the notebook is rendered"
 
 
 def test_figures_are_saved_at_the_house_resolution() -> None:

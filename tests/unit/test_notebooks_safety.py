@@ -30,15 +30,16 @@ def book(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_a_typo_in_the_chapter_list_deletes_nothing(book, capsys):
     quarto = book / "_quarto.yml"
-    quarto.write_text(quarto.read_text(encoding="utf-8").replace("01-drift.qmd", "01-drfit.qmd"),
-                      encoding="utf-8")
+    quarto.write_text(quarto.read_text(encoding="utf-8").replace(
+        "01-drift.executed.ipynb", "01-drfit.executed.ipynb"), encoding="utf-8")
     manifest = (book / cache.MANIFEST).read_bytes()
     for command in (["notebooks", "build"], ["notebooks", "accept"], ["notebooks", "status"],
                     ["notebooks", "remove", "01-drift"]):
         assert cli.main(command) == 1
         err = capsys.readouterr().err
-        assert err.startswith("reviewbuild: error: _quarto.yml: lists chapters/01-drfit.qmd, "
-                              "which does not exist"), err
+        assert err.startswith(
+            "reviewbuild: error: _quarto.yml: lists chapters/01-drfit.executed.ipynb, "
+            "rendered from chapters/01-drfit.qmd, which does not exist"), err
         assert "no chapter was executed and no golden notebook" in err
     assert (book / GOLDEN).is_file() and (book / cache.MANIFEST).read_bytes() == manifest
 
@@ -49,6 +50,9 @@ def test_remove_deletes_only_a_named_golden_of_a_chapter_no_longer_listed(book, 
     assert cli.main(["notebooks", "remove", "02-nothing"]) == 1
     assert "nothing to remove" in capsys.readouterr().err
     (book / CHAPTER).write_text("# Drift {#sec-drift}\n\nProse only.\n", encoding="utf-8")
+    quarto = book / "_quarto.yml"  # a chapter without Python is listed as itself
+    quarto.write_text(quarto.read_text(encoding="utf-8").replace("01-drift.executed.ipynb",
+                                                                 "01-drift.qmd"))
     assert cli.main(["notebooks", "status"]) == 1  # the orphan is listed, with the fix
     assert "reviewbuild notebooks remove 01-drift" in capsys.readouterr().out
     assert cli.main(["notebooks", "build"]) == 0
@@ -71,7 +75,7 @@ DAMAGE = {
 
 @pytest.mark.parametrize("damage", list(DAMAGE))
 @pytest.mark.parametrize("command", [["notebooks", "status"], ["claims"],
-                                     ["notebooks", "build"], ["check", "freeze", "claims"]])
+                                     ["notebooks", "build"], ["check", "--pre-render", "claims"]])
 def test_a_damaged_golden_or_manifest_names_the_file_and_the_fix(book, capsys, damage, command):
     rel, spoil = DAMAGE[damage]
     path = book / rel

@@ -12,7 +12,7 @@ import pytest
 
 from reviewbuild import book
 from reviewbuild.exceptions import UnsafePath
-from reviewbuild.notebooks import cache
+from reviewbuild.notebooks import publish
 from reviewbuild.paths import inside
 from xpo1review.figures.style import DataFigure
 
@@ -42,14 +42,15 @@ def test_a_symlink_out_of_the_base_is_refused(tmp_path):
         tmp_path / "base" / "x" / "file.txt")
 
 
-def test_a_chapter_path_cannot_make_the_gate_delete_outside_freeze(tmp_path):
+def test_a_chapter_path_cannot_lead_the_rendered_notebook_out_of_the_book(tmp_path):
     root = tmp_path / "book"
     shutil.copytree(FIXTURE, root)
-    victim = tmp_path / "precious"
-    (victim / "keep").mkdir(parents=True)
-    with pytest.raises(UnsafePath, match=r"_quarto.yml: chapter \.\./\.\./precious\.qmd"):
-        cache.freeze_dir(root, "../../precious.qmd")
-    assert (victim / "keep").is_dir()
+    config = root / "_quarto.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "chapters/01-drift.executed.ipynb", "../../precious.ipynb"), encoding="utf-8")
+    with pytest.raises(UnsafePath, match=r"_quarto.yml: chapter \.\./\.\./precious\.ipynb"):
+        publish.write_all(root)
+    assert not (tmp_path.parent / "precious.ipynb").exists()
 
 
 def test_csl_path_from_quarto_yml_stays_in_the_project(tmp_path):

@@ -4,7 +4,6 @@ trial notes without empty fields. Checked on the Markdown the table code writes 
 
 from __future__ import annotations
 
-import json
 import re
 
 import pandas as pd
@@ -16,14 +15,6 @@ from reviewbuild.tables import render
 #: The PDF's text width (A4 less orange-book's 3 cm margins) and a generous width of one
 #: character of the 10 pt body font, and the padding of a table cell, in points.
 TEXT_WIDTH_PT, CHAR_PT, CELL_PAD_PT = 425.0, 5.5, 12.0
-
-
-@pytest.fixture
-def typst(tmp_path, monkeypatch):
-    """Cells executed as Quarto does for the PDF."""
-    info = tmp_path / "info.json"
-    info.write_text(json.dumps({"format": {"identifier": {"base-format": "typst"}}}))
-    monkeypatch.setenv("QUARTO_EXECUTE_INFO", str(info))
 
 
 #: A pandoc citation in a cell; it prints as the reference's author and year.
@@ -62,12 +53,12 @@ def test_breakable_adds_break_points_to_identifiers_and_hashes() -> None:
     assert render.breakable("open-access data") == "open-access data"
 
 
-def test_build_appendix_tables_fit(typst) -> None:
+def test_build_appendix_tables_fit() -> None:
     for table in (buildinfo.data_registry(), buildinfo.claims_status()):
-        assert overflowing(render.markdown_table(table).data) == []
+        assert overflowing(render.markdown_table(table).pdf) == []
 
 
-def test_transposed_summary_fits(typst) -> None:
+def test_transposed_summary_fits() -> None:
     summary = pd.DataFrame({
         "Cohort": ["STAD", "COADREAD", "LIHC", "PAAD", "CHOL"], "Patients": [30, 38, 50, 150, 9],
         "Deaths": [8, 11, 20, 80, 4], "Candidate cuts": [18, 19, 30, 100, 5],
@@ -76,13 +67,13 @@ def test_transposed_summary_fits(typst) -> None:
         "Proportional hazards p, median": [0.95] * 5,
         "Proportional hazards p, optimal": [0.88] * 5})
     assert overflowing(summary.to_markdown(index=False, floatfmt=""))  # as printed before
-    text = render.markdown_table(summary, transpose_in_pdf=True).data
+    text = render.markdown_table(summary, transpose_in_pdf=True).pdf
     assert text.splitlines()[0].split("|")[2].strip() == "STAD"
     assert overflowing(text) == []
 
 
 @pytest.mark.parametrize("module", ["trials", "mutations", "compounds"])
-def test_curated_pdf_tables_fit(typst, module: str) -> None:
+def test_curated_pdf_tables_fit(module: str) -> None:
     import importlib
 
     tables = importlib.import_module(f"xpo1review.tables.{module}")
@@ -91,19 +82,23 @@ def test_curated_pdf_tables_fit(typst, module: str) -> None:
     assert overflowing(table) == []
 
 
-def test_print_tables_align_text_left_and_numbers_right(typst) -> None:
+def test_print_tables_align_text_left_and_numbers_right() -> None:
     """pandoc centres the columns of a pipe table without alignment marks in the PDF."""
     frame = pd.DataFrame({"Cohort": ["STAD", "LIHC"], "Patients": [30, 1500],
                           "Source": ["metagsca", "oncodb"]})
-    rule = render.markdown_table(frame).data.splitlines()[1].strip("|").split("|")
+    rule = render.markdown_table(frame).pdf.splitlines()[1].strip("|").split("|")
     assert rule[0].startswith(":") and not rule[0].endswith(":")
     assert rule[1].endswith(":") and not rule[1].startswith(":")
     assert rule[2].startswith(":")
 
 
 def test_web_tables_are_unchanged_by_the_print_form() -> None:
-    frame = pd.DataFrame({"a_b": ["x_y"], "n": [0.5]})
-    assert render.markdown_table(frame).data == frame.to_markdown(index=False, floatfmt="")
+    """The website's form is pandas' Markdown table as HTML: no break points, no widths,
+    markup in cells rendered."""
+    frame = pd.DataFrame({"a_b": ["x_y"], "n": [0.5], "link": ["[doc](https://x.org) `c`"]})
+    web = render.markdown_table(frame).web
+    assert ">a_b</th>" in web and ">x_y</td>" in web and "\u200b" not in web
+    assert '<a href="https://x.org">doc</a> <code>c</code>' in web
 
 
 def test_trial_notes_leave_out_empty_fields() -> None:
@@ -117,7 +112,7 @@ def test_trial_notes_leave_out_empty_fields() -> None:
     assert trial_note(empty) == "**NCT2**"
 
 
-def test_no_trial_note_prints_an_empty_field(typst) -> None:
+def test_no_trial_note_prints_an_empty_field() -> None:
     from xpo1review.tables.trials import trials_pdf
 
     text = trials_pdf().data

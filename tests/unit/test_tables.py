@@ -20,8 +20,9 @@ ROOT = Path(__file__).resolve().parents[2]
 NCT = re.compile(r"NCT\d{8}")
 
 
-def _html(gt) -> str:
-    return gt.as_raw_html()
+def _html(table) -> str:
+    """The website's form of a table."""
+    return table.web
 
 
 def test_trials_table_lists_every_curated_trial() -> None:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from IPython.display import Markdown
 
 from reviewbuild.tables import claims_report, render
 from xpo1review.tables import compounds, mutations, trials
@@ -18,23 +16,23 @@ ROOT = Path(__file__).resolve().parents[2]
 NCT = re.compile(r"NCT\d{8}")
 
 
-@pytest.fixture
-def typst(monkeypatch, tmp_path: Path) -> None:
-    """Pretend Quarto is rendering the Typst PDF (its QUARTO_EXECUTE_INFO file)."""
-    info = tmp_path / "execute-info.json"
-    info.write_text(json.dumps({"format": {"identifier": {"base-format": "typst"}}}))
-    monkeypatch.setenv("QUARTO_EXECUTE_INFO", str(info))
+def test_one_execution_gives_both_forms_whatever_shell_executes_it(monkeypatch) -> None:
+    """Quarto's HTML output takes text/html, its Typst output text/markdown, from one
+    output; what great-tables detects about the executing shell changes nothing."""
+    bundle = trials.trials_table(root=ROOT)._repr_mimebundle_()
+    assert "<table" in bundle["text/html"] and "<html" not in bundle["text/html"]
+    assert bundle["text/markdown"].startswith("| Trial |")
+    monkeypatch.setenv("VSCODE_PID", "1")  # great-tables would mark every style !important
+    assert trials.trials_table(root=ROOT)._repr_mimebundle_() == bundle
 
 
-def test_output_format_reads_quartos_execute_info(monkeypatch, tmp_path: Path) -> None:
-    monkeypatch.delenv("QUARTO_EXECUTE_INFO", raising=False)
-    assert render.output_format() == "html"
-    info = tmp_path / "info.json"
-    info.write_text(json.dumps({"format": {"identifier": {"base-format": "typst"}}}))
-    monkeypatch.setenv("QUARTO_EXECUTE_INFO", str(info))
-    assert render.output_format() == "typst" and render.for_pdf()
-    info.write_text("{not json")
-    assert render.output_format() == "html"
+def forms(markdown: str) -> tuple[str, str]:
+    """The website's and the PDF's part of :func:`render.by_format` Markdown."""
+    match = re.fullmatch(r'::: \{\.content-visible when-format="html"\}\n(.*)\n:::\n\n'
+                         r'::: \{\.content-hidden when-format="html"\}\n(.*)\n:::\n',
+                         markdown, re.DOTALL)
+    assert match, markdown
+    return match.group(1), match.group(2)
 
 
 def test_pipe_table_widths_come_from_the_separator() -> None:
@@ -47,10 +45,8 @@ def test_pipe_table_widths_come_from_the_separator() -> None:
         render.pipe_table(frame, (10,))
 
 
-def test_pdf_trials_table_is_markdown_with_every_trial_and_citations(typst) -> None:
-    out = trials.trials_table(root=ROOT)
-    assert isinstance(out, Markdown)
-    text = out.data
+def test_pdf_trials_table_is_markdown_with_every_trial_and_citations() -> None:
+    text = trials.trials_table(root=ROOT).pdf
     table, _, notes = text.partition("\n\n")
     assert table.splitlines()[0] == ("| Trial | Treatment | Phase | GI entities | Status | "
                                      "References |")
@@ -62,15 +58,15 @@ def test_pdf_trials_table_is_markdown_with_every_trial_and_citations(typst) -> N
 
 
 @pytest.mark.parametrize("entity", ["STAD", "COADREAD"])
-def test_pdf_entity_tables_have_no_entity_column(typst, entity: str) -> None:
-    text = trials.trials_table(entity, ROOT).data
+def test_pdf_entity_tables_have_no_entity_column(entity: str) -> None:
+    text = trials.trials_table(entity, ROOT).pdf
     assert "GI entities" not in text.splitlines()[0]
 
 
 @pytest.mark.parametrize("make", [compounds.compounds_table, mutations.mutations_table],
                          ids=["compounds", "mutations"])
-def test_pdf_tables_are_markdown_without_file_names(typst, make) -> None:
-    text = make(ROOT).data
+def test_pdf_tables_are_markdown_without_file_names(make) -> None:
+    text = make(ROOT).pdf
     assert text.startswith("| ") and "[@" in text
     assert "data/" not in text
     widths = text.splitlines()[1].strip("|").split("|")
@@ -78,33 +74,29 @@ def test_pdf_tables_are_markdown_without_file_names(typst, make) -> None:
 
 
 def test_html_tables_show_citations_not_raw_keys() -> None:
-    html = trials.trials_table(root=ROOT).as_raw_html()
+    html = trials.trials_table(root=ROOT).web
     assert ">sokolova2025prognostic" not in html
     assert "Sokolova et al. 2025" in html
     assert "data/trials.csv" not in html and "reviewbuild trials" not in html
 
 
 def test_claims_report_is_a_table_on_the_web_and_paragraphs_in_the_pdf(
-        monkeypatch, typst) -> None:
+        monkeypatch) -> None:
     records = [{"id": "c-1", "chapter": "09-gastric", "statement": "XPO1 is higher",
                 "kind": "computed", "values": {"p": 0.01}, "status": "holds"}]
     monkeypatch.setattr(claims_report.report, "load_all", lambda root=None: records)
-    text = claims_report.claims_report()
-    assert text == ("**c-1** · Gastric cancer · computed · *holds*\\\n"
-                    "XPO1 is higher — values: p = 0.01")
-    monkeypatch.delenv("QUARTO_EXECUTE_INFO")
-    assert claims_report.claims_report().startswith("| Claim | Chapter |")
+    web, pdf = forms(claims_report.claims_report())
+    assert pdf == ("**c-1** · Gastric cancer · computed · *holds*\\\n"
+                   "XPO1 is higher — values: p = 0.01")
+    assert web.startswith("| Claim | Chapter |")
 
 
 def test_both_forms_of_the_claims_report_leave_provenance_checks_to_their_own_section(
-        monkeypatch, typst) -> None:
+        monkeypatch) -> None:
     records = [{"id": "c-1", "chapter": "09-gastric", "statement": "XPO1 is higher",
                 "kind": "computed", "values": {}, "status": "holds"},
                {"id": "p-1", "chapter": "09-gastric", "statement": "reads the subset",
                 "kind": "provenance", "values": {}, "status": "holds"}]
     monkeypatch.setattr(claims_report.report, "load_all", lambda root=None: records)
-    pdf = claims_report.claims_report()
-    monkeypatch.delenv("QUARTO_EXECUTE_INFO")
-    web = claims_report.claims_report()
-    for text in (pdf, web):
+    for text in forms(claims_report.claims_report()):
         assert "c-1" in text and "p-1" not in text

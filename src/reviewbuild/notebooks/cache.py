@@ -1,7 +1,7 @@
-"""The data-aware freeze: what each chapter's execution depended on, and whether it changed.
+"""What each chapter's execution depended on, and whether it changed.
 
-Quarto's ``freeze`` re-executes a chapter only when its source file changes; it does not see
-a changed data file or package function. ``tests/notebooks/manifest.json`` (committed, written
+A chapter's code is not all its outputs depend on: a changed data file or package function
+changes them too. ``tests/notebooks/manifest.json`` (committed, written
 by ``reviewbuild notebooks build``/``accept``) records per chapter:
 
 - ``code``: sha256 of the code that executes (cells, inline expressions, eval/error options;
@@ -18,8 +18,8 @@ by ``reviewbuild notebooks build``/``accept``) records per chapter:
   the kernel's own machinery), so that a re-lock that upgrades pandas re-executes the chapters
   that use it.
 
-:func:`check` is the pre-render gate: a frozen chapter (``_freeze/<chapter>``) whose inputs
-changed is refused in CI and invalidated (its freeze directory deleted) locally.
+:func:`changes` tells whether a chapter's golden notebook still holds what executing it now
+would give; the pre-render gate renders only those that do (:mod:`reviewbuild.notebooks.publish`).
 """
 
 from __future__ import annotations
@@ -29,8 +29,6 @@ import functools
 import hashlib
 import importlib.util
 import json
-import shutil
-import sys
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -44,7 +42,6 @@ from reviewbuild.notebooks.convert import (
     has_python,
     parse_chapter,
 )
-from reviewbuild.paths import inside
 
 MANIFEST = "tests/notebooks/manifest.json"
 #: Every writer of the manifest holds this lock (concurrent builds must not lose entries).
@@ -284,70 +281,3 @@ def stale_chapters(root: Path, modules: bool = True) -> list[str]:
     return [c for c in python_chapters(root)
             if not golden_path(root, c).is_file()
             or changes(root, c, manifest.get(c), modules=modules)]
-
-
-def freeze_dir(root: Path, chapter: str) -> Path:
-    """Where Quarto keeps a chapter's frozen results: ``_freeze/<chapter without .qmd>``
-    (UnsafePath if the chapter's path in ``_quarto.yml`` would lead out of ``_freeze/``)."""
-    return inside(root / "_freeze", Path(chapter).with_suffix("").as_posix(),
-                  f"_quarto.yml: chapter {chapter}")
-
-
-#: Which manifest entry each chapter's Quarto freeze was made against (written pre-render).
-STAMPS = "_freeze/reviewbuild-inputs.json"
-
-
-def _entry_stamp(entry: dict[str, Any] | None) -> str:
-    return hashlib.sha256(json.dumps(entry, sort_keys=True).encode()).hexdigest()
-
-
-def _load_stamps(root: Path) -> dict[str, str]:
-    try:
-        stamps = json.loads((root / STAMPS).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return stamps if isinstance(stamps, dict) else {}
-
-
-def check(root: Path, ci: bool) -> list[str]:
-    """Pre-render gate: refuse (CI) or invalidate (locally) frozen chapters whose outputs may
-    be older than their inputs.
-
-    Quarto re-executes a chapter only when its ``.qmd`` changes. A freeze is kept only if it
-    was made when the chapter's inputs were those its manifest entry records now: the stamp
-    written here before each render (:data:`STAMPS`). So data or a module changed and then
-    ``notebooks build`` (which records the new inputs) still re-executes the chapter in Quarto.
-    """
-    problems: list[str] = []
-    try:
-        chapters = python_chapters(root)
-        manifest = load_manifest(root)
-    except ReviewBuildError as err:
-        return [str(err)]
-    old, stamps = _load_stamps(root), {}
-    for chapter in chapters:
-        try:
-            frozen = freeze_dir(root, chapter)
-            reasons = changes(root, chapter, manifest.get(chapter))
-        except ReviewBuildError as err:
-            problems.append(f"{chapter}:1: {err}")
-            continue
-        current = None if reasons else _entry_stamp(manifest.get(chapter))
-        if current is not None:
-            stamps[chapter] = current  # what Quarto executes now (or kept) has these inputs
-        if not frozen.exists() or (current is not None and old.get(chapter) == current):
-            continue
-        why = "; ".join(reasons) or "its inputs changed since it was frozen"
-        if ci:
-            problems.append(
-                f"{chapter}:1: its frozen output is stale ({why}); run `reviewbuild notebooks "
-                f"build`, re-render it (`quarto render {chapter}`) and commit _freeze/ and "
-                "tests/notebooks/")
-            stamps.pop(chapter, None)
-        else:
-            shutil.rmtree(frozen)
-            print(f"reviewbuild: {chapter}: {why}; removed {frozen.relative_to(root)} so "
-                  "Quarto re-executes it", file=sys.stderr)
-    if stamps != old:
-        atomic.write_text(root / STAMPS, json.dumps(stamps, indent=1, sort_keys=True) + "\n")
-    return problems

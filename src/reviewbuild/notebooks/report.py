@@ -90,10 +90,11 @@ def chapter_titles(root: Path | None = None) -> dict[str, str]:
 
 
 def _status_text(c: dict[str, Any]) -> str:
-    """The status, with where a cited claim comes from (an in-text citation, so the rendered
-    cell reads "cited: Author et al. (Year)") or why a claim is not checked."""
+    """The status, with where a cited claim comes from (the rendered cell reads "cited:
+    (Author et al. Year)", the reference's label as on every other page) or why a claim is
+    not checked."""
     if c["kind"] == CITED:
-        return f"{c['status']}: @{c['key']}"
+        return f"{c['status']}: [@{c['key']}]"
     reason = c.get("reason") or ""
     return c["status"] + (f" ({reason})" if reason else "")
 

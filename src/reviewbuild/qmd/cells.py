@@ -42,7 +42,7 @@ def read_cell(token: Token, lines: list[str], name: str,
     yaml_text = "\n".join(opt_lines)
     options, node = cell_options(yaml_text, name, start + 2)
     cell = CodeCell(engine, "\n".join(body_lines[len(opt_lines):]), {**eval_default, **options},
-                    start + 1)
+                    start + 1, end=token.map[1])
     return cell, captions(node, yaml_text, start + 2)
 
 

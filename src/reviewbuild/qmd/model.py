@@ -36,6 +36,7 @@ class CodeCell:
     code: str  # the body without its leading option lines, byte for byte
     options: dict[str, Any]
     line: int  # line of the opening fence
+    end: int = 0  # line of the closing fence
 
     @property
     def evaluated(self) -> bool:

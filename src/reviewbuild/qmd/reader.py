@@ -25,9 +25,14 @@ def read_file(path: Path, name: str | None = None) -> Chapter:
     return read_text(text, name)
 
 
+def normalized(text: str) -> str:
+    """A chapter's text as it is read: no byte-order mark, every newline ``\\n``."""
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
 def read_text(text: str, name: str = "<qmd>") -> Chapter:
     """Read a chapter's text (newlines as ``open()`` gives them)."""
-    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = normalized(text)
     if "\0" in text:
         raise QmdSyntaxError(f"{name}:{text.count(chr(10), 0, text.index(chr(0))) + 1}: "
                              "contains a NUL character (remove it)")

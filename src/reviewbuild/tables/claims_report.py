@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from reviewbuild.notebooks import report
-from reviewbuild.tables.render import for_pdf
+from reviewbuild.tables.render import by_format
 
 
 def report_paragraphs(root: Path | None = None) -> str:
@@ -36,12 +36,11 @@ def _paragraphs(records: list[dict], root: Path | None = None) -> str:
 def provenance_report(root: Path | None = None) -> str:
     """The provenance checks: a table on the website, paragraphs in the PDF (a table's
     narrow columns cannot hold their statements and values)."""
-    if not for_pdf():
-        return report.provenance_markdown(root)
     records = [c for c in report.load_all(root) if c["kind"] == report.PROVENANCE]
-    return _paragraphs(records, root) if records else "*No provenance checks are recorded.*"
+    printed = _paragraphs(records, root) if records else "*No provenance checks are recorded.*"
+    return by_format(report.provenance_markdown(root), printed)
 
 
 def claims_report(root: Path | None = None) -> str:
     """The report as Markdown: a table on the website, paragraphs in the PDF."""
-    return report_paragraphs(root) if for_pdf() else report.report_markdown(root)
+    return by_format(report.report_markdown(root), report_paragraphs(root))

@@ -4,21 +4,24 @@ The website shows great-tables HTML tables. In the PDF (Typst), Quarto would tra
 HTML into a Typst table with every column squeezed onto the page (and great-tables' CSS font
 stack, which Typst does not know); there the book prints a Markdown table of the short
 columns instead, which Typst sets in the body font, with the long text as notes below.
+
+A chapter executes once for both formats (Quarto renders the engine's executed notebook), so
+a table carries both forms in one output (:class:`WebAndPrint`) and Quarto picks by MIME type:
+the website takes ``text/html``, the PDF ``text/markdown``.
 """
 
 from __future__ import annotations
 
 import functools
 import html
-import json
-import os
 import re
 from collections.abc import Sequence
-from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from great_tables import GT, loc, style
 from IPython.display import Markdown
+from markdown_it import MarkdownIt
 
 from reviewbuild.citations.bib import split_keys
 
@@ -27,25 +30,27 @@ HTML_FONTS = ["system-ui", "Segoe UI", "Roboto", "Helvetica", "Arial", "DejaVu S
               "sans-serif"]
 
 
-def output_format() -> str:
-    """The base format Quarto is rendering (``html``, ``typst``...); ``html`` outside Quarto.
+class WebAndPrint:
+    """One cell output in two forms: ``web`` (HTML) for the website, ``pdf`` (Markdown) for
+    the PDF. Quarto's HTML output prefers ``text/html``; its Typst output ``text/markdown``."""
 
-    Quarto (>= 1.8) names a JSON file with the execution context in ``QUARTO_EXECUTE_INFO``
-    (https://quarto.org/docs/advanced/quarto-execute-info.html).
-    """
-    info = os.environ.get("QUARTO_EXECUTE_INFO")
-    if not info:
-        return "html"
-    try:
-        data = json.loads(Path(info).read_text(encoding="utf-8"))
-        return str(data["format"]["identifier"]["base-format"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return "html"
+    def __init__(self, web: GT | str, pdf: Markdown | str, label: str = "table") -> None:
+        # great-tables' fragment as it gives it inside Quarto, whatever the executing shell
+        self.web = web.as_raw_html(make_page=False, all_important=False) \
+            if isinstance(web, GT) else web
+        self.pdf = pdf.data if isinstance(pdf, Markdown) else pdf
+        self.label = label
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        return {"text/html": self.web, "text/markdown": self.pdf,
+                "text/plain": f"<{self.label}: HTML for the website, Markdown for the PDF>"}
 
 
-def for_pdf() -> bool:
-    """True when the cell output goes into the Typst PDF."""
-    return output_format() == "typst"
+def by_format(web: str, pdf: str) -> str:
+    """Markdown that shows ``web`` on the website and ``pdf`` in every other format (for
+    ``output: asis`` cells, whose text goes into the page as it is)."""
+    return (f'::: {{.content-visible when-format="html"}}\n{web}\n:::\n\n'
+            f'::: {{.content-hidden when-format="html"}}\n{pdf}\n:::\n')
 
 
 def citation(refs: str) -> str:
@@ -127,19 +132,23 @@ def print_widths(frame: pd.DataFrame) -> list[int]:
     return widths
 
 
-def markdown_table(frame: pd.DataFrame, *, transpose_in_pdf: bool = False) -> Markdown:
-    """A table as Markdown: as pandas writes it on the website; in the PDF with
-    :func:`print_widths` and :func:`breakable` cells, and with rows and columns swapped
-    when ``transpose_in_pdf`` (a few rows of many numeric columns read better down the
-    page: the first column's values become the column headers)."""
-    if not for_pdf():
-        return Markdown(frame.to_markdown(index=False, floatfmt=""))
+def markdown_table(frame: pd.DataFrame, *, transpose_in_pdf: bool = False) -> WebAndPrint:
+    """A table from Markdown: on the website as pandas writes it (rendered to HTML); in the
+    PDF with :func:`print_widths` and :func:`breakable` cells, and with rows and columns
+    swapped when ``transpose_in_pdf`` (a few rows of many numeric columns read better down
+    the page: the first column's values become the column headers)."""
+    web = _MARKDOWN.render(frame.to_markdown(index=False, floatfmt="", tablefmt="pipe"))
+    printed = frame
     if transpose_in_pdf:
         first = frame.columns[0]
-        frame = frame.set_index(first).T.reset_index().rename(columns={"index": ""})
-    shown = frame.map(lambda v: breakable(_cell(v)))
-    shown.columns = [breakable(str(c)) for c in frame.columns]
-    return Markdown(pipe_table(shown, print_widths(frame), column_alignment(frame)))
+        printed = frame.set_index(first).T.reset_index().rename(columns={"index": ""})
+    shown = printed.map(lambda v: breakable(_cell(v)))
+    shown.columns = [breakable(str(c)) for c in printed.columns]
+    return WebAndPrint(web, pipe_table(shown, print_widths(printed), column_alignment(printed)))
+
+
+#: Markdown to HTML for the website's form of a Markdown table (links and code spans kept).
+_MARKDOWN = MarkdownIt("commonmark").enable("table")
 
 
 def _number(text: str) -> bool:

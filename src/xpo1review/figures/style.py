@@ -16,11 +16,10 @@ from pathlib import Path
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import pandas as pd
-from IPython.display import Markdown
 from matplotlib.figure import Figure
 
-from reviewbuild.atomic import atomic_path
 from reviewbuild.paths import inside, project_root
+from reviewbuild.published import WithFile
 
 #: Where figures' data are saved for download (a Quarto resource; not committed).
 FIGURE_DATA_DIR = "figure-data"
@@ -110,26 +109,23 @@ class DataFigure:
     def to_csv(self, path) -> None:
         self.data.to_csv(path, index=False)
 
-    def download(self, name: str) -> Markdown:
-        """Save the data behind the figure as ``figure-data/<name>.csv``; on the website, a
-        link to it and a collapsed provenance note (the PDF has neither).
+    def download(self, name: str) -> WithFile:
+        """On the website, a link to the data behind the figure (``figure-data/<name>.csv``,
+        published with the page) and a collapsed provenance note; the PDF has neither.
 
         ``_quarto.yml`` lists ``figure-data/`` as a resource, so the website serves the file.
         """
-        target = inside(project_root() / FIGURE_DATA_DIR, f"{name}.csv", "figure download")
-        with atomic_path(target) as tmp:
-            self.to_csv(tmp)
-        link = Path(os.path.relpath(target, Path.cwd())).as_posix()
-        details = "; ".join(p for p in (self.provenance, f"data file: {FIGURE_DATA_DIR}/"
-                                        f"{name}.csv") if p)
-        return Markdown(
+        rel = inside(project_root() / FIGURE_DATA_DIR, f"{name}.csv", "figure download")
+        path = rel.relative_to(project_root()).as_posix()
+        link = Path(os.path.relpath(rel, Path.cwd())).as_posix()
+        details = "; ".join(p for p in (self.provenance, f"data file: {path}") if p)
+        return WithFile(
             '::: {.content-visible when-format="html"}\n'
             f"[Download the data behind this figure (CSV)]({link}){{.figure-data-download}}\n\n"
             '::: {.callout-note collapse="true" appearance="minimal"}\n'
             "## Provenance of this figure\n\n"
             f"{details}\n"
-            ":::\n:::\n"
-        )
+            ":::\n:::\n", path, self.data.to_csv(index=False, lineterminator="\n"))
 
 
 @contextmanager

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from reviewbuild.tables.render import citation, cite_span, for_pdf, house_table, pdf_table
+from reviewbuild.tables.render import WebAndPrint, citation, cite_span, house_table, pdf_table
 from xpo1review.trials import curated
 
 SOURCE_NOTE = ("As stated in the review; 'class' marks binding the review states for SINE "
@@ -48,9 +48,7 @@ def compounds_pdf(root: Path | None = None):
 
 def compounds_table(root: Path | None = None):
     """The XPO1 inhibitors the review names: great-tables on the website, Markdown in the PDF."""
-    if for_pdf():
-        return compounds_pdf(root)
     shown = display_frame(root)
     shown["References"] = shown["References"].map(cite_span)
-    return house_table(shown, "compounds", source_note=SOURCE_NOTE,
-                       html_columns=("References",))
+    return WebAndPrint(house_table(shown, "compounds", source_note=SOURCE_NOTE,
+                                   html_columns=("References",)), compounds_pdf(root))

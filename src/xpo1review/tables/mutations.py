@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from reviewbuild.tables.render import citation, cite_span, for_pdf, house_table, pdf_table
+from reviewbuild.tables.render import WebAndPrint, citation, cite_span, house_table, pdf_table
 from xpo1review.trials import curated
 
 SOURCE_NOTE = "As stated in the review."
@@ -64,9 +64,7 @@ def mutations_pdf(root: Path | None = None):
 
 def mutations_table(root: Path | None = None):
     """XPO1 alterations: great-tables on the website, Markdown with notes in the PDF."""
-    if for_pdf():
-        return mutations_pdf(root)
     shown = display_frame(root)
     shown["References"] = shown["References"].map(cite_span)
-    return house_table(shown, "mutations", source_note=SOURCE_NOTE,
-                       html_columns=("References",))
+    return WebAndPrint(house_table(shown, "mutations", source_note=SOURCE_NOTE,
+                                   html_columns=("References",)), mutations_pdf(root))

@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 
 from reviewbuild.tables.render import (
+    WebAndPrint,
     citation,
     cite_span,
-    for_pdf,
     house_table,
     pdf_table,
     reference_labels,
@@ -97,13 +97,13 @@ def trials_table(entity: str | None = None, root: Path | None = None):
     if shown.empty:
         note = f"The review names no clinical trial in {ENTITY_NAMES.get(entity, entity)}."
         shown = pd.DataFrame({"Trial": ["-"], "Note": [note]})
-        return house_table(shown, f"trials-{(entity or 'all').lower()}")
-    if for_pdf():
-        return trials_pdf(entity, root)
+        return WebAndPrint(house_table(shown, f"trials-{(entity or 'all').lower()}"), note)
+    printed = trials_pdf(entity, root)
     shown["Trial"] = [f"[{n}]({REGISTRY_URL.format(n)})" for n in shown["Trial"]]
     shown["References"] = shown["References"].map(cite_span)
-    return house_table(shown, f"trials-{(entity or 'all').lower()}",
-                       source_note=SOURCE_NOTE, html_columns=("Trial", "References"))
+    return WebAndPrint(house_table(shown, f"trials-{(entity or 'all').lower()}",
+                                   source_note=SOURCE_NOTE, html_columns=("Trial", "References")),
+                       printed)
 
 
 def trials_interactive(entity: str | None = None, root: Path | None = None) -> str:

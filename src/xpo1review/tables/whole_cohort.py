@@ -7,7 +7,7 @@ import math
 import pandas as pd
 
 from reviewbuild.format import fmt_p
-from reviewbuild.tables.render import for_pdf, house_table, pdf_table
+from reviewbuild.tables.render import WebAndPrint, house_table, pdf_table
 from xpo1review.analysis.whole_cohort import comparison
 
 SOURCE_NOTE = ("Whole cohort: OncoLnc's Cox model of overall survival in each TCGA cohort, "
@@ -63,6 +63,5 @@ def whole_cohort_pdf(frame: pd.DataFrame | None = None):
 
 def whole_cohort_table(frame: pd.DataFrame | None = None):
     """Great-tables on the website, Markdown in the PDF."""
-    if for_pdf():
-        return whole_cohort_pdf(frame)
-    return house_table(display_frame(frame), "whole-cohort", source_note=SOURCE_NOTE)
+    return WebAndPrint(house_table(display_frame(frame), "whole-cohort",
+                                   source_note=SOURCE_NOTE), whole_cohort_pdf(frame))
