@@ -131,7 +131,8 @@ def test_a_golden_that_records_a_failing_claim_fails_every_gate(tmp_path, monkey
         (root / "chapters" / "02-other.qmd").write_text("# Other\n\n`{python} 1`\n")
         quarto = root / "_quarto.yml"
         quarto.write_text(quarto.read_text().replace(
-            "- chapters/01-drift.qmd", "- chapters/01-drift.qmd\n    - chapters/02-other.qmd"))
+            "- chapters/01-drift.executed.ipynb",
+            "- chapters/01-drift.executed.ipynb\n    - chapters/02-other.executed.ipynb"))
         result = commands.build(root, ["02-other"])
         assert result.executed == ["chapters/02-other.qmd"] and result.written
         assert "'drift-significant'" in result.recorded[CHAPTER][0]
@@ -149,7 +150,8 @@ def test_a_report_chapter_is_not_run_on_the_old_claims_of_a_failing_chapter(tmp_
     (root / report).write_text("# Claims\n\n```{python}\nprint('report')\n```\n")
     quarto = root / "_quarto.yml"
     quarto.write_text(quarto.read_text().replace(
-        "- chapters/01-drift.qmd", f"- chapters/01-drift.qmd\n    - {report}"))
+        "- chapters/01-drift.executed.ipynb",
+        "- chapters/01-drift.executed.ipynb\n    - chapters/claims.executed.ipynb"))
     cache.save_entry(root, report, {"files": {"tests/notebooks/01-drift.ipynb": "x"}})
     result = commands.build(root)
     assert result.executed == [CHAPTER] and result.held_back == [report]

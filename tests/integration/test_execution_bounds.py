@@ -31,10 +31,10 @@ print("met")
 def _book(root: Path, chapters: dict[str, str]) -> Path:
     """A book of the engine alone with ``chapters`` (name -> one Python cell's code)."""
     (root / "chapters").mkdir(parents=True)
-    listed = "".join(f"    - chapters/{name}.qmd\n" for name in chapters)
+    listed = "".join(f"    - chapters/{name}.executed.ipynb\n" for name in chapters)
     (root / "_quarto.yml").write_text(
         f"project:\n  type: book\nbook:\n  title: t\n  chapters:\n{listed}"
-        "execute:\n  freeze: auto\njupyter: python3\n", encoding="utf-8")
+        "jupyter: python3\n", encoding="utf-8")
     for name, code in chapters.items():
         (root / "chapters" / f"{name}.qmd").write_text(
             f"# {name}\n\n```{{python}}\n{code}\n```\n", encoding="utf-8")
@@ -146,8 +146,9 @@ def test_a_chapter_outside_the_book_is_refused_by_every_command(env, tmp_path):
     root = _book(env, {"01-a": "print(1)"})
     (tmp_path / "outside.qmd").write_text("# out\n\n```{python}\nprint(2)\n```\n")
     config = root / "_quarto.yml"
-    config.write_text(config.read_text().replace("    - chapters/01-a.qmd\n",
-                                                 "    - chapters/01-a.qmd\n    - ../outside.qmd\n"))
+    config.write_text(config.read_text().replace(
+        "    - chapters/01-a.executed.ipynb\n",
+        "    - chapters/01-a.executed.ipynb\n    - ../outside.qmd\n"))
     # the structure gate, run first by every notebooks command, names the path rule's problem
     with pytest.raises(ReviewBuildError, match=r"_quarto.yml: chapter \.\./outside.qmd: path "
                                          r"'\.\./outside.qmd' must stay inside"):
