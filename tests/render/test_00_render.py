@@ -2,7 +2,8 @@
 
 Named ``test_00`` so that it runs before the checks of ``_book/`` in this folder. A second,
 separate render would clean ``_book/`` and leave only its own format, so the command is the
-one ``reviewbuild build`` runs (``book.render_command``), and both outputs must be there.
+one ``reviewbuild build`` runs (``book.render_command``), after the step that writes the
+notebooks Quarto renders, and both outputs must be there.
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ def test_one_quarto_render_leaves_site_and_pdf(root: Path) -> None:
         pytest.skip("SKIPPED LOUDLY: `quarto` is not on PATH, so the book was not rendered "
                     "here; GitHub Actions renders it (install Quarto >= 1.9 to run this)")
     env = {**os.environ, "QUARTO_PYTHON": sys.executable}
+    # as `reviewbuild build` does: Quarto looks for the notebooks it renders (not committed)
+    # before its pre-render step writes them again
+    first = [sys.executable, "-m", "reviewbuild", "check", "--pre-render", "structure"]
+    done = subprocess.run(first, cwd=root, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, f"{' '.join(first)} failed:\n{done.stderr[-4000:]}"
     cmd = book.render_command(quarto)
     done = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
     assert done.returncode == 0, f"{' '.join(cmd)} failed:\n{done.stderr[-4000:]}"

@@ -120,7 +120,7 @@ def test_outputs_older_than_the_chapter_are_never_rendered(book: Path, change: s
         why = "executed with other inputs (data/trials.csv changed)"
     [problem] = publish.problems(book)
     assert why in problem
-    with pytest.raises(NotebookError, match="not rendering outputs older than their chapter"):
+    with pytest.raises(NotebookError, match="no golden notebook holds the current execution of"):
         publish.write_all(book)
     assert (book / RENDERED).read_bytes() == before
 
@@ -167,3 +167,16 @@ def test_a_python_chapter_must_be_listed_as_its_notebook(book: Path) -> None:
     assert structure.check(book) == [
         f"_quarto.yml: list {CHAPTER} instead of {RENDERED}: the chapter has no Python to "
         "execute, so no notebook is written for it"]
+
+
+def test_a_golden_notebook_changed_by_hand_is_never_rendered(book: Path) -> None:
+    """A number typed into a golden notebook would reach the page without any execution:
+    the manifest records the notebook each execution wrote."""
+    path = book / "tests" / "notebooks" / "01-drift.ipynb"
+    path.write_text(path.read_text(encoding="utf-8").replace(VALUES[0], "'99 patients'"),
+                    encoding="utf-8")
+    [problem] = publish.problems(book)
+    assert ("tests/notebooks/01-drift.ipynb is not the notebook its execution wrote "
+            "(changed by hand or by a merge)") in problem
+    with pytest.raises(NotebookError, match="no golden notebook holds the current execution of"):
+        publish.write_all(book)

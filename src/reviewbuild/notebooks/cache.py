@@ -4,6 +4,8 @@ A chapter's code is not all its outputs depend on: a changed data file or packag
 changes them too. ``tests/notebooks/manifest.json`` (committed, written
 by ``reviewbuild notebooks build``/``accept``) records per chapter:
 
+- ``golden``: sha256 of the golden notebook the execution wrote, so that a golden notebook
+  changed afterwards (by hand, by a merge) is never rendered as if the chapter had made it;
 - ``code``: sha256 of the code that executes (cells, inline expressions, eval/error options;
   prose and captions excluded, so a prose-only edit re-executes nothing);
 - ``modules``: a hash of every module of the engine and the book's packages the kernel had
@@ -89,8 +91,9 @@ def manifest_problem(manifest: object) -> str | None:
     for chapter, entry in manifest.items():
         if not isinstance(entry, dict):
             return f"the entry of {chapter} is a {type(entry).__name__}, not an object"
-        if not isinstance(entry.get("code", ""), str):
-            return f"in the entry of {chapter}, code must be a sha256 string"
+        bad = [k for k in ("code", "golden") if not isinstance(entry.get(k, ""), str)]
+        if bad:
+            return f"in the entry of {chapter}, {' and '.join(bad)} must be a sha256 string"
         bad = [k for k in _ENTRY_TABLES if not isinstance(entry.get(k, {}), dict)]
         if bad:
             return f"in the entry of {chapter}, {', '.join(bad)} must be an object"
@@ -185,9 +188,11 @@ def module_file(key: str) -> Path:
 
 
 def entry_for(root: Path, chapter: str, inputs: dict[str, Any]) -> dict[str, Any]:
-    """The manifest entry of an execution that read ``inputs`` (from ``runtime.collect``)."""
+    """The manifest entry of an execution that read ``inputs`` (from ``runtime.collect``),
+    with the sha256 of the golden notebook it wrote (``golden``)."""
     return {
         "code": code_hash(parse_chapter(root, chapter)),
+        "golden": _sha_file(golden_path(root, chapter)),
         "modules": {m: module_hash(module_file(m)) for m in inputs.get("modules", [])},
         "data": {sid: sha for sid, sha in inputs.get("data", [])},
         "uses": {key: value for key, value in inputs.get("uses", [])},
@@ -237,7 +242,8 @@ def change_list(root: Path, chapter: str, entry: dict[str, Any] | None,
                 modules: bool = True) -> list[tuple[str, str]]:
     """(kind, message) for each input of ``chapter`` that changed since it was recorded.
 
-    Kinds: ``record`` (nothing recorded), ``code``, ``module``, ``package`` (an imported
+    Kinds: ``record`` (nothing recorded), ``code``, ``edited`` (the golden notebook is not the
+    one the execution wrote), ``module``, ``package`` (an imported
     distribution at another version), ``data``, ``use`` (a
     declaration in data/analyses.yaml), ``file`` (a project file such as data/trials.csv)
     and ``golden`` (a golden notebook a report chapter reads).
@@ -247,6 +253,10 @@ def change_list(root: Path, chapter: str, entry: dict[str, Any] | None,
     out = []
     if entry.get("code") != code_hash(parse_chapter(root, chapter)):
         out.append(("code", "its code changed"))
+    golden = golden_path(root, chapter)
+    if golden.is_file() and entry.get("golden") != _sha_file(golden):
+        out.append(("edited", f"{golden.relative_to(root).as_posix()} is not the notebook its "
+                              "execution wrote (changed by hand or by a merge)"))
     if modules:
         out += [("module", f"package module {m} changed")
                 for m, sha in entry.get("modules", {}).items()

@@ -70,8 +70,8 @@ def write_all(root: Path) -> list[Path]:
     (only those that changed); NotebookError naming the chapter if one cannot be written."""
     found = problems(root)
     if found:
-        raise NotebookError("not rendering outputs older than their chapter:\n  "
-                            + "\n  ".join(found))
+        raise NotebookError("nothing rendered: no golden notebook holds the current "
+                            "execution of:\n  " + "\n  ".join(found))
     written = []
     for chapter in python_chapters(root):
         nb, files = rendered(root, chapter)
