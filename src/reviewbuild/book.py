@@ -81,7 +81,7 @@ def listed_files(root: Path | None = None) -> list[str]:
 
 def chapter_files(root: Path | None = None) -> list[str]:
     """The source of every file the book lists: ``chapters/X.qmd`` where ``_quarto.yml``
-    lists ``chapters/X.ipynb``, the notebook rendered from it (:func:`notebook_of`)."""
+    lists ``chapters/X.executed.ipynb``, the notebook rendered from it (:func:`notebook_of`)."""
     return [source_of(name) for name in listed_files(root)]
 
 

@@ -62,13 +62,20 @@ def _claims(root: Path) -> list[str]:
         return [str(err)]
 
 
-def _unrendered(root: Path) -> list[str]:
-    """Chapters whose outputs cannot be rendered: claims unchecked, or outputs older than
-    the chapter's code or data."""
+def _unchecked(root: Path) -> list[str]:
     try:
-        return verdicts.unchecked(root) or publish.problems(root)
+        return verdicts.unchecked(root)
     except ReviewBuildError as err:
         return [str(err)]
+
+
+def _render(root: Path) -> tuple[list[str], int]:
+    """Write the notebooks Quarto renders: (problems, files written); nothing is written
+    where a golden notebook is not its chapter's current execution (:func:`publish.problems`)."""
+    try:
+        return [], len(publish.write_all(root))
+    except ReviewBuildError as err:
+        return [str(err)], 0
 
 
 def _registry(root: Path) -> list[str]:
@@ -131,16 +138,19 @@ def handle(args: argparse.Namespace) -> int:
                               f"choose from {', '.join(checks)}")
     names = args.names or list(checks)
     problems = run_checks(root, names, checks)
+    written = None
     if args.pre_render:  # Quarto renders the golden notebooks' outputs
-        problems += [f"[claims] {p}" for p in _unrendered(root)]
+        problems += [f"[render] {p}" for p in _unchecked(root)]
+        if not problems:
+            unrendered, written = _render(root)
+            problems += [f"[render] {p}" for p in unrendered]
     for problem in problems:
         print(problem, file=sys.stderr)
     status = f"{len(problems)} problem(s)" if problems else "all clean"
     print(f"reviewbuild check ({', '.join(names)}): {status}", file=sys.stderr)
-    if args.pre_render and not problems:
-        written = publish.write_all(root)
-        print(f"reviewbuild: {len(written)} rendered notebook(s) and published file(s) "
-              "written from the golden notebooks (the rest unchanged)", file=sys.stderr)
+    if written is not None and not problems:
+        print(f"reviewbuild: {written} rendered notebook(s) and published file(s) written "
+              "from the golden notebooks (the rest unchanged)", file=sys.stderr)
     return 1 if problems else 0
 
 

@@ -161,7 +161,8 @@ def test_a_report_chapter_is_not_run_on_the_old_claims_of_a_failing_chapter(tmp_
 def test_the_pre_render_gate_refuses_a_chapter_whose_claims_are_unchecked(tmp_path, monkeypatch,
                                                                           capsys):
     """A chapter edited to hide a false claim, rendered by Quarto before `notebooks build`:
-    Quarto would execute it itself, so the gate refuses it until a golden notebook checks it."""
+    its golden notebook holds an older execution, so the gate refuses it until a golden
+    notebook checks it."""
     root = _book(tmp_path, GOOD, monkeypatch)
     with (root / "_quarto.yml").open("a", encoding="utf-8") as f:
         f.write("csl: .csl/springer-basic-author-date.csl\n")
@@ -171,5 +172,6 @@ def test_the_pre_render_gate_refuses_a_chapter_whose_claims_are_unchecked(tmp_pa
     [problem] = verdicts.unchecked(root)
     assert problem.startswith(f"{CHAPTER}:1: its claims are unchecked")
     assert cli.main(["check", "--pre-render"]) == 1
-    assert f"[claims] {CHAPTER}:1: its claims are unchecked" in capsys.readouterr().err
+    assert f"[render] {CHAPTER}:1: its claims are unchecked" in capsys.readouterr().err
+    assert not (root / "chapters" / "01-drift.executed.ipynb").exists(), "nothing rendered"
     assert cli.main(["check", "claims"]) == 0  # without --pre-render: the golden notebooks only

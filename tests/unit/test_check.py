@@ -47,6 +47,8 @@ def test_pre_render_installs_the_csl_style(monkeypatch: pytest.MonkeyPatch) -> N
     installed: list[Path] = []
     monkeypatch.setattr(check.book, "install_csl", installed.append)
     monkeypatch.setattr(check, "CHECKS", {"good": lambda root: []})
+    monkeypatch.setattr(check, "_unchecked", lambda root: [])
+    monkeypatch.setattr(check, "_render", lambda root: ([], 0))  # not this test's concern
     assert cli.main(["check", "--pre-render"]) == 0
     assert installed == [project_root()]
 

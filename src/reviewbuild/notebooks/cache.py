@@ -201,8 +201,10 @@ def entry_for(root: Path, chapter: str, inputs: dict[str, Any]) -> dict[str, Any
     }
 
 
+@functools.lru_cache(maxsize=1024)
 def installed_version(dist: str) -> str:
-    """The installed version of a distribution, or ``not installed``."""
+    """The installed version of a distribution, or ``not installed`` (looked up once per
+    process: nothing is installed while a command runs)."""
     try:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:

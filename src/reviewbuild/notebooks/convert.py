@@ -13,6 +13,7 @@ a caption or other prose never makes a golden notebook stale.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -25,7 +26,7 @@ from reviewbuild.book import quarto_config
 from reviewbuild.claims import SUMMARY_TAG
 from reviewbuild.exceptions import NotebookError
 from reviewbuild.qmd.model import Chapter, CodeCell, InlineExpr
-from reviewbuild.qmd.reader import read_file
+from reviewbuild.qmd.reader import read_data
 
 GOLDEN_DIR = "tests/notebooks"
 SETUP_TAG = "reviewbuild-setup"
@@ -38,7 +39,14 @@ def golden_path(root: Path, chapter: str) -> Path:
 
 
 def parse_chapter(root: Path, chapter: str) -> Chapter:
-    return read_file(root / chapter, name=chapter)
+    """The chapter as read now (parsed once per content: every command reads each chapter
+    several times)."""
+    return _parsed((root / chapter).read_bytes(), chapter)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(data: bytes, chapter: str) -> Chapter:
+    return read_data(data, chapter)
 
 
 def code_hash(doc: Chapter) -> str:

@@ -16,11 +16,15 @@ from reviewbuild.qmd.model import Chapter, Heading
 
 def read_file(path: Path, name: str | None = None) -> Chapter:
     """Read ``path``; ``name`` is how errors name the file (default: the path)."""
-    name = name or str(path)
+    return read_data(Path(path).read_bytes(), name or str(path))
+
+
+def read_data(data: bytes, name: str) -> Chapter:
+    """Read a chapter's bytes; ``name`` is how errors name the file."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as err:
-        line = 1 + Path(path).read_bytes()[:err.start].count(b"\n")
+        line = 1 + data[:err.start].count(b"\n")
         raise QmdSyntaxError(f"{name}:{line}: not valid UTF-8 (save the file as UTF-8)") from None
     return read_text(text, name)
 
