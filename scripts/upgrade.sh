@@ -34,8 +34,6 @@ echo "==> installing the new lock"
 source scripts/bootstrap.sh
 echo "==> pytest: the environment matches the new lock, environment.yml agrees with it"
 pytest -q -p no:cacheprovider tests/unit/test_lock.py tests/unit/test_doctor.py
-# The data-aware freeze does not record package versions: re-execute every chapter.
-rm -rf _freeze
 echo "==> re-executing every chapter and comparing with its golden notebook (pytest --nbval)"
 log=$(mktemp)
 if pytest --nbval -q -p no:cacheprovider tests/notebooks 2>&1 | tee "$log"; then

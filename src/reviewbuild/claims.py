@@ -30,8 +30,8 @@ Where claims are stored: the golden notebook of every chapter (``tests/notebooks
 written by ``reviewbuild notebooks build``/``accept`` and committed) ends with a cell calling
 :func:`summary`, whose output is every claim of the execution as JSON. nbval compares that
 output on every test run, and the claims report (:mod:`reviewbuild.notebooks.report`:
-``reviewbuild claims``, appendix ``chapters/claims.qmd``) reads it back, so the report works
-with Quarto's freeze without re-executing any chapter. This module imports nothing of the
+``reviewbuild claims``, appendix ``chapters/claims.qmd``) reads it back, so the report needs
+no chapter executed again. This module imports nothing of the
 notebooks: chapter cells import it, and the notebooks tooling imports it, never the other way
 round.
 """

@@ -10,7 +10,7 @@ reviewed upstream update would. Then:
 - one survival status altered -> ``notebooks build`` refuses to update the golden notebook
   and names the inline number that changed, and ``pytest --nbval`` fails on that number;
 - the cohort dropped -> the chapter stops with ClaimDrift naming the claim;
-- the freeze gate refuses (CI) or invalidates (locally) the frozen chapter;
+- the render gate refuses to render the chapter's old outputs;
 - an edit to prose only re-executes nothing.
 
 The book is checked and built once per module, by the engine alone; each test works on a

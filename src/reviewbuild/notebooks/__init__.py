@@ -1,1 +1,2 @@
-"""Chapters as notebooks: parse .qmd, convert, execute, golden files, data-aware freeze."""
+"""Chapters as notebooks: parse .qmd, convert, execute, golden files, their recorded inputs,
+and the notebooks Quarto renders."""
