@@ -58,7 +58,7 @@ def altered(tmp_path_factory) -> dict:
                     "(SKIPPED, NOT PASSED)")
     from xpo1review.data.loaders import CDR_SHEET
 
-    raw = pd.read_excel(shared / CDR, sheet_name=CDR_SHEET)
+    raw = pd.read_excel(shared / CDR, sheet_name=CDR_SHEET, engine="calamine")
     out = tmp_path_factory.mktemp("altered")
     chol = raw.index[(raw["type"] == "CHOL") & (raw["OS"] == 0)]
     flipped = raw.copy()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
+from python_calamine import CalamineError
 
 from reviewbuild.data.provenance import Provenance
 from reviewbuild.data.reading import Dataset, derived, open_source, refuse, validate
@@ -37,8 +38,9 @@ CDR_SHEET = "TCGA-CDR"
 
 def _parse_cdr(src: Source, path: Path) -> pd.DataFrame:
     try:
-        raw = pd.read_excel(path, sheet_name=CDR_SHEET, na_values=["#N/A", "[Not Available]"])
-    except (zipfile.BadZipFile, ValueError, KeyError, OSError) as err:
+        raw = pd.read_excel(path, sheet_name=CDR_SHEET, engine="calamine",
+                            na_values=["#N/A", "[Not Available]"])
+    except (CalamineError, zipfile.BadZipFile, ValueError, KeyError, OSError) as err:
         raise refuse(src, path,
                     f"cannot read sheet {CDR_SHEET!r} ({type(err).__name__}: {err})") from None
     need = ["bcr_patient_barcode", "type", "Redaction", "age_at_initial_pathologic_diagnosis",
