@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import shutil
 from pathlib import Path
 
 import nbformat
 import pytest
+from PIL import Image
 
 from reviewbuild import structure
 from reviewbuild.exceptions import NotebookError
@@ -20,6 +23,18 @@ FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "drift-book"
 CHAPTER = "chapters/01-drift.qmd"
 RENDERED = "chapters/01-drift.executed.ipynb"
 VALUES = ["'36 patients'", "'20'", "'56%'"]
+
+
+def png(shade: int = 0) -> str:
+    """A small PNG figure (base64), one pixel of it ``shade``."""
+    image = Image.new("L", (256, 256), 255)
+    image.putpixel((10, 10), shade)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+FIGURE = png()
 
 
 def _execute_by_hand(nb: nbformat.NotebookNode, extra: list[dict] | None = None) -> None:
@@ -35,7 +50,7 @@ def _execute_by_hand(nb: nbformat.NotebookNode, extra: list[dict] | None = None)
                 "execute_result", data={"text/plain": next(values)}, execution_count=n)]
         elif kind == "cell" and "label" in cell.metadata["reviewbuild"]["options"]:
             cell.outputs = [nbformat.v4.new_output(
-                "display_data", data={"text/plain": "<figure>", "image/png": "iVBORw0KGgo=",
+                "display_data", data={"text/plain": "<figure>", "image/png": FIGURE,
                                       "text/x-reviewbuild-figure": "fingerprint"})]
             cell.outputs += [nbformat.from_dict(o) for o in extra or []]
         elif kind == "claims":
@@ -74,7 +89,7 @@ def test_the_rendered_notebook_is_the_chapter_with_its_recorded_outputs(book: Pa
     assert survival.source.startswith("#| label: drift-survival\n_, path, _ = open_source(")
     assert [o.output_type for o in survival.outputs] == ["display_data"]
     assert "text/x-reviewbuild-figure" not in survival.outputs[0].data, "engine-only MIME"
-    assert survival.outputs[0].data["image/png"] == "iVBORw0KGgo="
+    assert survival.outputs[0].data["image/png"] == FIGURE
     assert prose.source.startswith("The survival table lists `{python} fmt_count(")
     values = {e["expression"]: e["result"]["data"]["text/plain"]
               for e in prose.metadata["user_expressions"]}
@@ -180,3 +195,20 @@ def test_a_golden_notebook_changed_by_hand_is_never_rendered(book: Path) -> None
             "(changed by hand or by a merge)") in problem
     with pytest.raises(NotebookError, match="no golden notebook holds the current execution of"):
         publish.write_all(book)
+
+
+def test_a_look_alike_figure_is_the_new_one(book: Path) -> None:
+    """The book shows the golden notebook's figures: a redrawn figure that nbval would let
+    pass (a label moved by a pixel) still replaces the old one."""
+    def figure(shade: int) -> dict:
+        return {"output_type": "display_data", "metadata": {},
+                "data": {"text/plain": "<figure: x>", "image/png": png(shade)}}
+
+    old, new = chapter_notebook(book, CHAPTER), chapter_notebook(book, CHAPTER)
+    _execute_by_hand(old, [figure(255)])
+    _execute_by_hand(new, [figure(250)])
+    assert golden.differences(old, new, []) == [], "nbval sees no change"
+    kept = golden.keep_unchanged_outputs(old, new, [])
+    shown = [o.data["image/png"] for c in kept.cells for o in c.get("outputs", [])
+             if o.get("data", {}).get("text/plain") == "<figure: x>"]
+    assert shown == [png(250)]

@@ -129,20 +129,26 @@ def _matching_cells(old: NotebookNode, new: NotebookNode
 def keep_unchanged_outputs(old: NotebookNode | None, new: NotebookNode,
                            pats: list[tuple[str, str]]) -> NotebookNode:
     """``new`` with the outputs of ``old`` wherever the two differ only as nbval does not see
-    (sanitized text such as object addresses, look-alike figures, cells tagged
-    ``nbval-ignore-output`` such as the build's date), so that an unchanged book rebuilds to
-    byte-identical golden notebooks."""
+    (sanitized text such as object addresses, cells tagged ``nbval-ignore-output`` such as
+    the build's date), so that an unchanged book rebuilds to byte-identical golden notebooks.
+    Figures and published files are always the new ones: the book shows the golden
+    notebook's outputs, so it must show what the chapter draws now."""
     if old is None:
         return new
     for a, b, i in _matching_cells(old, new):
         ignored = IGNORE_TAG in b.metadata.get("tags", [])
-        if _published_files(a) != _published_files(b):
-            continue  # a published file (the data behind a figure) is kept as executed
+        if _published_files(a) != _published_files(b) or _images(a) != _images(b):
+            continue  # what the book shows (figures, their data files) is kept as executed
         if ignored or not _cell_differences(a, b, describe_cell(new, i), pats):
             b.outputs = a.get("outputs", [])
             if "execution_count" in a:
                 b.execution_count = a.execution_count
     return new
+
+
+def _images(cell: NotebookNode) -> list[object]:
+    return [o.get("data", {}).get(m) for o in cell.get("outputs", [])
+            for m in ("image/png", "image/jpeg", "image/svg+xml") if m in o.get("data", {})]
 
 
 def _published_files(cell: NotebookNode) -> list[dict[str, str]]:
