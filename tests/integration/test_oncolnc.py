@@ -3,7 +3,6 @@ checked against TCGA-CDR, and broken copies refused with the source named."""
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pandas as pd
@@ -67,34 +66,7 @@ def test_the_other_precedence_would_miscount(mirror, monkeypatch):
     assert (after.loc[death_first, "deaths"] < before.loc[death_first, "deaths_confirmed"]).all()
 
 
-# --- broken copies ---------------------------------------------------------------------
-@pytest.fixture
-def register(tmp_path, monkeypatch):
-    """register(source_id, data): a project whose registry pins ``data`` for that source."""
-    root, mirror = tmp_path / "root", tmp_path / "mirror"
-    (root / "data").mkdir(parents=True)
-    (root / "data" / "analyses.yaml").write_text((ROOT / "data" / "analyses.yaml").read_text()
-                                                 .split("\ncohorts:")[0] + "\ncohorts: {}\n")
-    monkeypatch.setenv("REVIEWBUILD_ROOT", str(root))
-    monkeypatch.setenv("REVIEWBUILD_MIRROR", str(mirror))
-    monkeypatch.setenv("REVIEWBUILD_CACHE", str(tmp_path / "cache"))
-    entries: dict[str, str] = {}
-
-    def _register(source_id: str, data: bytes) -> None:
-        src = REAL[source_id]
-        target = mirror / src.mirror_path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-        entries[source_id] = (
-            f"  - id: {src.id}\n    url: {src.url}\n    sha256: "
-            f"{hashlib.sha256(data).hexdigest()}\n    format: {src.format}\n"
-            f"    licence: x\n    cite: [k]\n    description: d\n    mirror: {src.mirror_path}\n"
-            f"    cohorts: [{', '.join(src.cohorts)}]\n    role: {src.role}\n")
-        (root / "data" / "sources.yaml").write_text("sources:\n" + "".join(entries.values()))
-
-    return _register
-
-
+# --- broken copies (the `register` fixture: tests/integration/conftest.py) -----------
 def test_a_coefficient_file_with_the_wrong_shape_is_refused(mirror, register):
     for study in oncolnc.MODELS:
         register(f"oncolnc-{study}-cox",
