@@ -59,6 +59,17 @@ def write_text(target: Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
+def write_if_changed(target: Path, data: bytes) -> bool:
+    """Write ``data`` to ``target`` atomically unless it holds exactly that already (a file
+    rewritten on every run would look changed to every tool that watches it); whether it
+    wrote."""
+    if target.is_file() and target.read_bytes() == data:
+        return False
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+    return True
+
+
 def leftovers(target: Path, older_than: float = 0.0) -> list[Path]:
     """Temporary files that interrupted writes of ``target`` left beside it (``.<name>.*.tmp``),
     those last modified more than ``older_than`` seconds ago."""

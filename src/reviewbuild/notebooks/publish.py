@@ -75,21 +75,11 @@ def write_all(root: Path) -> list[Path]:
     written = []
     for chapter in python_chapters(root):
         nb, files = rendered(root, chapter)
-        for path, text in files.items():
-            if _write_if_changed(inside(root, path, f"{chapter}: published file"), text):
-                written.append(root / path)
-        text = nbformat.writes(nb) + "\n"
-        if _write_if_changed(root / notebook_of(chapter), text):
-            written.append(root / notebook_of(chapter))
+        files[notebook_of(chapter)] = nbformat.writes(nb) + "\n"
+        written += [root / path for path, text in files.items()
+                    if atomic.write_if_changed(inside(root, path, f"{chapter}: {path}"),
+                                               text.encode("utf-8"))]
     return written
-
-
-def _write_if_changed(path: Path, text: str) -> bool:
-    if path.is_file() and path.read_text(encoding="utf-8") == text:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic.write_text(path, text)
-    return True
 
 
 def rendered(root: Path, chapter: str) -> tuple[NotebookNode, dict[str, str]]:
@@ -105,9 +95,10 @@ def rendered(root: Path, chapter: str) -> tuple[NotebookNode, dict[str, str]]:
         raise NotebookError(f"{chapter}: its golden notebook has {len(recorded)} cells and "
                             f"inline expressions, the chapter {len(items)}: run "
                             "`reviewbuild notebooks build`")
-    values = [cell for item, cell in zip(items, recorded, strict=True)
-              if isinstance(item, InlineExpr)]
-    inline = iter(zip([i for i in items if isinstance(i, InlineExpr)], values, strict=True))
+    inline = iter([(item, cell) for item, cell in zip(items, recorded, strict=True)
+                   if isinstance(item, InlineExpr)])
+    resources = [str(g) for g in (quarto_config(root).get("project") or {}).get("resources")
+                 or []]
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = golden.metadata.get("kernelspec", {})
     nb.metadata["language_info"] = {"name": "python"}
@@ -119,7 +110,7 @@ def rendered(root: Path, chapter: str) -> tuple[NotebookNode, dict[str, str]]:
         if not isinstance(item, CodeCell):
             continue
         _add_markdown(nb, chapter, lines[start:item.line - 1], start, inline)
-        nb.cells.append(_code_cell(root, chapter, item, lines, cell, files))
+        nb.cells.append(_code_cell(chapter, item, lines, cell, resources, files))
         start = item.end
     _add_markdown(nb, chapter, lines[start:], start, inline)
     leftover = next(inline, None)
@@ -179,8 +170,8 @@ def _expression_result(chapter: str, item: InlineExpr, golden: NotebookNode) -> 
     return {"status": "ok", "data": copy.deepcopy(result.data), "metadata": {}}
 
 
-def _code_cell(root: Path, chapter: str, item: CodeCell, lines: list[str],
-               golden: NotebookNode, files: dict[str, str]) -> NotebookNode:
+def _code_cell(chapter: str, item: CodeCell, lines: list[str], golden: NotebookNode,
+               resources: list[str], files: dict[str, str]) -> NotebookNode:
     """The cell as written in the chapter, with the outputs its golden notebook recorded."""
     fence = lines[item.line - 1]
     if not fence.startswith(("```", "~~~")):
@@ -191,18 +182,19 @@ def _code_cell(root: Path, chapter: str, item: CodeCell, lines: list[str],
     if golden.cell_type != "code":  # eval: false
         return cell
     cell.execution_count = golden.get("execution_count")
-    cell.outputs = [_published(root, chapter, o, files) for o in golden.get("outputs", [])]
+    cell.outputs = [_published(chapter, o, resources, files)
+                    for o in golden.get("outputs", [])]
     return cell
 
 
-def _published(root: Path, chapter: str, output: NotebookNode,
+def _published(chapter: str, output: NotebookNode, resources: list[str],
                files: dict[str, str]) -> NotebookNode:
-    """An output as Quarto should see it: the files it carries taken out (into ``files``),
-    the engine's own MIME types left out."""
+    """An output as Quarto should see it: the files it carries taken out (into ``files``;
+    each must match a glob of ``resources``), the engine's own MIME types left out."""
     output = copy.deepcopy(output)
     for item in files_of(output):
         path = str(item.get("path", ""))
-        if not _is_resource(root, path):
+        if not any(fnmatch.fnmatchcase(path, g) for g in resources):
             raise NotebookError(
                 f"{chapter}: an output publishes {path!r}, which `project: resources:` of "
                 "_quarto.yml does not list; list it there (the website serves only those)")
@@ -211,8 +203,3 @@ def _published(root: Path, chapter: str, output: NotebookNode,
     for mime in ENGINE_MIME:
         output.get("data", {}).pop(mime, None)
     return output
-
-
-def _is_resource(root: Path, path: str) -> bool:
-    globs = (quarto_config(root).get("project") or {}).get("resources") or []
-    return bool(path) and any(fnmatch.fnmatchcase(path, str(g)) for g in globs)
