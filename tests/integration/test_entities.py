@@ -22,7 +22,8 @@ pytestmark = pytest.mark.integration
 def _mirror_env(mirror, monkeypatch):
     monkeypatch.setenv("REVIEWBUILD_MIRROR", str(mirror))
     yield
-    for f in (entity.run, parts.expression_part, parts.survival_part, parts.de_part):
+    for f in (entity.run, parts.expression_part, parts.survival_input, parts.survival_part,
+              parts.median_part, parts.de_part):
         f.cache_clear()
 
 
@@ -91,6 +92,17 @@ def test_paad_uses_curated_set_in_months(mirror):
     assert s.time_unit == "months" and s.sources[0][0] == "pdac-curated"
     assert s.frame["time"].max() == pytest.approx(raw["time"].max())
     assert isinstance(res.expression, Unavailable)  # no PAAD per-sample normals offline
+
+
+@pytest.mark.parametrize("cohort", COHORTS)
+def test_median_part_is_the_survival_part_s_median_split(cohort):
+    """The whole-cohort comparison skips the cut-point search; its median split is the same."""
+    full, median = parts.survival_part(cohort), parts.median_part(cohort)
+    if isinstance(full, Unavailable):
+        assert isinstance(median, Unavailable)
+        return
+    assert median == full.median
+    assert parts.survival_input(cohort).sources == full.sources
 
 
 def test_esca_is_plainly_unavailable():

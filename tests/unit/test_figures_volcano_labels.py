@@ -97,7 +97,7 @@ def test_volcano_labels_overlap_neither_each_other_nor_points() -> None:
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("cohort", ["STAD", "LIHC", "COADREAD"])
+@pytest.mark.parametrize("cohort", ["STAD", "LIHC", "CHOL", "COADREAD"])
 def test_the_book_s_volcano_labels_are_clear(mirror, cohort: str) -> None:
     from xpo1review.analysis.entity import run
     from xpo1review.data.loaders import Unavailable

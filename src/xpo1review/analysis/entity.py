@@ -32,6 +32,7 @@ from xpo1review.analysis.parts import (
     ExpressionPart,
     de_part,
     expression_part,
+    survival_input,
     survival_part,
     survival_with_redacted,
 )
@@ -42,8 +43,8 @@ __all__ = [
     "CALLED", "COHORTS", "DAYS_PER_MONTH", "NOT_CALLED", "NOT_IN_EXPORT", "EntityResult",
     "cdr_patients",
     "all_results", "chol", "coadread", "cohort_label", "esca", "lihc", "maxstat_summary",
-    "paad", "power_table", "run", "stad", "survival_part", "survival_with_redacted",
-    "tumour_normal_table",
+    "paad", "power_table", "run", "stad", "survival_input", "survival_part",
+    "survival_with_redacted", "tumour_normal_table",
 ]
 
 

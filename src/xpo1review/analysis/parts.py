@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from reviewbuild.data.provenance import Provenance
+from xpo1review.analysis.comparison import SurvivalComparison
 from xpo1review.analysis.cutpoints import (
     DEFAULT_MIN_PROP,
     DEFAULT_PERMUTATIONS,
@@ -24,7 +25,12 @@ from xpo1review.analysis.cutpoints import (
 from xpo1review.analysis.differential import DEResult, log2p1, moderated_t
 from xpo1review.analysis.expression import TumourNormal, label_samples, tumour_vs_normal
 from xpo1review.analysis.scales import describe_source, is_linear, log2_xpo1, scale_label
-from xpo1review.analysis.survival_analysis import SurvivalAnalysis, analyse
+from xpo1review.analysis.survival_analysis import (
+    SurvivalAnalysis,
+    analysable,
+    analyse,
+    median_comparison,
+)
 from xpo1review.data import loaders
 from xpo1review.data.loaders import Dataset, Unavailable
 
@@ -91,6 +97,44 @@ def _joined_frame(expr: Dataset, cohort: str,
     return frame, joined.provenance, dropped
 
 
+@dataclass(frozen=True)
+class SurvivalInput:
+    """The patients of one cohort's survival analysis: time (months), event and XPO1."""
+
+    frame: pd.DataFrame
+    sources: tuple[tuple[str, str | None], ...]
+    description: str
+    scale: str
+    #: (patient, reason) of every tumour left out when joining expression to follow-up.
+    dropped: tuple[tuple[str, str], ...] = ()
+
+
+@cache
+def survival_input(cohort: str) -> SurvivalInput | Unavailable:
+    """The declared survival data of ``cohort``: TCGA-joined, or the curated PDAC subset."""
+    choice = loaders.select_source(cohort, "survival")
+    if isinstance(choice, Unavailable):
+        return choice
+    if choice.role == "curated-cohort":
+        ds = loaders.pdac_curated()
+        f = ds.frame
+        frame = pd.DataFrame({"patient": f["sample"], "time": f["time_months"].astype(float),
+                              "event": f["status"].astype(int),
+                              "xpo1": np.log2(f["XPO1"].astype(float) + 1.0)})
+        return SurvivalInput(frame, _sources(ds.provenance),
+                             "curated subset (pdacR via ShrinkageTrees), its own OS",
+                             scale_label(True))
+    expr = loaders.xpo1_expression(cohort, analysis="survival")
+    frame, prov, dropped = _joined_frame(expr, cohort)
+    return SurvivalInput(frame, _sources(prov),
+                         f"{describe_source(expr.provenance)}, OS from TCGA-CDR",
+                         scale_label(is_linear(expr.provenance)), dropped)
+
+
+def _sources(prov: Provenance) -> tuple[tuple[str, str | None], ...]:
+    return tuple(zip(prov.source_ids, prov.sha256s, strict=True))
+
+
 @cache
 def survival_part(
     cohort: str,
@@ -99,28 +143,22 @@ def survival_part(
     seed: int = DEFAULT_SEED,
 ) -> SurvivalAnalysis | Unavailable:
     """OS of XPO1-high vs -low at the median and the optimal cut-point."""
-    choice = loaders.select_source(cohort, "survival")
-    kwargs = {"min_prop": min_prop, "n_permutations": n_permutations, "seed": seed}
-    dropped: tuple = ()
-    if isinstance(choice, Unavailable):
-        return choice
-    scale = scale_label(True)
-    if choice.role != "curated-cohort":
-        expr = loaders.xpo1_expression(cohort, analysis="survival")
-        frame, prov, dropped = _joined_frame(expr, cohort)
-        desc = f"{describe_source(expr.provenance)}, OS from TCGA-CDR"
-        scale = scale_label(is_linear(expr.provenance))
-    else:
-        ds = loaders.pdac_curated()
-        f, prov = ds.frame, ds.provenance
-        frame = pd.DataFrame({"patient": f["sample"], "time": f["time_months"].astype(float),
-                              "event": f["status"].astype(int),
-                              "xpo1": np.log2(f["XPO1"].astype(float) + 1.0)})
-        desc = "curated subset (pdacR via ShrinkageTrees), its own OS"
-    sources = tuple(zip(prov.source_ids, prov.sha256s, strict=True))
-    result = analyse(frame, cohort, time_unit="months", description=desc, sources=sources,
-                     **kwargs)
-    return replace(result, dropped=dropped, scale=scale)
+    data = survival_input(cohort)
+    if isinstance(data, Unavailable):
+        return data
+    result = analyse(data.frame, cohort, time_unit="months", description=data.description,
+                     sources=data.sources, min_prop=min_prop,
+                     n_permutations=n_permutations, seed=seed)
+    return replace(result, dropped=data.dropped, scale=data.scale)
+
+
+@cache
+def median_part(cohort: str) -> SurvivalComparison | Unavailable:
+    """The median split of :func:`survival_part` alone, without the cut-point search."""
+    data = survival_input(cohort)
+    if isinstance(data, Unavailable):
+        return data
+    return median_comparison(analysable(data.frame)[0], time_unit="months")
 
 
 @cache
@@ -156,7 +194,7 @@ def survival_with_redacted(
         return survival_part(cohort, min_prop, n_permutations, seed)
     expr = loaders.xpo1_expression(cohort, analysis="survival")
     frame, prov, dropped = _joined_frame(expr, cohort, keep_redacted=True)
-    sources = tuple(zip(prov.source_ids, prov.sha256s, strict=True))
+    sources = _sources(prov)
     result = analyse(frame, cohort, time_unit="months",
                      description=f"{describe_source(expr.provenance)}, OS from TCGA-CDR, "
                      "redacted patients included", sources=sources, min_prop=min_prop,

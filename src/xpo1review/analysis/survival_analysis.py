@@ -82,6 +82,18 @@ class SurvivalAnalysis:
         return out
 
 
+def analysable(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """``frame`` validated, without its patients of zero follow-up; and how many those were."""
+    frame = validate(frame)
+    zero = frame["time"] <= 0
+    return frame[~zero].reset_index(drop=True), int(zero.sum())
+
+
+def median_comparison(frame: pd.DataFrame, time_unit: str = "days") -> SurvivalComparison:
+    """XPO1-high vs -low at the median of an :func:`analysable` ``frame``."""
+    return compare(frame, median_cutpoint(frame["xpo1"]), "median", time_unit)
+
+
 def analyse(
     frame: pd.DataFrame,
     cohort: str,
@@ -94,18 +106,16 @@ def analyse(
 
     Patients with zero follow-up are dropped first and counted in ``n_zero_followup``.
     """
-    frame = validate(frame)
-    zero = frame["time"] <= 0
-    frame = frame[~zero].reset_index(drop=True)
+    frame, n_zero = analysable(frame)
     ms = maxstat(frame, **maxstat_kwargs)
     return SurvivalAnalysis(
         cohort=cohort,
         frame=frame,
-        median=compare(frame, median_cutpoint(frame["xpo1"]), "median", time_unit),
+        median=median_comparison(frame, time_unit),
         optimal=compare(frame, ms.threshold, "optimal", time_unit),
         maxstat=ms,
         time_unit=time_unit,
         description=description,
         sources=tuple(sources),
-        n_zero_followup=int(zero.sum()),
+        n_zero_followup=n_zero,
     )

@@ -18,7 +18,7 @@ from scipy.stats import norm
 
 from xpo1review.analysis.cohorts import ALPHA, REVIEW, ReviewFinding
 from xpo1review.analysis.comparison import SurvivalComparison
-from xpo1review.analysis.parts import survival_part
+from xpo1review.analysis.parts import median_part, survival_input
 from xpo1review.data.loaders import Unavailable, cox_coefficients, model_patients, survival
 from xpo1review.data.oncolnc import MODELS
 
@@ -103,8 +103,8 @@ def models() -> dict[str, WholeCohortModel]:
 def subset_median(study: str) -> SurvivalComparison | None:
     """Our median-split comparison for the subset that stands for ``study`` (None if none)."""
     cohort = SUBSET_OF_STUDY.get(study)
-    part = survival_part(cohort) if cohort else None
-    return None if part is None or isinstance(part, Unavailable) else part.median
+    part = median_part(cohort) if cohort else None
+    return None if part is None or isinstance(part, Unavailable) else part
 
 
 def verdict(review: ReviewFinding, model: WholeCohortModel | None) -> str:
@@ -155,7 +155,7 @@ def sources() -> tuple[tuple[str, str | None], ...]:
     provs = [cox_coefficients().provenance, *(model_patients(s).provenance for s in MODELS)]
     pairs = [pair for prov in provs for pair in zip(prov.source_ids, prov.sha256s, strict=True)]
     for cohort in dict.fromkeys(SUBSET_OF_STUDY.values()):
-        part = survival_part(cohort)
+        part = survival_input(cohort)
         if not isinstance(part, Unavailable):
             pairs.extend(part.sources)
     return tuple(dict.fromkeys(pairs))

@@ -29,6 +29,9 @@ FDR = 0.05
 #: Points closer than this on the canvas (pixels) are one obstacle for the labels: of 17,000
 #: genes most overlap, and adjustText's time grows with the points it avoids.
 OBSTACLE_GRID_PX = 2.0
+#: adjustText's bound on its moves. Where it cannot reach its own margins (the colorectal and
+#: bile-duct plots) it would spend all of them; the labels are clear long before.
+ADJUST_ITERATIONS = 100
 
 
 def obstacles(ax: Axes, points: np.ndarray) -> np.ndarray:
@@ -60,7 +63,8 @@ def place_labels(ax: Axes, labelled: pd.DataFrame, data: pd.DataFrame,
     adjust_text(texts, x=xy[:, 0], y=xy[:, 1], objects=marker, target_x=points[:, 0],
                 target_y=points[:, 1], ax=ax,
                 expand=(1.2, 2.2), force_text=(0.3, 0.5), force_static=(0.5, 0.8),
-                iter_lim=500, arrowprops={"arrowstyle": "-", "color": MUTED, "lw": 0.5})
+                iter_lim=ADJUST_ITERATIONS,
+                arrowprops={"arrowstyle": "-", "color": MUTED, "lw": 0.5})
 
 
 def volcano_figure(
