@@ -272,3 +272,14 @@ def test_recorded_packages_do_not_depend_on_a_cold_cache(book):
 
     recorded = dict(runtime.imported_distributions(book))
     assert not {"pooch", "requests", "tqdm", "urllib3"} & set(recorded), sorted(recorded)
+
+
+def test_the_progress_line_names_the_slowest_cell():
+    from nbformat import v4
+
+    from reviewbuild.notebooks.execute import Execution
+
+    run = Execution(CHAPTER, v4.new_notebook(), {}, [],
+                    {"cell 2": 0.25, "cell 5 (line 40, label fig-km)": 3.0})
+    assert run.timing() == "cells 3.2 s; slowest: cell 5 (line 40, label fig-km) 3.0 s"
+    assert Execution(CHAPTER, v4.new_notebook(), {}).timing() == "no code cells"

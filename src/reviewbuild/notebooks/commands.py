@@ -130,7 +130,7 @@ def _execute_all(root: Path, chapters: list[str], jobs: int, progress: Progress
             progress(f"{chapter}: failed after {time.monotonic() - begin:.1f} s")
             raise
         progress(f"{chapter}: executed in {time.monotonic() - begin:.1f} s "
-                 f"({next(finished)}/{total})")
+                 f"({run.timing()}) ({next(finished)}/{total})")
         return run
 
     failure: BaseException | None = None
