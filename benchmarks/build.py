@@ -145,11 +145,11 @@ def main(argv: list[str] | None = None) -> int:
     took, out, kernels = run(rb + ["notebooks", "build"] + args.chapters, clone, env, log)
     print(f"no-op notebooks build: {took:.1f} s, {len(executed(out))} executions, "
           f"kernel starts {kernels}")
-    times, work = {}, {}
+    times, inside = {}, {}
     for jobs in args.jobs:
         took, out, kernels = run(rb + ["notebooks", "build", "--force", "--jobs", str(jobs)]
                                  + args.chapters, clone, env, log)
-        times[jobs], work[jobs] = took, cell_seconds(out)
+        times[jobs], inside[jobs] = took, cell_seconds(out)
         print(f"notebooks build --force --jobs {jobs}: {took:.1f} s, "
               f"{len(executed(out))} executions, kernel starts {kernels}")
     if 1 in times and len(times) > 1:
@@ -160,8 +160,8 @@ def main(argv: list[str] | None = None) -> int:
         floor = start_up_floor(clone, env, n)
         print(f"start-up floor: {floor:.1f} s for {n} kernels ({floor / n:.2f} s each); "
               f"sequential / floor: {times[1] / floor:.2f} (target <= 1.3)")
-        print(f"sequential: {work[1]:.1f} s inside the chapters' cells, "
-              f"{times[1] - work[1]:.1f} s outside them (kernels, engine)")
+        print(f"sequential: {inside[1]:.1f} s inside the chapters' cells, "
+              f"{times[1] - inside[1]:.1f} s outside them (kernels, engine)")
 
     chapter = (args.chapters or executed(out) or ["chapters/09-gastric.qmd"])[-1]
     qmd = clone / chapter

@@ -87,17 +87,18 @@ class WholeCohortModel:
 
 
 @cache
+def model(study: str) -> WholeCohortModel:
+    """OncoLnc's XPO1 model for one TCGA ``study`` (a key of ``MODELS``), with n and deaths
+    of its reconstructed patients."""
+    row = cox_coefficients().frame.set_index("study").loc[study]
+    patients = model_patients(study).frame
+    return WholeCohortModel(study, float(row["coef"]), float(row["p"]), len(patients),
+                            int(patients["died"].sum()), MODELS[study].covariates)
+
+
 def models() -> dict[str, WholeCohortModel]:
-    """OncoLnc's XPO1 model per TCGA study, with n and deaths of the reconstructed patients."""
-    coefs = cox_coefficients().frame.set_index("study")
-    out = {}
-    for study, spec in MODELS.items():
-        patients = model_patients(study).frame
-        row = coefs.loc[study]
-        out[study] = WholeCohortModel(study, float(row["coef"]), float(row["p"]),
-                                      len(patients), int(patients["died"].sum()),
-                                      spec.covariates)
-    return out
+    """:func:`model` of every study OncoLnc modelled."""
+    return {study: model(study) for study in MODELS}
 
 
 def subset_median(study: str) -> SurvivalComparison | None:
