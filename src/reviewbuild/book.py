@@ -1,12 +1,8 @@
-"""The book as a whole: its chapter list, the CSL style, citation labels, ``reviewbuild build``."""
+"""The book as a whole: its chapter list, the CSL style, citation labels."""
 
 from __future__ import annotations
 
-import argparse
 import re
-import shutil
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from importlib import resources
@@ -187,77 +183,3 @@ def citation_label_problems(root: Path | None = None) -> list[str]:
     return [f"_quarto.yml: list {', '.join('@' + k for k in keys)} under `nocite:` (their "
             "author-year labels coincide, so every page must see the whole group)"
             for keys in missing if keys]
-
-
-def _run(step: str, cmd: list[str], root: Path) -> None:
-    print(f"==> {step}: {' '.join(cmd)}", flush=True)
-    if subprocess.run(cmd, cwd=root).returncode != 0:
-        raise ReviewBuildError(f"build step failed: {step}")
-
-
-def render_command(quarto: str, formats: list[str] | None = None) -> list[str]:
-    """The one ``quarto render`` call of a build, which renders every format.
-
-    Each ``quarto render`` of a book cleans ``_book/`` first, so rendering the formats one
-    after another would leave only the last; one call leaves the website and the PDF.
-    ``formats`` (``--to a,b``) narrows that single call, e.g. to preview the website alone.
-    """
-    cmd = [quarto, "render"]
-    if formats:
-        cmd += ["--to", ",".join(formats)]
-    return cmd
-
-
-def expected_outputs(root: Path, formats: list[str] | None = None) -> list[Path]:
-    """What a build must leave in ``_book/``: the site's front page and/or the book PDF."""
-    config = quarto_config(root)
-    out = root / config["project"].get("output-dir", "_book")
-    pdf = out / f"{config['book'].get('output-file', 'index')}.pdf"
-    wanted = formats or list(config.get("format", {}))
-    return [path for fmt, path in (("html", out / "index.html"), ("typst", pdf))
-            if fmt in wanted]
-
-
-def build(args: argparse.Namespace) -> int:
-    """Doctor, data, checks, chapters executed, the notebooks Quarto renders written; then
-    ``quarto render`` if Quarto is here."""
-    root = project_root()
-    py = sys.executable
-    _run("doctor", [py, "-m", "reviewbuild", "doctor", "--no-fail"], root)
-    _run("fetch data", [py, "-m", "reviewbuild", "data", "fetch"], root)
-    _run("verify data", [py, "-m", "reviewbuild", "data", "verify"], root)
-    _run("checks", [py, "-m", "reviewbuild", "check"], root)
-    _run("execute chapters", [py, "-m", "reviewbuild", "notebooks", "build"], root)
-    # Quarto needs the notebooks it renders before its pre-render step writes them again
-    _run("notebooks to render", [py, "-m", "reviewbuild", "check", "--pre-render",
-                                 "structure"], root)
-    quarto = shutil.which("quarto")
-    if quarto is None:
-        print(
-            "\nreviewbuild: Quarto is not installed, so the website and PDF were not rendered.\n"
-            "Everything else ran. Install Quarto >= 1.9 (https://quarto.org/docs/get-started/,\n"
-            "or `conda env create -f environment.yml`) and run this command again.",
-            file=sys.stderr,
-        )
-        return 2 if args.require_quarto else 0
-    _run("render " + (",".join(args.formats) if args.formats else "all formats"),
-         render_command(quarto, args.formats), root)
-    missing = [p for p in expected_outputs(root, args.formats) if not p.is_file()]
-    if missing:
-        raise ReviewBuildError("quarto render finished but did not leave "
-                              + ", ".join(str(p.relative_to(root)) for p in missing))
-    print(f"\nThe book is in {root / '_book'}")
-    return 0
-
-
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("build", help="build the book: checks, data, chapters, quarto render")
-    p.add_argument(
-        "--formats", nargs="+", default=None,
-        help="render only these Quarto formats (default: every format of _quarto.yml, in one "
-             "`quarto render`, so _book/ holds the website and the PDF)",
-    )
-    p.add_argument(
-        "--require-quarto", action="store_true", help="fail (exit 2) when Quarto is missing"
-    )
-    p.set_defaults(handler=build)

@@ -24,7 +24,7 @@ COMMANDS = {
     "claims": "reviewbuild.notebooks.report",
     "refs": "reviewbuild.citations.commands",
     "doctor": "reviewbuild.doctor",
-    "build": "reviewbuild.book",
+    "build": "reviewbuild.build",
 }
 #: What ``reviewbuild --help`` says of each command, without importing its module (a command's
 #: own ``--help`` imports it and says more).

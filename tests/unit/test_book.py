@@ -100,60 +100,6 @@ def test_references_chapter_holds_the_bibliography_before_the_appendices() -> No
     assert "numbered style" not in text.lower() and "order of first citation" not in text
 
 
-class _Done:
-    returncode = 0
-
-
-def _fake_build(monkeypatch, tmp_path: Path, leaves: list[str]) -> list[list[str]]:
-    """Run ``book.build`` with a fake quarto; record commands; ``leaves`` = files it writes."""
-    shutil.copy(ROOT / "_quarto.yml", tmp_path / "_quarto.yml")
-    calls: list[list[str]] = []
-
-    def run(cmd, cwd=None, **kwargs):
-        calls.append(list(cmd))
-        if cmd[:2] == ["/opt/quarto", "render"]:
-            (tmp_path / "_book").mkdir(exist_ok=True)
-            for name in leaves:
-                (tmp_path / "_book" / name).write_text("x")
-        return _Done()
-
-    monkeypatch.setattr(book, "project_root", lambda: tmp_path)
-    monkeypatch.setattr(book.shutil, "which", lambda name: "/opt/quarto")
-    monkeypatch.setattr(book.subprocess, "run", run)
-    return calls
-
-
-def _args(formats=None):
-    import argparse
-
-    return argparse.Namespace(formats=formats, require_quarto=True)
-
-
-def test_build_runs_one_quarto_render_for_every_format(monkeypatch, tmp_path: Path) -> None:
-    calls = _fake_build(monkeypatch, tmp_path, ["index.html", "xpo1-review.pdf"])
-    assert book.build(_args()) == 0
-    renders = [c for c in calls if c[0] == "/opt/quarto"]
-    assert renders == [["/opt/quarto", "render"]]
-
-
-def test_build_fails_when_the_render_leaves_no_site(monkeypatch, tmp_path: Path) -> None:
-    _fake_build(monkeypatch, tmp_path, ["xpo1-review.pdf"])
-    with pytest.raises(Exception, match="did not leave _book/index.html"):
-        book.build(_args())
-
-
-def test_render_commands_narrow_one_call_with_formats() -> None:
-    assert book.render_command("q") == ["q", "render"]
-    assert book.render_command("q", ["html", "typst"]) == ["q", "render", "--to", "html,typst"]
-
-
-def test_expected_outputs_are_the_site_and_the_named_pdf() -> None:
-    outputs = book.expected_outputs(ROOT)
-    assert [p.relative_to(ROOT).as_posix() for p in outputs] == [
-        "_book/index.html", "_book/xpo1-review.pdf"]
-    assert [p.name for p in book.expected_outputs(ROOT, ["html"])] == ["index.html"]
-
-
 def test_install_csl_copies_the_named_style(tmp_path: Path) -> None:
     shutil.copy(ROOT / "_quarto.yml", tmp_path / "_quarto.yml")
     target = book.install_csl(tmp_path)
