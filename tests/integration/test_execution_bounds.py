@@ -11,7 +11,7 @@ import nbformat
 import pytest
 
 from reviewbuild.exceptions import NotebookError, ReviewBuildError
-from reviewbuild.notebooks import commands, golden, limits
+from reviewbuild.notebooks import commands, golden, limits, schedule
 from reviewbuild.notebooks.convert import GOLDEN_DIR
 
 BARRIER = '''
@@ -62,6 +62,8 @@ def test_independent_chapters_execute_at_the_same_time(env, tmp_path):
         assert f"{chapter}: executing ..." in lines  # and the cell that took longest
         assert any(line.startswith(f"{chapter}: executed in ") and "; slowest: " in line
                    and line.endswith("/2)") for line in lines)
+    # how long each took is remembered, so that the next build starts the longest first
+    assert set(schedule.durations(root)) == set(result.written)
     again: list[str] = []
     assert commands.build(root, jobs=2, progress=again.append).executed == []
     assert again == [f"chapters/{c}.qmd: up to date (inputs unchanged), not executed"

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from reviewbuild import atomic, structure
 from reviewbuild.exceptions import ReviewBuildError
-from reviewbuild.notebooks import cache, golden, verdicts
+from reviewbuild.notebooks import cache, golden, schedule, verdicts
 from reviewbuild.notebooks.convert import GOLDEN_DIR, golden_path
 from reviewbuild.notebooks.execute import Execution, execute_chapter
 from reviewbuild.paths import project_root
@@ -112,14 +112,15 @@ def _say(line: str) -> None:
 
 def _execute_all(root: Path, chapters: list[str], jobs: int, progress: Progress
                  ) -> tuple[dict[str, Execution], BaseException | None]:
-    """Execute ``chapters`` (independent of each other), ``jobs`` at a time, saying when each
-    starts and ends. The first failure stops new starts and is returned with the executions
-    that finished."""
+    """Execute ``chapters`` (independent of each other), ``jobs`` at a time, the longest
+    first (:mod:`.schedule`), saying when each starts and ends. The first failure stops new
+    starts and is returned with the executions that finished."""
     runs: dict[str, Execution] = {}
     if not chapters:
         return runs, None
     total, started = len(chapters), time.monotonic()
     finished = itertools.count(1)  # next() is atomic: each ending chapter gets its number
+    took: dict[str, float] = {}
 
     def one(chapter: str) -> Execution:
         begin = time.monotonic()
@@ -129,13 +130,15 @@ def _execute_all(root: Path, chapters: list[str], jobs: int, progress: Progress
         except BaseException:
             progress(f"{chapter}: failed after {time.monotonic() - begin:.1f} s")
             raise
-        progress(f"{chapter}: executed in {time.monotonic() - begin:.1f} s "
+        took[chapter] = time.monotonic() - begin
+        progress(f"{chapter}: executed in {took[chapter]:.1f} s "
                  f"({run.timing()}) ({next(finished)}/{total})")
         return run
 
     failure: BaseException | None = None
     with ThreadPoolExecutor(max_workers=max(1, min(jobs, total))) as pool:
-        pending: dict[Future, str] = {pool.submit(one, c): c for c in chapters}
+        pending: dict[Future, str] = {pool.submit(one, c): c
+                                      for c in schedule.longest_first(root, chapters)}
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
@@ -148,6 +151,7 @@ def _execute_all(root: Path, chapters: list[str], jobs: int, progress: Progress
                     failure = future.exception()
                     for other in pending:
                         other.cancel()
+    schedule.remember(root, took)
     if failure is None and total > 1:
         progress(f"{total} chapters executed in {time.monotonic() - started:.1f} s "
                  f"({min(jobs, total)} at a time)")
