@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh
 export PATH="$PWD/.venv/bin:$PATH" QUARTO_PYTHON="$PWD/.venv/bin/python"
 echo "==> ruff"
-ruff check src tests benchmarks
+ruff check src tests benchmarks scripts
 # The project's own gate first: it names a malformed file (e.g. `references.bib:19: unparsable
 # BibTeX block`) in seconds, where a third-party linter may run away on the same input.
 echo "==> reviewbuild check"
