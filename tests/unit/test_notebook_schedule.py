@@ -28,3 +28,9 @@ def test_an_unreadable_record_means_book_order_and_is_replaced(tmp_path: Path) -
         assert schedule.longest_first(tmp_path, BOOK) == BOOK
     schedule.remember(tmp_path, {"chapters/04-d.qmd": 1.5})
     assert schedule.durations(tmp_path) == {"chapters/04-d.qmd": 1.5}
+
+
+def test_a_cache_that_cannot_be_written_is_no_failure(tmp_path: Path) -> None:
+    (tmp_path / ".cache").write_text("a file where the folder would be", encoding="utf-8")
+    schedule.remember(tmp_path, {"chapters/01-a.qmd": 3.0})
+    assert schedule.longest_first(tmp_path, BOOK) == BOOK

@@ -34,10 +34,14 @@ def longest_first(root: Path, chapters: list[str]) -> list[str]:
 
 
 def remember(root: Path, seconds: dict[str, float]) -> None:
-    """Record how long these chapters took, keeping what is known of the others."""
+    """Record how long these chapters took, keeping what is known of the others (a project
+    where ``.cache/`` cannot be written keeps book order: the hint is not worth a failure)."""
     if not seconds:
         return
     path = root / DURATIONS
-    path.parent.mkdir(parents=True, exist_ok=True)
     merged = {**durations(root), **{c: round(s, 2) for c, s in seconds.items()}}
-    atomic.write_text(path, json.dumps(merged, indent=1, sort_keys=True) + "\n")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic.write_text(path, json.dumps(merged, indent=1, sort_keys=True) + "\n")
+    except OSError:
+        pass
