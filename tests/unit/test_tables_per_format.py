@@ -71,6 +71,8 @@ def test_pdf_tables_are_markdown_without_file_names(make) -> None:
     assert "data/" not in text
     widths = text.splitlines()[1].strip("|").split("|")
     assert len(widths) == text.splitlines()[0].count("|") - 1
+    # every column says how it aligns: without a mark, the PDF centres the cells
+    assert all(rule.startswith(":") or rule.endswith(":") for rule in widths)
 
 
 def test_html_tables_show_citations_not_raw_keys() -> None:

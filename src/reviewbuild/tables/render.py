@@ -168,8 +168,9 @@ def column_alignment(frame: pd.DataFrame) -> list[str]:
 
 def pdf_table(frame: pd.DataFrame, widths: Sequence[int], notes: Sequence[str] = (),
               source_note: str | None = None) -> Markdown:
-    """The PDF form of a table: short columns, then notes and the source line as text."""
-    parts = [pipe_table(frame, widths)]
+    """The PDF form of a table: short columns, each aligned as :func:`column_alignment` says
+    (never Typst's centred default), then notes and the source line as text."""
+    parts = [pipe_table(frame, widths, column_alignment(frame))]
     if notes:
         parts.append("\n".join(f"- {note}" for note in notes))
     if source_note:
