@@ -183,7 +183,7 @@ def test_report_chapters_execute_after_the_goldens_they_read(book):
     report, plain = "chapters/claims.qmd", "chapters/02-plain.qmd"
     cache.save_entry(book, report, {"files": {f"{GOLDEN_DIR}/01-drift.ipynb": "x"}})
     cache.save_entry(book, plain, {"files": {"data/trials.csv": "y"}})
-    assert commands.execution_order(book, [report, CHAPTER, plain]) == [CHAPTER, plain, report]
+    assert commands.batches(book, [report, CHAPTER, plain]) == ([CHAPTER, plain], [report])
 
 
 def test_an_upgraded_package_makes_the_chapter_stale(book):

@@ -69,11 +69,13 @@ def _select(root: Path, chapters: list[str] | None) -> list[str]:
     return picked
 
 
-def execution_order(root: Path, chapters: list[str]) -> list[str]:
-    """Book order, except that report chapters (which read other chapters' golden notebooks,
-    such as the claims appendix) come last, so that they read the goldens of this run."""
+def batches(root: Path, chapters: list[str]) -> tuple[list[str], list[str]]:
+    """``chapters`` in book order, split into the report chapters (which read other chapters'
+    golden notebooks, such as the claims appendix) and the others, which run first: the
+    reports must read the goldens of this run."""
     manifest = cache.load_manifest(root)
-    return sorted(chapters, key=lambda chapter: reads_goldens(manifest, chapter))
+    reports = [c for c in chapters if reads_goldens(manifest, c)]
+    return [c for c in chapters if c not in reports], reports
 
 
 def reads_goldens(manifest: dict, chapter: str) -> bool:
@@ -168,23 +170,15 @@ def build(root: Path, chapters: list[str] | None = None, accept: bool = False,
     result = BuildResult(orphans=orphans(root))
     for chapter in cache.python_chapters(root):
         atomic.remove_leftovers(golden_path(root, chapter), older_than=STALE_AFTER)
-    manifest = cache.load_manifest(root)
-    todo: dict[str, set[str]] = {}
-    for chapter in execution_order(root, _select(root, chapters)):
-        kinds = {k for k, _ in cache.change_list(root, chapter, manifest.get(chapter))}
-        recorded = verdicts.recorded(root, chapter)
-        if not force and golden_path(root, chapter).is_file() and not kinds and not recorded:
-            result.up_to_date.append(chapter)
-            progress(f"{chapter}: up to date (inputs unchanged), not executed")
-        else:
-            todo[chapter] = kinds
-    reports = [c for c in todo if reads_goldens(manifest, c)]
-    for batch in ([c for c in todo if c not in reports], reports):
+    first, reports = batches(root, _select(root, chapters))
+    for batch in (first, reports):
+        # read for each batch: the first may rewrite the goldens the reports read
+        todo = _stale(root, batch, cache.load_manifest(root), force, result, progress)
         if batch is reports and result.failed:
-            result.held_back += batch  # they would report the old claims of those chapters
+            result.held_back += list(todo)  # they would report the old claims of those chapters
             continue
-        runs, failure = _execute_all(root, batch, jobs or default_jobs(), progress)
-        for chapter in batch:  # in book order; what finished is kept even if one failed
+        runs, failure = _execute_all(root, list(todo), jobs or default_jobs(), progress)
+        for chapter in todo:  # in book order; what finished is kept even if one failed
             if chapter in runs:
                 _record(root, chapter, runs[chapter], todo[chapter], accept, result)
         if failure is not None:
@@ -195,6 +189,22 @@ def build(root: Path, chapters: list[str] | None = None, accept: bool = False,
             if found:
                 result.recorded[chapter] = found
     return result
+
+
+def _stale(root: Path, chapters: list[str], manifest: dict, force: bool, result: BuildResult,
+           progress: Progress) -> dict[str, set[str]]:
+    """The chapters to execute, with the kinds of input that changed; the others are
+    reported up to date. A chapter whose golden records a failing claim is never up to date."""
+    todo: dict[str, set[str]] = {}
+    for chapter in chapters:
+        kinds = {k for k, _ in cache.change_list(root, chapter, manifest.get(chapter))}
+        recorded = verdicts.recorded(root, chapter)
+        if not force and golden_path(root, chapter).is_file() and not kinds and not recorded:
+            result.up_to_date.append(chapter)
+            progress(f"{chapter}: up to date (inputs unchanged), not executed")
+        else:
+            todo[chapter] = kinds
+    return todo
 
 
 def _record(root: Path, chapter: str, run: Execution, kinds: set[str], accept: bool,
