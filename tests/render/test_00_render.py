@@ -2,7 +2,7 @@
 
 Named ``test_00`` so that it runs before the checks of ``_book/`` in this folder. A second,
 separate render would clean ``_book/`` and leave only its own format, so the command is the
-one ``reviewbuild build`` runs (``book.render_command``), after the step that writes the
+one ``reviewbuild build`` runs (``build.render_command``), after the step that writes the
 notebooks Quarto renders, and both outputs must be there.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from reviewbuild import book
+from reviewbuild import build
 
 
 @pytest.mark.render
@@ -31,10 +31,10 @@ def test_one_quarto_render_leaves_site_and_pdf(root: Path) -> None:
     first = [sys.executable, "-m", "reviewbuild", "check", "--pre-render", "structure"]
     done = subprocess.run(first, cwd=root, env=env, capture_output=True, text=True)
     assert done.returncode == 0, f"{' '.join(first)} failed:\n{done.stderr[-4000:]}"
-    cmd = book.render_command(quarto)
+    cmd = build.render_command(quarto)
     done = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
     assert done.returncode == 0, f"{' '.join(cmd)} failed:\n{done.stderr[-4000:]}"
-    outputs = book.expected_outputs(root)
+    outputs = build.expected_outputs(root)
     assert {p.name for p in outputs} == {"index.html", "xpo1-review.pdf"}
     missing = [str(p.relative_to(root)) for p in outputs if not p.is_file()]
     assert not missing, f"after one `quarto render`, missing: {missing}"

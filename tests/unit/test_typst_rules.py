@@ -215,3 +215,26 @@ def test_page_numbers_when_the_counter_resets_at_the_foot(tmp_path: Path) -> Non
     typst.compile(str(source), output=str(pdf))
     found = [" ".join((p.extract_text() or "").split()) for p in pypdf.PdfReader(pdf).pages]
     assert [_numbers(text, i) for i, text in enumerate(found, start=1)] == [1, 1, 1], found
+
+
+#: A word wider than its column, beside another column (the trials table's Status).
+NARROW_CELL = "#table(columns: (1.2cm, 3cm), [terminated], [(Sokolova et al. 2025)])\n"
+
+
+def _table_text(tmp_path: Path, rules: str) -> str:
+    source = tmp_path / "table.typ"
+    source.write_text(rules + NARROW_CELL, encoding="utf-8")
+    pdf = tmp_path / "table.pdf"
+    typst.compile(str(source), output=str(pdf))
+    return pypdf.PdfReader(pdf).pages[0].extract_text()
+
+
+def test_without_the_rules_a_long_word_runs_into_the_next_column(tmp_path: Path) -> None:
+    assert "terminated(Sokolova" in _table_text(tmp_path, "#show table.cell: set par("
+                                                          "justify: false)\n")
+
+
+def test_long_words_in_table_cells_hyphenate(tmp_path: Path) -> None:
+    text = _table_text(tmp_path, _rules_without_page_setup())
+    assert "terminated" not in text and "\xad" in text, repr(text)
+
