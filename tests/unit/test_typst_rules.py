@@ -238,3 +238,43 @@ def test_long_words_in_table_cells_hyphenate(tmp_path: Path) -> None:
     text = _table_text(tmp_path, _rules_without_page_setup())
     assert "terminated" not in text and "\xad" in text, repr(text)
 
+
+#: A table figure as Quarto writes one from pdf_table: cells (the second right-aligned), a
+#: note per trial as a list, the source line, a caption; every text long enough to wrap.
+TABLE_FIGURE = """
+#set par(justify: true)
+#figure(kind: table, supplement: [Table], caption: [A caption long enough to wrap onto a
+second line of the page, whose last line stays centred as every caption's does CAPEND])[
+#table(columns: (1fr, 1fr), align: (left, right),
+  [a cell long enough to wrap onto more than one line of its column], [12 345 and words
+  that wrap in the right-aligned column NUMEND])
+- *NCT1* — population: advanced malignant solid neoplasms, colorectal cancer and PDAC; the
+  arm of six patients; enrolment: six patients, and words enough to wrap NOTEEND
+
+_Source: the curated trial table, as the review states it, with words enough to wrap onto a
+second line of the page, and a few more words that it needs to get there SRCEND_
+]
+"""
+
+
+def _line_starts_of(tmp_path: Path, rules: str, markers: list[str]) -> dict[str, float]:
+    """x (points) where the printed line ending in each marker starts."""
+    source = tmp_path / "figure.typ"
+    source.write_text(rules + TABLE_FIGURE, encoding="utf-8")
+    pdf = tmp_path / "figure.pdf"
+    typst.compile(str(source), output=str(pdf))
+    runs: list[tuple[float, str]] = []
+    pypdf.PdfReader(pdf).pages[0].extract_text(visitor_text=lambda text, cm, tm, *_: runs.append(
+        (float(cm[4]) + float(tm[4]), text)) if text.strip() else None)
+    return {m: next(x for x, text in runs if m in text) for m in markers}
+
+
+def test_table_notes_start_at_the_margin_and_captions_stay_centred(tmp_path: Path) -> None:
+    markers = ["NOTEEND", "SRCEND", "CAPEND", "NUMEND"]
+    before = _line_starts_of(tmp_path, "", markers)
+    after = _line_starts_of(tmp_path, _rules_without_page_setup(), markers)
+    assert before["NOTEEND"] > 120 and before["SRCEND"] > 120, before  # centred last lines
+    assert after["NOTEEND"] < 90 and after["SRCEND"] < 80, after
+    assert after["CAPEND"] == pytest.approx(before["CAPEND"]) and after["CAPEND"] > 150
+    assert after["NUMEND"] == pytest.approx(before["NUMEND"]) and after["NUMEND"] > 400
+
