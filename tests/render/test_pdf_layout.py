@@ -1,9 +1,11 @@
 """The PDF as printed (issue 22): cross-references without a stray period, the part page
 listing only its chapters, one page number per page, diagrams printed with legible text,
-the bibliography with hanging indents. Needs ``_book/`` (skips loudly otherwise)."""
+the bibliography with hanging indents, tables' notes at the margin. Needs ``_book/``
+(skips loudly otherwise)."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 import subprocess
@@ -18,6 +20,8 @@ from reviewbuild.book import quarto_config
 #: than Chromium's page (764 CSS px, the reference render's 3056-pixel rasters) is shrunk to
 #: fit it first, so its text is smaller than that by an amount the PDF does not record.
 MERMAID_SCALE, MERMAID_FONT_PX, MIN_TEXT_PT, MERMAID_PAGE_PX = 4, 16, 7.0, 764
+#: A list item's text starts about 9 pt right of its bullet.
+NOTE_INDENT_PT = 12.0
 
 
 @pytest.fixture(scope="module")
@@ -109,3 +113,23 @@ def test_diagrams_print_legible_text(pdf: Path) -> None:
         if text_pt < MIN_TEXT_PT:
             small.append((page, round(text_pt, 1)))
     assert small == [], f"diagram text below {MIN_TEXT_PT} pt (page, pt): {small}"
+
+
+def test_table_notes_start_at_the_margin(pdf: Path) -> None:
+    """Each trial's note below a table (``• **NCT…** — population: …``) starts right after
+    its bullet: the table's figure used to centre a one-line note away from it."""
+    from pypdf import PdfReader
+
+    def gaps(page) -> list[float]:
+        """Points from each bullet to the trial id that follows it."""
+        runs: list[tuple[float, str]] = []
+        page.extract_text(visitor_text=lambda text, cm, tm, *_: runs.append(
+            (float(cm[4]) + float(tm[4]), text.strip())) if text.strip() else None)
+        return [round(after[0] - bullet[0], 1)
+                for bullet, after in itertools.pairwise(runs)
+                if bullet[1] == "•" and re.fullmatch(r"NCT\d{8}", after[1])]
+
+    found = {n: xs for n, page in enumerate(PdfReader(pdf).pages, start=1) if (xs := gaps(page))}
+    assert found, "no trial notes found in the PDF"
+    off = {n: [x for x in xs if x > NOTE_INDENT_PT] for n, xs in found.items()}
+    assert not any(off.values()), f"notes away from their bullets (page: points): {off}"

@@ -217,8 +217,10 @@ def test_page_numbers_when_the_counter_resets_at_the_foot(tmp_path: Path) -> Non
     assert [_numbers(text, i) for i, text in enumerate(found, start=1)] == [1, 1, 1], found
 
 
-#: A word wider than its column, beside another column (the trials table's Status).
-NARROW_CELL = "#table(columns: (1.2cm, 3cm), [terminated], [(Sokolova et al. 2025)])\n"
+#: A word wider than its column, beside another column (the trials table's Status), and
+#: words that fit their column once wrapped.
+NARROW_CELL = ("#table(columns: (1.2cm, 3cm, 2.2cm), [terminated], [(Sokolova et al. 2025)], "
+               "[colorectal cancer, gastric cancer])\n")
 
 
 def _table_text(tmp_path: Path, rules: str) -> str:
@@ -234,17 +236,19 @@ def test_without_the_rules_a_long_word_runs_into_the_next_column(tmp_path: Path)
                                                           "justify: false)\n")
 
 
-def test_long_words_in_table_cells_hyphenate(tmp_path: Path) -> None:
+def test_only_words_wider_than_their_column_hyphenate(tmp_path: Path) -> None:
     text = _table_text(tmp_path, _rules_without_page_setup())
-    assert "terminated" not in text and "\xad" in text, repr(text)
+    assert "terminated" not in text and "ter\xad" in text, repr(text)
+    assert text.count("\xad") == 1 and "colorectal" in text and "gastric" in text, repr(text)
 
 
 #: A table figure as Quarto writes one from pdf_table: cells (the second right-aligned), a
 #: note per trial as a list, the source line, a caption; every text long enough to wrap.
 TABLE_FIGURE = """
 #set par(justify: true)
-#figure(kind: table, supplement: [Table], caption: [A caption long enough to wrap onto a
-second line of the page, whose last line stays centred as every caption's does CAPEND])[
+#figure(kind: "quarto-float-tbl", supplement: [Table], caption: [A caption long enough to
+wrap onto a second line of the page, whose last line stays centred as every caption's does
+CAPEND])[
 #table(columns: (1fr, 1fr), align: (left, right),
   [a cell long enough to wrap onto more than one line of its column], [12 345 and words
   that wrap in the right-aligned column NUMEND])
