@@ -219,8 +219,8 @@ def test_page_numbers_when_the_counter_resets_at_the_foot(tmp_path: Path) -> Non
 
 #: A word wider than its column, beside another column (the trials table's Status), and
 #: words that fit their column once wrapped.
-NARROW_CELL = ("#table(columns: (1.2cm, 3cm, 2.2cm), [terminated], [(Sokolova et al. 2025)], "
-               "[colorectal cancer, gastric cancer])\n")
+NARROW_CELL = ("#set text(size: 11pt)\n#table(columns: (47pt, 3cm, 2.2cm), [terminated], "
+               "[(Sokolova et al. 2025)], [colorectal cancer, gastric cancer])\n")
 
 
 def _table_text(tmp_path: Path, rules: str) -> str:
@@ -238,7 +238,7 @@ def test_without_the_rules_a_long_word_runs_into_the_next_column(tmp_path: Path)
 
 def test_only_words_wider_than_their_column_hyphenate(tmp_path: Path) -> None:
     text = _table_text(tmp_path, _rules_without_page_setup())
-    assert "terminated" not in text and "ter\xad" in text, repr(text)
+    assert "terminated" not in text and "\xad" in text.split("(Sokolova")[0], repr(text)
     assert text.count("\xad") == 1 and "colorectal" in text and "gastric" in text, repr(text)
 
 
