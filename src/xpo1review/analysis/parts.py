@@ -4,7 +4,9 @@ Each part is computed from the source ``data/analyses.yaml`` declares for the co
 analysis (today the MetaGSCA tumour-normal paired subsets, the full CHOL cohort and, for
 PAAD survival, the curated TCGA-PAAD subset). A part the commit declares unused is the data
 layer's ``Unavailable``, never an empty or invented result. Survival times are reported in months
-(TCGA-CDR days / 30.4375). Results are memoised per process.
+(TCGA-CDR days / 30.4375). A cohort's survival data (:func:`survival_input`) serve both
+the whole analysis and, where the cut-point search is not needed, the median split alone
+(:func:`median_part`). Results are memoised per process.
 """
 
 from __future__ import annotations
