@@ -112,8 +112,9 @@ class SurvivalInput:
 
 
 @cache
-def survival_input(cohort: str) -> SurvivalInput | Unavailable:
-    """The declared survival data of ``cohort``: TCGA-joined, or the curated PDAC subset."""
+def survival_input(cohort: str, keep_redacted: bool = False) -> SurvivalInput | Unavailable:
+    """The declared survival data of ``cohort``: TCGA-joined (with ``keep_redacted``, the
+    patients TCGA-CDR marks as redacted put back), or the curated PDAC subset."""
     choice = loaders.select_source(cohort, "survival")
     if isinstance(choice, Unavailable):
         return choice
@@ -127,9 +128,10 @@ def survival_input(cohort: str) -> SurvivalInput | Unavailable:
                              "curated subset (pdacR via ShrinkageTrees), its own OS",
                              scale_label(True))
     expr = loaders.xpo1_expression(cohort, analysis="survival")
-    frame, prov, dropped = _joined_frame(expr, cohort)
-    return SurvivalInput(frame, _sources(prov),
-                         f"{describe_source(expr.provenance)}, OS from TCGA-CDR",
+    frame, prov, dropped = _joined_frame(expr, cohort, keep_redacted=keep_redacted)
+    described = f"{describe_source(expr.provenance)}, OS from TCGA-CDR" + (
+        ", redacted patients included" if keep_redacted else "")
+    return SurvivalInput(frame, _sources(prov), described,
                          scale_label(is_linear(expr.provenance)), dropped)
 
 
@@ -145,7 +147,11 @@ def survival_part(
     seed: int = DEFAULT_SEED,
 ) -> SurvivalAnalysis | Unavailable:
     """OS of XPO1-high vs -low at the median and the optimal cut-point."""
-    data = survival_input(cohort)
+    return _analysed(survival_input(cohort), cohort, min_prop, n_permutations, seed)
+
+
+def _analysed(data: SurvivalInput | Unavailable, cohort: str, min_prop: float,
+              n_permutations: int, seed: int) -> SurvivalAnalysis | Unavailable:
     if isinstance(data, Unavailable):
         return data
     result = analyse(data.frame, cohort, time_unit="months", description=data.description,
@@ -194,11 +200,5 @@ def survival_with_redacted(
     choice = loaders.select_source(cohort, "survival")
     if isinstance(choice, Unavailable) or choice.role == "curated-cohort":
         return survival_part(cohort, min_prop, n_permutations, seed)
-    expr = loaders.xpo1_expression(cohort, analysis="survival")
-    frame, prov, dropped = _joined_frame(expr, cohort, keep_redacted=True)
-    sources = _sources(prov)
-    result = analyse(frame, cohort, time_unit="months",
-                     description=f"{describe_source(expr.provenance)}, OS from TCGA-CDR, "
-                     "redacted patients included", sources=sources, min_prop=min_prop,
-                     n_permutations=n_permutations, seed=seed)
-    return replace(result, dropped=dropped, scale=scale_label(is_linear(expr.provenance)))
+    return _analysed(survival_input(cohort, keep_redacted=True), cohort, min_prop,
+                     n_permutations, seed)
