@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -51,3 +52,18 @@ def _simulated_survival(n: int = 80, seed: int = 0) -> pd.DataFrame:
     t = rng.exponential(np.exp(-0.8 * (x > 0)), n) * 24
     c = rng.uniform(0, 48, n)
     return pd.DataFrame({"time": np.minimum(t, c), "event": (t <= c).astype(int), "xpo1": x})
+
+
+@pytest.fixture(scope="session")
+def golden_pdf_tables() -> list[tuple[str, str]]:
+    """(notebook, pipe table) for every table in the golden notebooks' Markdown outputs: the
+    tables the PDF prints, whichever code wrote them."""
+    found = []
+    for path in sorted((ROOT / "tests" / "notebooks").glob("*.ipynb")):
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            for out in cell.get("outputs", []):
+                text = "".join(out.get("data", {}).get("text/markdown", ""))
+                table = "\n".join(ln for ln in text.splitlines() if ln.startswith("|"))
+                if table:
+                    found.append((path.stem, table))
+    return found

@@ -1,7 +1,7 @@
 """The PDF as printed (issue 22): cross-references without a stray period, the part page
 listing only its chapters, one page number per page, diagrams printed with legible text,
-the bibliography with hanging indents, tables' notes at the margin. Needs ``_book/``
-(skips loudly otherwise)."""
+the bibliography with hanging indents, tables' notes at the margin, table cells whole and
+apart. Needs ``_book/`` (skips loudly otherwise)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ from reviewbuild.book import quarto_config
 MERMAID_SCALE, MERMAID_FONT_PX, MIN_TEXT_PT, MERMAID_PAGE_PX = 4, 16, 7.0, 764
 #: A list item's text starts about 9 pt right of its bullet.
 NOTE_INDENT_PT = 12.0
+#: A word of a table cell that prints as it is written; a number with decimals.
+PLAIN_WORD, DECIMAL = re.compile(r"[\w%().,/–-]+"), re.compile(r"\d[\d,]*\.\d+")
 
 
 @pytest.fixture(scope="module")
@@ -133,3 +135,27 @@ def test_table_notes_start_at_the_margin(pdf: Path) -> None:
     assert found, "no trial notes found in the PDF"
     off = {n: [x for x in xs if x > NOTE_INDENT_PT] for n, xs in found.items()}
     assert not any(off.values()), f"notes away from their bullets (page: points): {off}"
+
+
+def test_table_cells_print_whole_and_apart(pdf: Path, golden_pdf_tables) -> None:
+    """No cell of a PDF table runs into the next one and no number breaks across lines: the
+    reference render printed "Share ofDeaths" and "0." above "0811". Checked on the words
+    poppler reads from the PDF, which joins glyphs that touch."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("SKIPPED LOUDLY: pdftotext (poppler-utils) is not installed")
+    from reviewbuild.tables.render import BREAK
+
+    words = set(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                               check=True).stdout.split())
+    glued, broken = set(), set()
+    for _, table in golden_pdf_tables:
+        lines = table.replace(BREAK, "").splitlines()
+        for line in [lines[0], *lines[2:]]:
+            cells = [c.strip().split() for c in re.split(r"(?<!\\)\|", line.strip())[1:-1]]
+            for left, right in itertools.pairwise(cells):
+                glued |= {a + b for a in left for b in right  # digits alone: page numbers too
+                          if PLAIN_WORD.fullmatch(a) and PLAIN_WORD.fullmatch(b)
+                          and not (a + b).isdigit()} & words
+            broken |= {w for cell in cells for w in cell if DECIMAL.fullmatch(w)} - words
+    assert glued == set(), f"table cells run into their neighbours: {sorted(glued)}"
+    assert broken == set(), f"numbers not printed whole: {sorted(broken)}"

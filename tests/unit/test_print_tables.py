@@ -1,6 +1,8 @@
 """Tables in the PDF: no piece of text wider than its column (issue 22: Table B.1's header,
-"expression_available" running into "holds", "(git blob …)" into the Licence column), and
-trial notes without empty fields. Checked on the Markdown the table code writes for Typst."""
+"expression_available" running into "holds", "(git blob …)" into the Licence column, "Share
+of" into "Deaths"; numbers broken across lines), and trial notes without empty fields.
+Checked on the Markdown the table code writes for Typst, and on every table the golden
+notebooks hold."""
 
 from __future__ import annotations
 
@@ -53,6 +55,23 @@ def test_breakable_adds_break_points_to_identifiers_and_hashes() -> None:
     assert render.breakable("open-access data") == "open-access data"
 
 
+def test_breakable_keeps_numbers_whole() -> None:
+    assert render.breakable("p 0.0811, n 1,234; v2.1") == "p 0.0811, n 1,234; v2.1"
+    assert render.breakable("a.b c,d") == f"a.{render.BREAK}b c,{render.BREAK}d"
+    assert "0.0811" in render.hard_tokens(render.breakable("0.0811"))
+
+
+def test_short_words_need_their_width() -> None:
+    """A word of up to WORD_MIN letters has no hyphenation point: its column must hold it
+    (the reference render's "Deaths" ran into "Share of cohort (%)")."""
+    frame = pd.DataFrame({"Cohort": ["COAD (colon only)"], "Patients": [38],
+                          "TCGA-CDR patients": [459], "Share of cohort (%)": [8],
+                          "Deaths": [11], "Censored (%)": [71],
+                          "Median follow-up (months)": [35.1], "Minimum detectable HR": [5.42]})
+    assert "'Deaths'" in " ".join(overflowing(frame.to_markdown(index=False, floatfmt="")))
+    assert overflowing(render.markdown_table(frame).pdf) == []
+
+
 def test_build_appendix_tables_fit() -> None:
     for table in (buildinfo.data_registry(), buildinfo.claims_status()):
         assert overflowing(render.markdown_table(table).pdf) == []
@@ -70,6 +89,14 @@ def test_transposed_summary_fits() -> None:
     text = render.markdown_table(summary, transpose_in_pdf=True).pdf
     assert text.splitlines()[0].split("|")[2].strip() == "STAD"
     assert overflowing(text) == []
+    assert "| Patients | 30 | 38 | 50 | 150 | 9 |" in text  # counts stay counts, not 30.0
+
+
+def test_every_table_the_book_prints_fits(golden_pdf_tables) -> None:
+    assert len(golden_pdf_tables) >= 10, golden_pdf_tables
+    problems = {f"{name} #{i}": bad for i, (name, table) in enumerate(golden_pdf_tables)
+                if (bad := overflowing(table))}
+    assert problems == {}
 
 
 @pytest.mark.parametrize("module", ["trials", "mutations", "compounds"])

@@ -85,20 +85,25 @@ def pipe_table(frame: pd.DataFrame, widths: Sequence[int],
 
 #: Zero-width space: a place where Typst may break a line, invisible when it does not.
 BREAK = "\u200b"
-#: Characters after which an identifier may break (``expression_available``, a path).
-_BREAK_AFTER = re.compile(r"([_/=.:,;])(?=\w)")
+#: Characters after which an identifier may break (``expression_available``, a path); never
+#: a decimal point or thousands separator inside a number.
+_BREAK_AFTER = re.compile(r"([_/=:;]|(?<!\d)[.,]|[.,](?!\d))(?=\w)")
 #: Longest run of letters and digits (with a digit: hashes, numbers) kept whole.
 CHUNK = 12
 #: Width in characters a column needs at least for words that Typst can hyphenate.
 WORD_MIN = 6
 #: Width in characters a column with long text is given at most (the rest wraps).
 TEXT_MAX = 40
+#: Characters of the body font on one line of the PDF's text block (425 pt at a generous
+#: 5.5 pt per character), and the room a cell's padding (12 pt) takes, in characters.
+LINE_CHARS, CELL_PAD_CHARS = 77, 3
 
 
 def breakable(text: str) -> str:
     """``text`` with break points a PDF table cell can wrap at: after ``_ / = . : , ;``
-    inside identifiers, and every ``CHUNK`` characters of a longer run of letters and
-    digits that holds a digit (a hash; words are left to Typst's hyphenation).
+    inside identifiers (a number stays whole), and every ``CHUNK`` characters of a longer
+    run of letters and digits that holds a digit (a hash; words are left to Typst's
+    hyphenation).
 
     Markdown markup (``**``, links) is left alone: only letters, digits and the
     characters above get break points."""
@@ -114,22 +119,30 @@ def breakable(text: str) -> str:
 
 def hard_tokens(text: str) -> list[str]:
     """The pieces of ``text`` a line cannot break inside once printed: split at spaces,
-    break points and after hyphens and dashes; words of letters only are not counted
-    (Typst hyphenates them)."""
+    break points and after hyphens and dashes; words of letters longer than ``WORD_MIN``
+    are not counted (Typst hyphenates them; a short word such as "Deaths" has no
+    hyphenation point)."""
     pieces = re.split(rf"[\s{BREAK}]+|(?<=[-–—])", text)
-    return [p for p in pieces if p and not p.isalpha()]
+    return [p for p in pieces if p and not (p.isalpha() and len(p) > WORD_MIN)]
 
 
 def print_widths(frame: pd.DataFrame) -> list[int]:
-    """Relative widths for a PDF table: each column as wide as its longest unbreakable
-    piece (or ``WORD_MIN`` for words), and at most ``TEXT_MAX``, as its longest cell."""
-    widths = []
+    """Relative widths for a PDF table: every column at least as wide as its longest
+    unbreakable piece (or ``WORD_MIN`` for words) plus a cell's padding, on the page's line
+    of ``LINE_CHARS``; the room left goes to the columns that wrap, each wanting its longest
+    cell up to ``TEXT_MAX``. Widths are relative, so a table narrower than the line is
+    widened in proportion."""
+    need, want = [], []
     for col in frame.columns:
         cells = [str(col), *(_cell(v) for v in frame[col])]
         hard = max((len(t) for c in cells for t in hard_tokens(breakable(c))), default=0)
         longest = max(len(c) for c in cells)
-        widths.append(max(hard, min(WORD_MIN, longest), min(longest, TEXT_MAX), 1))
-    return widths
+        need.append(max(hard, min(WORD_MIN, longest), 1) + CELL_PAD_CHARS)
+        want.append(max(need[-1], min(longest, TEXT_MAX) + CELL_PAD_CHARS))
+    spare, extra = LINE_CHARS - sum(need), [w - n for w, n in zip(want, need, strict=True)]
+    if sum(want) <= LINE_CHARS or spare <= 0:
+        return want if spare > 0 else need
+    return [n + int(spare * e / sum(extra)) for n, e in zip(need, extra, strict=True)]
 
 
 def markdown_table(frame: pd.DataFrame, *, transpose_in_pdf: bool = False) -> WebAndPrint:
@@ -139,9 +152,10 @@ def markdown_table(frame: pd.DataFrame, *, transpose_in_pdf: bool = False) -> We
     the page: the first column's values become the column headers)."""
     web = _MARKDOWN.render(frame.to_markdown(index=False, floatfmt="", tablefmt="pipe"))
     printed = frame
-    if transpose_in_pdf:
+    if transpose_in_pdf:  # cells as objects, so a column of counts keeps printing 30, not 30.0
         first = frame.columns[0]
-        printed = frame.set_index(first).T.reset_index().rename(columns={"index": ""})
+        printed = (frame.astype(object).set_index(first).T.reset_index()
+                   .rename(columns={"index": ""}))
     shown = printed.map(lambda v: breakable(_cell(v)))
     shown.columns = [breakable(str(c)) for c in printed.columns]
     return WebAndPrint(web, pipe_table(shown, print_widths(printed), column_alignment(printed)))

@@ -37,6 +37,9 @@ ENTITIES = (
 SUBSET_OF_STUDY = {"ESCA": "ESCA", "STAD": "STAD", "LIHC": "LIHC", "CHOL": "CHOL",
                    "PAAD": "PAAD", "COAD": "COADREAD"}
 Z_95 = norm.ppf(0.975)
+#: What the table and the figure print where a result does not exist: OncoLnc has no model
+#: (bile ducts); no per-patient data stand for the study (oesophagus, rectum).
+NO_MODEL, NO_SUBSET = "no model", "no per-patient data"
 
 
 def wald_interval(coef: float, p: float, z_crit: float = Z_95) -> tuple[float, float, float]:

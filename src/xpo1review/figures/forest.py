@@ -8,6 +8,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from xpo1review.analysis.whole_cohort import NO_MODEL, NO_SUBSET
 from xpo1review.figures.style import (
     FIGURE_WIDTH_IN,
     MUTED,
@@ -52,7 +53,7 @@ def _panel(ax, frame: pd.DataFrame, prefix: str, title: str, xlabel: str, colour
     for y, row in zip(ys, frame.itertuples(index=False), strict=True):
         row = row._asdict()
         if pd.isna(row[hr]):
-            missing = "no model" if not prefix else "no per-patient data"
+            missing = NO_SUBSET if prefix else NO_MODEL
             ax.text(1.0, y, missing, ha="center", va="center", fontsize=SMALL_PT, color=MUTED,
                     bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
             continue

@@ -26,7 +26,7 @@ SOURCE_NOTE = ("Values as stated in the review (Sokolova et al. 2025), not as re
                "ClinicalTrials.gov; status and enrolment may have changed since.")
 #: Relative column widths of the PDF table (Trial, Treatment, Phase, [GI entities,] Status,
 #: References); population, enrolment and outcome follow the table as notes.
-PDF_WIDTHS = {"all": (18, 22, 7, 19, 11, 23), "entity": (18, 29, 8, 15, 30)}
+PDF_WIDTHS = {"all": (18, 20, 10, 18, 11, 23), "entity": (18, 28, 10, 14, 30)}
 
 
 def trials_frame(entity: str | None = None, root: Path | None = None) -> pd.DataFrame:

@@ -8,7 +8,7 @@ import pandas as pd
 
 from reviewbuild.format import fmt_p
 from reviewbuild.tables.render import WebAndPrint, house_table, pdf_table
-from xpo1review.analysis.whole_cohort import comparison
+from xpo1review.analysis.whole_cohort import NO_MODEL, NO_SUBSET, comparison
 
 SOURCE_NOTE = ("Whole cohort: OncoLnc's Cox model of overall survival in each TCGA cohort, "
                "XPO1 per standard deviation of its inverse-normal-transformed expression, "
@@ -17,8 +17,8 @@ SOURCE_NOTE = ("Whole cohort: OncoLnc's Cox model of overall survival in each TC
                "log-rank p, unadjusted.")
 
 
-def _hr(hr: float, lower: float, upper: float) -> str:
-    return "" if math.isnan(hr) else f"{hr:.2f} ({lower:.2f}–{upper:.2f})"
+def _hr(hr: float, lower: float, upper: float, missing: str) -> str:
+    return missing if math.isnan(hr) else f"{hr:.2f} ({lower:.2f}–{upper:.2f})"
 
 
 def _p(p: float) -> str:
@@ -30,18 +30,19 @@ def _count(n: object, deaths: object) -> str:
 
 
 def display_frame(frame: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The table's columns, as readers see them."""
+    """The table's columns, as readers see them; a missing estimate says why it is missing,
+    in the figure's words, and its p-value and counts are left blank."""
     f = comparison() if frame is None else frame
     return pd.DataFrame({
         "Entity (TCGA)": f["entity"] + " (" + f["study"] + ")",
         "Review (Fig. 4)": f["review"],
-        "Whole cohort HR (95% CI)": [_hr(*r) for r in zip(f["hr"], f["hr_lower"],
-                                                           f["hr_upper"], strict=True)],
+        "Whole cohort HR (95% CI)": [_hr(*r, NO_MODEL) for r in zip(
+            f["hr"], f["hr_lower"], f["hr_upper"], strict=True)],
         "p": f["p"].map(_p),
         "Patients / deaths": [_count(*r) for r in zip(f["n"], f["deaths"], strict=True)],
         "Adjusted for": f["covariates"],
         "Whole cohort vs review": f["verdict"],
-        "Subset HR, median split (95% CI)": [_hr(*r) for r in zip(
+        "Subset HR, median split (95% CI)": [_hr(*r, NO_SUBSET) for r in zip(
             f["subset_hr"], f["subset_lower"], f["subset_upper"], strict=True)],
         "Subset p": f["subset_p"].map(_p),
         "Subset patients / deaths": [_count(*r) for r in zip(f["subset_n"], f["subset_deaths"],
@@ -58,7 +59,7 @@ def whole_cohort_pdf(frame: pd.DataFrame | None = None):
              f"{r['Whole cohort vs review']}"
              + (f", adjusted for {r['Adjusted for']}" if r["Adjusted for"] else "")
              for _, r in shown.iterrows()]
-    return pdf_table(table, (18, 20, 8, 12, 20, 8, 12), notes, SOURCE_NOTE)
+    return pdf_table(table, (17, 18, 11, 12, 18, 11, 13), notes, SOURCE_NOTE)
 
 
 def whole_cohort_table(frame: pd.DataFrame | None = None):
