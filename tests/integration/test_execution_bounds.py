@@ -108,6 +108,26 @@ def test_a_report_is_executed_in_the_build_that_rewrites_what_it_reads(env):
     assert commands.build(root, jobs=2, progress=lambda _: None).executed == []
 
 
+def test_accepting_one_chapter_brings_its_reports_up_to_date(env):
+    """``notebooks accept chapters/01-a.qmd`` rewrites a golden that a report reads: the same
+    command executes the report (unselected, so not forced), and nothing is left stale."""
+    golden_a = f"{GOLDEN_DIR}/01-a.ipynb"
+    report = ("import hashlib, pathlib\n"
+              "from reviewbuild.notebooks.runtime import record_read\n"
+              f"p = pathlib.Path('..', {golden_a!r})\n"
+              "if p.exists():\n"
+              f"    record_read({golden_a!r}, hashlib.sha256(p.read_bytes()).hexdigest())")
+    root = _book(env, {"01-a": "print('a')", "02-b": "print('b')", "02-report": report})
+    commands.build(root, jobs=1, progress=lambda _: None)
+    commands.build(root, ["chapters/02-report.qmd"], accept=True, force=True,
+                   progress=lambda _: None)  # now it has read the golden of 01-a
+    (root / "chapters" / "01-a.qmd").write_text("# 01-a\n\n```{python}\nprint('c')\n```\n")
+    done = commands.build(root, ["chapters/01-a.qmd"], accept=True, force=True, jobs=1,
+                          progress=lambda _: None)
+    assert done.written == ["chapters/01-a.qmd", "chapters/02-report.qmd"]
+    assert commands.build(root, jobs=1, progress=lambda _: None).executed == []
+
+
 def test_a_failing_chapter_keeps_what_the_others_wrote(env):
     root = _book(env, {"01-ok": "print('fine')", "02-bad": "raise ValueError('broken')"})
     with pytest.raises(NotebookError, match="02-bad.qmd: cell .* failed: ValueError: broken"):

@@ -109,7 +109,9 @@ Progress = Callable[[str], None]
 
 
 def _say(line: str) -> None:
-    print(line, flush=True)
+    # one write per line: chapters executing at the same time never share a line
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
 
 
 def _execute_all(root: Path, chapters: list[str], jobs: int, progress: Progress
@@ -170,10 +172,15 @@ def build(root: Path, chapters: list[str] | None = None, accept: bool = False,
     result = BuildResult(orphans=orphans(root))
     for chapter in cache.python_chapters(root):
         atomic.remove_leftovers(golden_path(root, chapter), older_than=STALE_AFTER)
-    first, reports = batches(root, _select(root, chapters))
+    selected = _select(root, chapters)
+    first, _ = batches(root, selected)
+    # every report is judged after the first batch, selected or not: an accepted or rebuilt
+    # golden notebook is one of its inputs (``--force`` applies to the selected ones only)
+    reports = batches(root, cache.python_chapters(root))[1]
     for batch in (first, reports):
         # read for each batch: the first may rewrite the goldens the reports read
-        todo = _stale(root, batch, cache.load_manifest(root), force, result, progress)
+        todo = _stale(root, batch, cache.load_manifest(root), result, progress,
+                      forced=set(selected) if force else set())
         if batch is reports and result.failed:
             result.held_back += list(todo)  # they would report the old claims of those chapters
             continue
@@ -191,15 +198,17 @@ def build(root: Path, chapters: list[str] | None = None, accept: bool = False,
     return result
 
 
-def _stale(root: Path, chapters: list[str], manifest: dict, force: bool, result: BuildResult,
-           progress: Progress) -> dict[str, set[str]]:
-    """The chapters to execute, with the kinds of input that changed; the others are
-    reported up to date. A chapter whose golden records a failing claim is never up to date."""
+def _stale(root: Path, chapters: list[str], manifest: dict, result: BuildResult,
+           progress: Progress, forced: set[str]) -> dict[str, set[str]]:
+    """The chapters to execute, with the kinds of input that changed (and those in
+    ``forced``, whatever changed); the others are reported up to date. A chapter whose
+    golden records a failing claim is never up to date."""
     todo: dict[str, set[str]] = {}
     for chapter in chapters:
         kinds = {k for k, _ in cache.change_list(root, chapter, manifest.get(chapter))}
         recorded = verdicts.recorded(root, chapter)
-        if not force and golden_path(root, chapter).is_file() and not kinds and not recorded:
+        current = golden_path(root, chapter).is_file() and not kinds and not recorded
+        if current and chapter not in forced:
             result.up_to_date.append(chapter)
             progress(f"{chapter}: up to date (inputs unchanged), not executed")
         else:
