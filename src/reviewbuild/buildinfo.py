@@ -25,13 +25,11 @@ def _command(cmd: list[str], cwd: Path) -> str | None:
 
 
 def build_facts(root: Path | None = None) -> pd.DataFrame:
-    """Commit, date, Python, Quarto and package version of this build."""
+    """Date, Python, Quarto and package version where this appendix was executed (the
+    revision rendered is :class:`reviewbuild.revision.AtRender`, filled in at render)."""
     root = root or project_root()
-    commit = _command(["git", "rev-parse", "--short=12", "HEAD"], root)
-    dirty = _command(["git", "status", "--porcelain", "--untracked-files=no"], root)
     quarto = shutil.which("quarto")
     rows = {
-        "Commit": (commit or "not a git checkout") + (" (with local changes)" if dirty else ""),
         "Executed": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "Python": f"{platform.python_version()} ({platform.system()} {platform.machine()})",
         "Quarto": (_command([quarto, "--version"], root) if quarto else None)

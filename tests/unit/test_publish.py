@@ -212,3 +212,34 @@ def test_a_look_alike_figure_is_the_new_one(book: Path) -> None:
     shown = [o.data["image/png"] for c in kept.cells for o in c.get("outputs", [])
              if o.get("data", {}).get("text/plain") == "<figure: x>"]
     assert shown == [png(250)]
+
+
+def test_the_revision_is_filled_in_when_the_book_is_rendered(book: Path) -> None:
+    """An inline AtRender value names the revision being rendered, not the one the golden
+    notebook was executed at (goldens are executed before they are committed)."""
+    import subprocess
+
+    from reviewbuild.revision import AtRender
+
+    nb = chapter_notebook(book, CHAPTER)
+    _execute_by_hand(nb)
+    inline = next(c for c in nb.cells
+                  if c.metadata.get("reviewbuild", {}).get("kind") == "inline")
+    inline.outputs[0].data = AtRender()._repr_mimebundle_()
+    golden.write(book, CHAPTER, nb)
+
+    def first_value() -> dict:
+        prose = next(c for c in publish.rendered(book, CHAPTER)[0].cells
+                     if c.metadata.get("user_expressions"))
+        return prose.metadata["user_expressions"][0]["result"]["data"]
+
+    assert first_value() == {"text/markdown": "`not a git checkout`",
+                             "text/plain": "'not a git checkout'"}
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "book"]):
+        subprocess.run([*git, *args], cwd=book, check=True)
+    head = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=book, check=True,
+                          capture_output=True, text=True).stdout.strip()
+    assert first_value()["text/markdown"] == f"`{head}`"
+    (book / CHAPTER).write_text((book / CHAPTER).read_text(encoding="utf-8") + "\n")
+    assert first_value()["text/markdown"] == f"`{head} (with local changes)`"

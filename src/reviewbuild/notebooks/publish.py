@@ -9,7 +9,8 @@ notebook without executing it. The rendered notebook holds:
 - each Python cell's source as written (with its ``#|`` options) and the outputs its golden
   notebook recorded; cells with ``eval: false`` without outputs;
 - the value of every inline `` `{python} expr` `` in its Markdown cell's
-  ``user_expressions`` (the metadata from which Quarto fills in inline expressions);
+  ``user_expressions`` (the metadata from which Quarto fills in inline expressions); a
+  :class:`reviewbuild.revision.AtRender` value is the revision being rendered;
 - nothing of the engine's own cells (setup, claims summary).
 
 It is written only from a golden notebook that matches the chapter's code and recorded inputs
@@ -40,6 +41,7 @@ from reviewbuild.published import FILE_KEY, files_of
 from reviewbuild.qmd.frontmatter import front_matter
 from reviewbuild.qmd.model import CodeCell, InlineExpr
 from reviewbuild.qmd.reader import normalized
+from reviewbuild.revision import AT_RENDER_MIME, describe
 
 #: Quarto's pattern of an inline expression on one line of a Markdown cell
 #: (``executeInlineCodeHandler`` in quarto-cli's ``src/core/execute-inline.ts``).
@@ -109,10 +111,10 @@ def rendered(root: Path, chapter: str) -> tuple[NotebookNode, dict[str, str]]:
     for item, cell in zip(items, recorded, strict=True):
         if not isinstance(item, CodeCell):
             continue
-        _add_markdown(nb, chapter, lines[start:item.line - 1], start, inline)
+        _add_markdown(nb, root, chapter, lines[start:item.line - 1], start, inline)
         nb.cells.append(_code_cell(chapter, item, lines, cell, resources, files))
         start = item.end
-    _add_markdown(nb, chapter, lines[start:], start, inline)
+    _add_markdown(nb, root, chapter, lines[start:], start, inline)
     leftover = next(inline, None)
     if leftover:
         raise _unresolved(chapter, leftover[0])
@@ -128,7 +130,7 @@ def _front_matter(chapter: str, lines: list[str]) -> str:
     return "\n".join(["---", page, *lines[1:]] if lines else ["---", page, "---"])
 
 
-def _add_markdown(nb: NotebookNode, chapter: str, lines: list[str], first: int,
+def _add_markdown(nb: NotebookNode, root: Path, chapter: str, lines: list[str], first: int,
                   inline: Any) -> None:
     """Append the prose ``lines`` (from 0-based line ``first``) as a Markdown cell whose
     ``user_expressions`` hold the values of its inline expressions."""
@@ -147,7 +149,7 @@ def _add_markdown(nb: NotebookNode, chapter: str, lines: list[str], first: int,
                 raise _unresolved(chapter, item or InlineExpr("python", match.group(2),
                                                               first + offset + 1))
             expressions.append({"expression": match.group(2).strip(),
-                                "result": _expression_result(chapter, item, golden)})
+                                "result": _expression_result(root, chapter, item, golden)})
     cell = nbformat.v4.new_markdown_cell("\n".join(lines))
     if expressions:
         cell.metadata["user_expressions"] = expressions
@@ -161,13 +163,18 @@ def _unresolved(chapter: str, item: InlineExpr) -> NotebookError:
         "blocks); keep each inline expression on one line of the prose")
 
 
-def _expression_result(chapter: str, item: InlineExpr, golden: NotebookNode) -> dict:
+def _expression_result(root: Path, chapter: str, item: InlineExpr,
+                       golden: NotebookNode) -> dict:
     result = next((o for o in golden.get("outputs", []) if o.output_type == "execute_result"),
                   None)
     if result is None:
         raise NotebookError(f"{chapter}:{item.line}: the golden notebook has no value for "
                             f"`{{python}} {item.expr}`: run `reviewbuild notebooks build`")
-    return {"status": "ok", "data": copy.deepcopy(result.data), "metadata": {}}
+    data = copy.deepcopy(result.data)
+    if AT_RENDER_MIME in data:
+        revision = describe(root)
+        data = {"text/markdown": f"`{revision}`", "text/plain": repr(revision)}
+    return {"status": "ok", "data": data, "metadata": {}}
 
 
 def _code_cell(chapter: str, item: CodeCell, lines: list[str], golden: NotebookNode,
