@@ -19,7 +19,13 @@ from scipy.stats import norm
 from xpo1review.analysis.cohorts import ALPHA, REVIEW, ReviewFinding
 from xpo1review.analysis.comparison import SurvivalComparison
 from xpo1review.analysis.parts import median_part, survival_input
-from xpo1review.data.loaders import Unavailable, cox_coefficients, model_patients, survival
+from xpo1review.data.loaders import (
+    Dataset,
+    Unavailable,
+    cox_coefficients,
+    model_patients,
+    survival,
+)
 from xpo1review.data.oncolnc import MODELS
 
 #: The rows of the comparison, in the order of the entity chapters: (label, TCGA study,
@@ -90,13 +96,26 @@ class WholeCohortModel:
 
 
 @cache
+def coefficients() -> Dataset:
+    """The published coefficients, read once per process (every model needs them)."""
+    return cox_coefficients()
+
+
+@cache
+def patients(study: str) -> Dataset:
+    """A model's reconstructed patients, read once per process (model, sources and the
+    reconstruction check all need them)."""
+    return model_patients(study)
+
+
+@cache
 def model(study: str) -> WholeCohortModel:
     """OncoLnc's XPO1 model for one TCGA ``study`` (a key of ``MODELS``), with n and deaths
     of its reconstructed patients."""
-    row = cox_coefficients().frame.set_index("study").loc[study]
-    patients = model_patients(study).frame
-    return WholeCohortModel(study, float(row["coef"]), float(row["p"]), len(patients),
-                            int(patients["died"].sum()), MODELS[study].covariates)
+    row = coefficients().frame.set_index("study").loc[study]
+    reconstructed = patients(study).frame
+    return WholeCohortModel(study, float(row["coef"]), float(row["p"]), len(reconstructed),
+                            int(reconstructed["died"].sum()), MODELS[study].covariates)
 
 
 def models() -> dict[str, WholeCohortModel]:
@@ -156,7 +175,7 @@ def comparison() -> pd.DataFrame:
 
 def sources() -> tuple[tuple[str, str | None], ...]:
     """(source id, sha256) of every file behind :func:`comparison`."""
-    provs = [cox_coefficients().provenance, *(model_patients(s).provenance for s in MODELS)]
+    provs = [coefficients().provenance, *(patients(s).provenance for s in MODELS)]
     pairs = [pair for prov in provs for pair in zip(prov.source_ids, prov.sha256s, strict=True)]
     for cohort in dict.fromkeys(SUBSET_OF_STUDY.values()):
         part = survival_input(cohort)
@@ -176,7 +195,7 @@ def reconstruction_check() -> pd.DataFrame:
     cdr = survival().frame.set_index("patient")
     rows = []
     for study in MODELS:
-        pts = model_patients(study).frame.set_index("patient")
+        pts = patients(study).frame.set_index("patient")
         j = pts.join(cdr, how="left")
         dead = j["died"] == 1
         rows.append({
