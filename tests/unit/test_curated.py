@@ -102,6 +102,20 @@ def test_duplicate_nct_id_is_rejected(tmp_root: Path) -> None:
         curated.load("trials", tmp_root)
 
 
+def test_a_file_is_validated_once_until_it_changes(tmp_root: Path, monkeypatch) -> None:
+    calls: list[str] = []
+    real = curated.validate
+    monkeypatch.setattr(curated, "validate", lambda *a: calls.append(a[1]) or real(*a))
+    first = curated.load("compounds", tmp_root)
+    first.loc[0, "name"] = "changed by a caller"
+    second = curated.load("compounds", tmp_root)
+    assert calls == ["compounds"] and second.loc[0, "name"] != "changed by a caller"
+    path = tmp_root / "data" / "compounds.csv"
+    path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    curated.load("compounds", tmp_root)
+    assert calls == ["compounds", "compounds"]
+
+
 def test_line_numbers_follow_multiline_fields(tmp_root: Path) -> None:
     path = tmp_root / "data" / "trials.csv"
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)

@@ -8,6 +8,7 @@ validates it with pandera (schemas in :mod:`.schemas`); a bad row raises
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -19,9 +20,21 @@ from xpo1review.trials.validation import curated_path, display_path, read_raw, v
 
 def load(name: str, root: Path | None = None) -> pd.DataFrame:
     """Load and validate one curated file (``trials``, ``compounds``, ``mutations``,
-    ``xpo1_features``). Raises :class:`CuratedDataError` naming ``file:line``."""
+    ``xpo1_features``). Raises :class:`CuratedDataError` naming ``file:line``.
+
+    A file is read and validated once per process while it keeps its size and modification
+    time; every call gets its own copy of the frame."""
     path = curated_path(name, root)
     display = display_path(path, root)
+    try:
+        stat = path.stat()
+    except OSError:  # read_raw names the file and what to do
+        return _validated(name, path, display, 0, -1).copy()
+    return _validated(name, path, display, stat.st_mtime_ns, stat.st_size).copy()
+
+
+@lru_cache(maxsize=16)
+def _validated(name: str, path: Path, display: str, _mtime: int, _size: int) -> pd.DataFrame:
     frame, problems = validate(read_raw(path, display), name, display)
     if problems:
         listing = "\n  ".join(str(p) for p in problems[:20])
