@@ -58,3 +58,16 @@ def test_the_pdf_form_keeps_the_verdict_and_the_adjustment_as_notes():
             "cohort: opposite direction, significant, adjusted for grade (G1–G4), sex and age")
     assert note in text
     assert "| Bile ducts (CHOL) | no model |  |  | 1.75 (0.67–4.57) | 0.24 | 36 / 18 |" in text
+
+
+def test_on_the_website_an_interval_never_wraps():
+    """"0.99 (0.74–1.32)" read as "0.99 (0.74–" above "1.32)" in a narrow column."""
+    import re
+
+    from xpo1review.tables.whole_cohort import whole_cohort_table
+
+    cells = re.findall(r"<td([^>]*)>([^<]*)</td>", whole_cohort_table(frame()).web)
+    intervals = [style for style, text in cells if re.search(r"\d\.\d\d \(", text)]
+    words = [style for style, text in cells if "sex and age" in text]
+    assert len(intervals) == 3 and all("white-space: nowrap" in s for s in intervals)
+    assert words and not any("nowrap" in s for s in words)

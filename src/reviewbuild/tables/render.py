@@ -231,8 +231,10 @@ def blank(value: object) -> str:
 
 
 def house_table(frame: pd.DataFrame, table_id: str, *, title: str | None = None,
-                source_note: str | None = None, html_columns: tuple[str, ...] = ()) -> GT:
-    """A great-tables table in the book's style. ``html_columns`` hold trusted HTML."""
+                source_note: str | None = None, html_columns: tuple[str, ...] = (),
+                unbroken: tuple[str, ...] = ()) -> GT:
+    """A great-tables table in the book's style. ``html_columns`` hold trusted HTML; the
+    cells of ``unbroken`` columns never wrap (an estimate with its interval reads as one)."""
     text_cols = [c for c in frame.columns if c not in html_columns]
     shown = frame.copy()
     for col in text_cols:
@@ -244,6 +246,9 @@ def house_table(frame: pd.DataFrame, table_id: str, *, title: str | None = None,
         gt = gt.fmt_markdown(columns=list(html_columns))
     if source_note:
         gt = gt.tab_source_note(source_note)
+    if unbroken:
+        gt = gt.tab_style(style=style.css("white-space: nowrap"),
+                          locations=loc.body(columns=list(unbroken)))
     return (
         gt.tab_style(style=style.text(weight="bold"), locations=loc.column_labels())
         .opt_table_font(font=HTML_FONTS)

@@ -64,5 +64,7 @@ def whole_cohort_pdf(frame: pd.DataFrame | None = None):
 
 def whole_cohort_table(frame: pd.DataFrame | None = None):
     """Great-tables on the website, Markdown in the PDF."""
-    return WebAndPrint(house_table(display_frame(frame), "whole-cohort",
-                                   source_note=SOURCE_NOTE), whole_cohort_pdf(frame))
+    numbers = ("Whole cohort HR (95% CI)", "p", "Patients / deaths",
+               "Subset HR, median split (95% CI)", "Subset p", "Subset patients / deaths")
+    return WebAndPrint(house_table(display_frame(frame), "whole-cohort", source_note=SOURCE_NOTE,
+                                   unbroken=numbers), whole_cohort_pdf(frame))
