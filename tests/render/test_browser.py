@@ -125,3 +125,27 @@ def test_every_figure_data_download_works(page, site: str, root: Path) -> None:
             checked += 1
     if checked == 0:
         pytest.fail("no figure data downloads anywhere on the site")
+
+
+#: Table cells holding an estimate with its interval ("0.99 (0.74–1.32)"), and how many
+#: lines each takes as laid out.
+_WRAPPED_INTERVALS = r"""() => [...document.querySelectorAll('td')]
+  .filter(td => /\d\.\d+ \(\d/.test(td.textContent))
+  .map(td => { const r = document.createRange(); r.selectNodeContents(td);
+    return [td.textContent.trim(),
+            new Set([...r.getClientRects()].map(x => Math.round(x.top))).size]; })"""
+
+
+def test_no_interval_wraps_in_a_table(page, site: str, root: Path) -> None:
+    """An estimate and its interval stay on one line at a laptop's width (the whole-cohort
+    table printed "0.99 (0.74–" above "1.32)")."""
+    page.set_viewport_size({"width": 1000, "height": 900})
+    seen, wrapped = 0, {}
+    for name, url in _page_urls(site, root).items():
+        page.goto(url)
+        cells = page.evaluate(_WRAPPED_INTERVALS)
+        seen += len(cells)
+        if bad := [text for text, lines in cells if lines > 1]:
+            wrapped[name] = bad
+    assert seen >= 10, "no table cells with intervals found"
+    assert wrapped == {}, f"intervals wrapped across lines: {wrapped}"
