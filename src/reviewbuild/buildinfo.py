@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import platform
 import shutil
-import subprocess
 from importlib import metadata
 from pathlib import Path
 
@@ -14,14 +13,7 @@ from packaging.requirements import Requirement
 
 from reviewbuild.paths import project_root
 from reviewbuild.pyproject import distribution
-
-
-def _command(cmd: list[str], cwd: Path) -> str | None:
-    try:
-        done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return done.stdout.strip() if done.returncode == 0 else None
+from reviewbuild.revision import output
 
 
 def build_facts(root: Path | None = None) -> pd.DataFrame:
@@ -32,7 +24,7 @@ def build_facts(root: Path | None = None) -> pd.DataFrame:
     rows = {
         "Executed": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "Python": f"{platform.python_version()} ({platform.system()} {platform.machine()})",
-        "Quarto": (_command([quarto, "--version"], root) if quarto else None)
+        "Quarto": (output([quarto, "--version"], root) if quarto else None)
         or "not available where this chapter was executed",
         (dist := distribution(root)): metadata.version(dist),
     }

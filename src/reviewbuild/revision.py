@@ -16,11 +16,10 @@ from typing import Any
 AT_RENDER_MIME = "text/x-reviewbuild-revision"
 
 
-def git(args: list[str], root: Path) -> str | None:
-    """``git args`` in ``root``: its output, or None where git or the checkout is missing."""
+def output(cmd: list[str], cwd: Path) -> str | None:
+    """What ``cmd`` prints in ``cwd``, or None where it is missing, fails or hangs."""
     try:
-        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True,
-                              timeout=60)
+        done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired):
         return None
     return done.stdout.strip() if done.returncode == 0 else None
@@ -29,10 +28,10 @@ def git(args: list[str], root: Path) -> str | None:
 def describe(root: Path) -> str:
     """``0f527e433bfa``, with `` (with local changes)`` where tracked files differ from it;
     ``not a git checkout`` outside one."""
-    commit = git(["rev-parse", "--short=12", "HEAD"], root)
+    commit = output(["git", "rev-parse", "--short=12", "HEAD"], root)
     if commit is None:
         return "not a git checkout"
-    dirty = git(["status", "--porcelain", "--untracked-files=no"], root)
+    dirty = output(["git", "status", "--porcelain", "--untracked-files=no"], root)
     return commit + (" (with local changes)" if dirty else "")
 
 

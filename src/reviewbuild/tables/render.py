@@ -139,9 +139,12 @@ def print_widths(frame: pd.DataFrame) -> list[int]:
         longest = max(len(c) for c in cells)
         need.append(max(hard, min(WORD_MIN, longest), 1) + CELL_PAD_CHARS)
         want.append(max(need[-1], min(longest, TEXT_MAX) + CELL_PAD_CHARS))
-    spare, extra = LINE_CHARS - sum(need), [w - n for w, n in zip(want, need, strict=True)]
-    if sum(want) <= LINE_CHARS or spare <= 0:
-        return want if spare > 0 else need
+    if sum(want) <= LINE_CHARS:
+        return want
+    spare = LINE_CHARS - sum(need)
+    if spare <= 0:  # more columns than the line holds: each keeps its minimum
+        return need
+    extra = [w - n for w, n in zip(want, need, strict=True)]
     return [n + int(spare * e / sum(extra)) for n, e in zip(need, extra, strict=True)]
 
 
