@@ -129,7 +129,9 @@ def main(argv: list[str] | None = None) -> int:
     clone = work / "book"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
     log = work / "kernels.log"
-    env = {**os.environ, **counting_kernel(work / "jupyter", log),
+    # the clone's packages, not the working tree's that the environment installs (editable)
+    path = os.pathsep.join(filter(None, [str(clone / "src"), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, **counting_kernel(work / "jupyter", log), "PYTHONPATH": path,
            "REVIEWBUILD_CACHE": os.environ.get("REVIEWBUILD_CACHE", str(work / "cache"))}
     default_mirror = ROOT.parent / "shared" / "data"
     if "REVIEWBUILD_MIRROR" not in env and default_mirror.is_dir():
