@@ -1,10 +1,8 @@
-"""Facts for the appendix "How this book was built": commit, versions, data, claims."""
+"""Facts for the appendix "How this book was built": software versions, data, claims."""
 
 from __future__ import annotations
 
-import datetime as dt
 import platform
-import shutil
 from importlib import metadata
 from pathlib import Path
 
@@ -13,21 +11,14 @@ from packaging.requirements import Requirement
 
 from reviewbuild.paths import project_root
 from reviewbuild.pyproject import distribution
-from reviewbuild.revision import output
 
 
 def build_facts(root: Path | None = None) -> pd.DataFrame:
-    """Date, Python, Quarto and package version where this appendix was executed (the
-    revision rendered is :class:`reviewbuild.revision.AtRender`, filled in at render)."""
-    root = root or project_root()
-    quarto = shutil.which("quarto")
-    rows = {
-        "Executed": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "Python": f"{platform.python_version()} ({platform.system()} {platform.machine()})",
-        "Quarto": (output([quarto, "--version"], root) if quarto else None)
-        or "not available where this chapter was executed",
-        (dist := distribution(root)): metadata.version(dist),
-    }
+    """The Python and the book's package version that executed the chapters (the revision
+    rendered is :class:`reviewbuild.revision.AtRender`, filled in at render)."""
+    dist = distribution(root or project_root())
+    rows = {"Python": f"{platform.python_version()} ({platform.system()} {platform.machine()})",
+            dist: metadata.version(dist)}
     return pd.DataFrame({"Item": list(rows), "Value": list(rows.values())})
 
 

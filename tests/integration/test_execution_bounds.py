@@ -228,3 +228,24 @@ def test_an_unchanged_chapter_rebuilds_to_a_byte_identical_golden(env):
     assert result.executed == ["chapters/01-a.qmd"] and not result.changed
     assert path.read_bytes() == before
     assert golden.read(root, "chapters/01-a.qmd") is not None
+
+
+def test_an_ignored_output_follows_its_chapter_when_an_input_changed(env):
+    """An ``nbval-ignore-output`` cell keeps its recorded output only while nothing the
+    chapter reads changed: the build appendix kept rows its code no longer printed."""
+    code = ("#| tags: [nbval-ignore-output]\nimport hashlib, pathlib\n"
+            "from reviewbuild.notebooks.runtime import record_read\n"
+            "p = pathlib.Path('../data.txt')\n"
+            "record_read('data.txt', hashlib.sha256(p.read_bytes()).hexdigest())\n"
+            "print(p.read_text())")
+    root = _book(env, {"01-a": code})
+    (root / "data.txt").write_text("first")
+    commands.build(root, progress=lambda _: None)
+    golden_a = root / GOLDEN_DIR / "01-a.ipynb"
+    assert "first" in golden_a.read_text(encoding="utf-8")
+    commands.build(root, force=True, progress=lambda _: None)  # nothing changed: kept
+    assert "first" in golden_a.read_text(encoding="utf-8")
+    (root / "data.txt").write_text("second")
+    result = commands.build(root, progress=lambda _: None)
+    assert result.written == ["chapters/01-a.qmd"]
+    assert "second" in golden_a.read_text(encoding="utf-8")

@@ -235,7 +235,8 @@ def _record(root: Path, chapter: str, run: Execution, kinds: set[str], accept: b
     if diffs:
         result.changed[chapter] = diffs
         return
-    golden.write(root, chapter, golden.keep_unchanged_outputs(old, run.notebook, pats))
+    golden.write(root, chapter, golden.keep_unchanged_outputs(old, run.notebook, pats,
+                                                              inputs_changed=bool(kinds)))
     cache.save_entry(root, chapter, cache.entry_for(root, chapter, run.inputs))
     result.written.append(chapter)
 

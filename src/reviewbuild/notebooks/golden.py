@@ -127,16 +127,18 @@ def _matching_cells(old: NotebookNode, new: NotebookNode
 
 
 def keep_unchanged_outputs(old: NotebookNode | None, new: NotebookNode,
-                           pats: list[tuple[str, str]]) -> NotebookNode:
+                           pats: list[tuple[str, str]], inputs_changed: bool = False
+                           ) -> NotebookNode:
     """``new`` with the outputs of ``old`` wherever the two differ only as nbval does not see
-    (sanitized text such as object addresses, cells tagged ``nbval-ignore-output`` such as
-    the build's date), so that an unchanged book rebuilds to byte-identical golden notebooks.
+    (sanitized text such as object addresses; cells tagged ``nbval-ignore-output``, such as
+    the machine's Python, unless ``inputs_changed``: code, data or packages that may have
+    changed them), so that an unchanged book rebuilds to byte-identical golden notebooks.
     Figures and published files are always the new ones: the book shows the golden
     notebook's outputs, so it must show what the chapter draws now."""
     if old is None:
         return new
     for a, b, i in _matching_cells(old, new):
-        ignored = IGNORE_TAG in b.metadata.get("tags", [])
+        ignored = IGNORE_TAG in b.metadata.get("tags", []) and not inputs_changed
         if _published_files(a) != _published_files(b) or _images(a) != _images(b):
             continue  # what the book shows (figures, their data files) is kept as executed
         if ignored or not _cell_differences(a, b, describe_cell(new, i), pats):
