@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -63,3 +65,35 @@ def test_the_distribution_is_the_books_or_the_engines(tmp_path) -> None:
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "another-review"\n')
     assert pyproject.distribution(tmp_path) == "another-review"
     assert pyproject.distribution(tmp_path / "nowhere") == "xpo1review"  # installed the engine
+
+
+@pytest.fixture
+def fresh_owners():
+    pyproject.import_owners.cache_clear()
+    yield
+    pyproject.import_owners.cache_clear()
+
+
+def test_a_kernel_uses_the_engines_scan_only_from_the_same_environment(
+        monkeypatch, fresh_owners) -> None:
+    scanned = pyproject.import_owners()
+    assert "xpo1review" in scanned["reviewbuild"]
+    (name, handed), = pyproject.handed_owners().items()
+    assert json.loads(handed)["owners"] == scanned
+
+    marked = {"owners": {"only_this": ["marked"]}}
+    monkeypatch.setenv(name, json.dumps({**marked, "prefix": sys.prefix}))
+    pyproject.import_owners.cache_clear()
+    assert pyproject.import_owners() == {"only_this": ["marked"]}
+
+    monkeypatch.setenv(name, json.dumps({**marked, "prefix": "/another/environment"}))
+    pyproject.import_owners.cache_clear()
+    assert pyproject.import_owners() == scanned
+
+
+def test_the_engine_hands_its_scan_to_the_kernels(tmp_path, fresh_owners) -> None:
+    from reviewbuild.notebooks import execute
+
+    env = execute._env(tmp_path, None)
+    assert json.loads(env[pyproject.OWNERS_ENV]) == {
+        "prefix": sys.prefix, "owners": pyproject.import_owners()}

@@ -28,6 +28,7 @@ from reviewbuild.claims import VERDICT_MIME
 from reviewbuild.exceptions import NotebookError
 from reviewbuild.notebooks import limits
 from reviewbuild.notebooks.convert import chapter_notebook, describe_cell
+from reviewbuild.pyproject import handed_owners
 
 KERNEL = "python3"
 _COLLECT = "from reviewbuild.notebooks.runtime import collect\ncollect()"
@@ -67,6 +68,7 @@ class _Client(NotebookClient):
 def _env(root: Path, extra: dict[str, str] | None) -> dict[str, str]:
     env = dict(os.environ)
     env["REVIEWBUILD_ROOT"] = str(root)
+    env.update(handed_owners())
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     env.update(extra or {})
     return env
