@@ -1,10 +1,11 @@
 """The PDF as printed (issue 22): cross-references without a stray period, the part page
 listing only its chapters, one page number per page, diagrams printed with legible text,
 the bibliography with hanging indents, tables' notes at the margin, table cells whole and
-apart. Needs ``_book/`` (skips loudly otherwise)."""
+apart, table headers unhyphenated. Needs ``_book/`` (skips loudly otherwise)."""
 
 from __future__ import annotations
 
+import html
 import itertools
 import re
 import shutil
@@ -24,6 +25,8 @@ MERMAID_SCALE, MERMAID_FONT_PX, MIN_TEXT_PT, MERMAID_PAGE_PX = 4, 16, 7.0, 764
 NOTE_INDENT_PT = 12.0
 #: A word of a table cell that prints as it is written; a number with decimals.
 PLAIN_WORD, DECIMAL = re.compile(r"[\w%().,/–-]+"), re.compile(r"\d[\d,]*\.\d+")
+#: What poppler prints where Typst hyphenated a word at the end of a line.
+SOFT_HYPHEN = "\xad"
 
 
 @pytest.fixture(scope="module")
@@ -159,3 +162,40 @@ def test_table_cells_print_whole_and_apart(pdf: Path, golden_pdf_tables) -> None
             broken |= {w for cell in cells for w in cell if DECIMAL.fullmatch(w)} - words
     assert glued == set(), f"table cells run into their neighbours: {sorted(glued)}"
     assert broken == set(), f"numbers not printed whole: {sorted(broken)}"
+
+
+def _pieces(words: list[str]) -> list[str]:
+    """Words split after their hyphens, as a line may break there."""
+    return [p for w in words for p in re.split(r"(?<=[-–])", w) if p]
+
+
+def test_table_headers_print_unhyphenated(pdf: Path, golden_pdf_tables) -> None:
+    """Every table's header row is found in the PDF, with no word hyphenated: the reference
+    render printed "Mini-mum de-tectable HR" (Table B.1) and "Fre-quency" (Table 4.1)."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("SKIPPED LOUDLY: pdftotext (poppler-utils) is not installed")
+    from reviewbuild.tables.render import BREAK
+
+    boxes = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True,
+                           text=True, check=True).stdout  # words as printed, not re-joined
+    printed: list[str] = []
+    for word in map(html.unescape, re.findall(r"<word [^>]*>([^<]*)</word>", boxes)):
+        if printed and printed[-1].endswith(SOFT_HYPHEN):
+            printed[-1] += word  # the two halves of a hyphenated word, marked
+        else:
+            printed.append(word)
+    printed = _pieces(printed)
+    plain = [w.replace(SOFT_HYPHEN, "") for w in printed]
+    missing, hyphenated = [], set()
+    for name, table in golden_pdf_tables:
+        header = re.sub(r"\*\*|\\(?=\|)", "", table.splitlines()[0].replace(BREAK, ""))
+        words = _pieces(header.strip().strip("|").split())
+        words = [w for w in words if w != "|"]
+        starts = [i for i in range(len(plain) - len(words) + 1)
+                  if plain[i:i + len(words)] == words]
+        if not starts:
+            missing.append(f"{name}: {' '.join(words)}")
+        hyphenated |= {printed[i + k] for i in starts for k in range(len(words))
+                       if SOFT_HYPHEN in printed[i + k]}
+    assert missing == [], f"table headers not found in the PDF: {missing}"
+    assert hyphenated == set(), f"hyphenated header words: {sorted(hyphenated)}"

@@ -59,7 +59,7 @@ def mutations_pdf(root: Path | None = None):
     table["References"] = table["References"].map(citation)
     table.insert(0, "Note", [str(i) for i in range(1, len(table) + 1)])
     notes = [f"**{i}.** {text}" for i, text in enumerate(shown["Finding (as stated)"], 1) if text]
-    return pdf_table(table, (8, 16, 18, 12, 20, 26), notes, SOURCE_NOTE)
+    return pdf_table(table, (8, 15, 18, 15, 18, 26), notes, SOURCE_NOTE)
 
 
 def mutations_table(root: Path | None = None):
