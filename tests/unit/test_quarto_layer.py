@@ -54,6 +54,15 @@ def test_diagrams_run_top_to_bottom() -> None:
             assert re.fullmatch(r"flowchart (TB|TD)", code[0].strip()), f"{stem}: {code[0]}"
 
 
+def test_diagrams_name_compartments_in_their_nodes() -> None:
+    """Mermaid centres a subgraph's title at its top, where an edge entering from the rank
+    above passes: in the PDF an arrow crossed "Cytoplasm" in Fig. 3.1. The nodes name their
+    compartment instead."""
+    for stem, diagrams in _mermaid_blocks().items():
+        for diagram in diagrams:
+            assert not re.search(r"^\s*subgraph\b", diagram, re.M), f"{stem}: a subgraph"
+
+
 def test_the_part_ends_with_its_last_chapter() -> None:
     """orange-book's part page lists every chapter until the next part; the part's last
     chapter resets the part at its end, so the Conclusion and the References that follow
