@@ -75,3 +75,17 @@ def test_the_part_ends_with_its_last_chapter() -> None:
     tail = text.rsplit("```{=typst}", 1)[-1]
     assert text.endswith("```") and '#state("part-state", none).update(none)' in tail, (
         f"{last} does not end the part")
+
+
+def test_hand_written_tables_align_every_column() -> None:
+    """A pipe-table column without an alignment prints centred in the PDF (Typst), and
+    equal dashes give equal widths: Table C.1 printed as five narrow centred columns."""
+    delimiter = re.compile(r"^\|(?:\s*:?-+:?\s*\|)+\s*$", re.M)
+    rows = {qmd.name: delimiter.findall(qmd.read_text(encoding="utf-8"))
+            for qmd in sorted((ROOT / "chapters").glob("*.qmd"))}
+    assert any(rows.values()), "no hand-written table found"
+    for name, found in rows.items():
+        for row in found:
+            cells = row.strip().strip("|").split("|")
+            assert all(":" in c for c in cells), f"{name}: a column without alignment: {row}"
+            assert len({c.count("-") for c in cells}) > 1, f"{name}: equal widths: {row}"
