@@ -173,10 +173,10 @@ def build(root: Path, chapters: list[str] | None = None, accept: bool = False,
     for chapter in cache.python_chapters(root):
         atomic.remove_leftovers(golden_path(root, chapter), older_than=STALE_AFTER)
     selected = _select(root, chapters)
-    first, _ = batches(root, selected)
     # every report is judged after the first batch, selected or not: an accepted or rebuilt
     # golden notebook is one of its inputs (``--force`` applies to the selected ones only)
     reports = batches(root, cache.python_chapters(root))[1]
+    first = [c for c in selected if c not in reports]
     for batch in (first, reports):
         # read for each batch: the first may rewrite the goldens the reports read
         todo = _stale(root, batch, cache.load_manifest(root), result, progress,
