@@ -140,6 +140,11 @@ def test_table_notes_start_at_the_margin(pdf: Path) -> None:
     assert not any(off.values()), f"notes away from their bullets (page: points): {off}"
 
 
+def _cell_words(line: str) -> list[list[str]]:
+    """The words of each cell of a row of a pipe table (``\\|`` is a pipe inside a cell)."""
+    return [cell.split() for cell in re.split(r"(?<!\\)\|", line.strip())[1:-1]]
+
+
 def test_table_cells_print_whole_and_apart(pdf: Path, golden_pdf_tables) -> None:
     """No cell of a PDF table runs into the next one and no number breaks across lines: the
     reference render printed "Share ofDeaths" and "0." above "0811". Checked on the words
@@ -154,7 +159,7 @@ def test_table_cells_print_whole_and_apart(pdf: Path, golden_pdf_tables) -> None
     for _, table in golden_pdf_tables:
         lines = table.replace(BREAK, "").splitlines()
         for line in [lines[0], *lines[2:]]:
-            cells = [c.strip().split() for c in re.split(r"(?<!\\)\|", line.strip())[1:-1]]
+            cells = _cell_words(line)
             for left, right in itertools.pairwise(cells):
                 glued |= {a + b for a in left for b in right  # digits alone: page numbers too
                           if PLAIN_WORD.fullmatch(a) and PLAIN_WORD.fullmatch(b)
@@ -188,9 +193,9 @@ def test_table_headers_print_unhyphenated(pdf: Path, golden_pdf_tables) -> None:
     plain = [w.replace(SOFT_HYPHEN, "") for w in printed]
     missing, hyphenated = [], set()
     for name, table in golden_pdf_tables:
-        header = re.sub(r"\*\*|\\(?=\|)", "", table.splitlines()[0].replace(BREAK, ""))
-        words = _pieces(header.strip().strip("|").split())
-        words = [w for w in words if w != "|"]
+        header = _cell_words(table.splitlines()[0].replace(BREAK, ""))
+        words = _pieces([w for cell in header for w in cell])
+        words = [u for w in words if (u := re.sub(r"\*\*|\\(?=\|)", "", w))]
         starts = [i for i in range(len(plain) - len(words) + 1)
                   if plain[i:i + len(words)] == words]
         if not starts:
