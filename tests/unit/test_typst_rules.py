@@ -66,14 +66,32 @@ An odd page of an appendix without sections: its header is empty.
 """
 
 
+def _compiled(tmp_path: Path, name: str, source: str) -> pypdf.PdfReader:
+    """The PDF Typst makes of ``source`` (written to ``name``.typ in ``tmp_path``)."""
+    typ, pdf = tmp_path / f"{name}.typ", tmp_path / f"{name}.pdf"
+    typ.write_text(source, encoding="utf-8")
+    typst.compile(str(typ), output=str(pdf))
+    return pypdf.PdfReader(pdf)
+
+
+def _texts(reader: pypdf.PdfReader) -> list[str]:
+    """The text of each page, its whitespace collapsed."""
+    return [" ".join((p.extract_text() or "").split()) for p in reader.pages]
+
+
+def _runs(reader: pypdf.PdfReader) -> list[tuple[float, str]]:
+    """x (points) and text of each run printed on the first page (Typst places each run by
+    its matrix)."""
+    runs: list[tuple[float, str]] = []
+    reader.pages[0].extract_text(visitor_text=lambda text, cm, tm, *_: runs.append(
+        (float(cm[4]) + float(tm[4]), text)) if text.strip() else None)
+    return runs
+
+
 def pages(tmp_path: Path, rules: str) -> list[str]:
     """Text of each page of ORANGE_BOOK + ``rules`` + BODY (rules pasted in, as Quarto's
     include-before-body does: an #include would keep its show rules to itself)."""
-    source = tmp_path / "book.typ"
-    source.write_text(ORANGE_BOOK + rules + BODY, encoding="utf-8")
-    pdf = tmp_path / "book.pdf"
-    typst.compile(str(source), output=str(pdf))
-    return [" ".join((p.extract_text() or "").split()) for p in pypdf.PdfReader(pdf).pages]
+    return _texts(_compiled(tmp_path, "book", ORANGE_BOOK + rules + BODY))
 
 
 def test_without_the_rules_references_end_in_a_period(tmp_path: Path) -> None:
@@ -125,18 +143,9 @@ Jones, K. 2021. #emph[Another].
 
 def _line_starts(tmp_path: Path, rules: str) -> dict[str, float]:
     """x (points) where each printed line of the bibliography starts, by its first word."""
-    source = tmp_path / "refs.typ"
-    source.write_text(rules + REFS, encoding="utf-8")
-    pdf = tmp_path / "refs.pdf"
-    typst.compile(str(source), output=str(pdf))
     starts: dict[str, float] = {}
-
-    def visit(text, cm, tm, font, size) -> None:  # Typst places each run by its matrix
-        word = text.strip().split(" ")[0] if text.strip() else ""
-        if word and word not in starts:
-            starts[word] = float(cm[4]) + float(tm[4])
-
-    pypdf.PdfReader(pdf).pages[0].extract_text(visitor_text=visit)
+    for x, text in _runs(_compiled(tmp_path, "refs", rules + REFS)):
+        starts.setdefault(text.strip().split(" ")[0], x)
     return starts
 
 
@@ -183,11 +192,7 @@ Text.
 
 
 def test_page_numbers_around_a_part(tmp_path: Path) -> None:
-    source = tmp_path / "part.typ"
-    source.write_text(RULES.read_text(encoding="utf-8") + PART, encoding="utf-8")
-    pdf = tmp_path / "part.pdf"
-    typst.compile(str(source), output=str(pdf))
-    found = [" ".join((p.extract_text() or "").split()) for p in pypdf.PdfReader(pdf).pages]
+    found = _texts(_compiled(tmp_path, "part", RULES.read_text(encoding="utf-8") + PART))
     assert [_numbers(text, i) for i, text in enumerate(found, start=1)] == [1, 1, 1], found
 
 
@@ -207,13 +212,10 @@ Text.
 
 
 def test_page_numbers_when_the_counter_resets_at_the_foot(tmp_path: Path) -> None:
-    source = tmp_path / "reset.typ"
-    source.write_text(ORANGE_BOOK.replace('numbering("1.", ..vals)', 'numbering("I.", ..vals)')
-                      .replace('numbering("1.1", ..vals)', 'numbering("I.a", ..vals)')
-                      + RULES.read_text(encoding="utf-8") + RESET_AT_FOOT, encoding="utf-8")
-    pdf = tmp_path / "reset.pdf"
-    typst.compile(str(source), output=str(pdf))
-    found = [" ".join((p.extract_text() or "").split()) for p in pypdf.PdfReader(pdf).pages]
+    book = (ORANGE_BOOK.replace('numbering("1.", ..vals)', 'numbering("I.", ..vals)')
+            .replace('numbering("1.1", ..vals)', 'numbering("I.a", ..vals)'))
+    found = _texts(_compiled(tmp_path, "reset",
+                             book + RULES.read_text(encoding="utf-8") + RESET_AT_FOOT))
     assert [_numbers(text, i) for i, text in enumerate(found, start=1)] == [1, 1, 1], found
 
 
@@ -224,11 +226,7 @@ NARROW_CELL = ("#set text(size: 11pt)\n#table(columns: (47pt, 3cm, 2.2cm), [term
 
 
 def _table_text(tmp_path: Path, rules: str) -> str:
-    source = tmp_path / "table.typ"
-    source.write_text(rules + NARROW_CELL, encoding="utf-8")
-    pdf = tmp_path / "table.pdf"
-    typst.compile(str(source), output=str(pdf))
-    return pypdf.PdfReader(pdf).pages[0].extract_text()
+    return _compiled(tmp_path, "table", rules + NARROW_CELL).pages[0].extract_text()
 
 
 def test_without_the_rules_a_long_word_runs_into_the_next_column(tmp_path: Path) -> None:
@@ -263,13 +261,7 @@ second line of the page, and a few more words that it needs to get there SRCEND_
 
 def _line_starts_of(tmp_path: Path, rules: str, markers: list[str]) -> dict[str, float]:
     """x (points) where the printed line ending in each marker starts."""
-    source = tmp_path / "figure.typ"
-    source.write_text(rules + TABLE_FIGURE, encoding="utf-8")
-    pdf = tmp_path / "figure.pdf"
-    typst.compile(str(source), output=str(pdf))
-    runs: list[tuple[float, str]] = []
-    pypdf.PdfReader(pdf).pages[0].extract_text(visitor_text=lambda text, cm, tm, *_: runs.append(
-        (float(cm[4]) + float(tm[4]), text)) if text.strip() else None)
+    runs = _runs(_compiled(tmp_path, "figure", rules + TABLE_FIGURE))
     return {m: next(x for x, text in runs if m in text) for m in markers}
 
 
