@@ -1,6 +1,11 @@
-"""Loader building blocks that need no data: barcodes, aliquot rule, results, provenance."""
+"""Loader building blocks that need no data: barcodes, aliquot rule, results, provenance,
+the cache of parsed frames."""
 
 from __future__ import annotations
+
+import importlib
+import sys
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -8,6 +13,7 @@ import pytest
 from reviewbuild import session
 from reviewbuild.data import declared, provenance
 from reviewbuild.data.provenance import Provenance
+from reviewbuild.data.reading import derived
 from reviewbuild.exceptions import DataError, SchemaError
 from xpo1review.data import loaders
 from xpo1review.data.loaders import Dataset, Unavailable
@@ -130,3 +136,41 @@ def test_provenance_describe():
     p = Provenance(("firehose-CHOL",), ("5668d7d15d74ad9b" + "0" * 48,), "RSEM", 45, 36, "x")
     assert p.describe() == ("Source: firehose-CHOL (sha256 5668d7d15d74); 45 samples, "
                             "36 patients; units: RSEM. x")
+
+
+
+@pytest.fixture
+def parser_package(tmp_path, monkeypatch):
+    """Writes a package ``parsers`` whose ``parse.build`` returns ``helpers.VALUE``."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    pkg = tmp_path / "parsers"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "parse.py").write_text(
+        "import pandas as pd\nfrom parsers import helpers\nCALLS = []\n\n"
+        "def build():\n    CALLS.append(1)\n    return pd.DataFrame({'x': [helpers.VALUE]})\n")
+
+    def write(value: int) -> None:
+        (pkg / "helpers.py").write_text(f"VALUE = {value}\n")
+        for name in ("parsers.helpers", "parsers.parse"):
+            if name in sys.modules:
+                importlib.reload(sys.modules[name])
+
+    yield write
+    for name in ("parsers.parse", "parsers.helpers", "parsers"):
+        sys.modules.pop(name, None)
+
+
+def test_a_parsed_frame_is_rebuilt_when_its_parser_package_changes(parser_package, tmp_path,
+                                                                    monkeypatch):
+    monkeypatch.setenv("REVIEWBUILD_CACHE", str(tmp_path / "cache"))
+    src, sha = SimpleNamespace(id="demo"), "ab" * 32
+    parser_package(1)
+    import parsers.parse as parse
+
+    assert derived(src, sha, "x", parse.build)["x"].tolist() == [1]
+    assert derived(src, sha, "x", parse.build)["x"].tolist() == [1]
+    assert len(parse.CALLS) == 1  # the second read came from the cache
+    parser_package(2)  # a helper of the parser changes, not the parser's own module
+    assert derived(src, sha, "x", parse.build)["x"].tolist() == [2]
+    assert len(list((tmp_path / "cache" / ".derived").glob("demo-*.pkl"))) == 1  # old one gone

@@ -28,7 +28,6 @@ so and why.
 from __future__ import annotations
 
 from reviewbuild.data.reading import (
-    PARSER_VERSION,
     Dataset,
     DropReport,
     Unavailable,
@@ -61,7 +60,7 @@ from xpo1review.data.tcga import (
 
 __all__ = [
     "ANNOTATION_COLUMNS", "BARCODE_RE", "CDR_SHEET", "ENDPOINTS", "FIREHOSE_UNITS",
-    "GI_TCGA_TYPES", "METAGSCA_UNITS", "ONCODB_COLUMNS", "PARSER_VERSION", "PDAC_SCHEMA",
+    "GI_TCGA_TYPES", "METAGSCA_UNITS", "ONCODB_COLUMNS", "PDAC_SCHEMA",
     "SAMPLE_TYPES", "SUMMARY_COLUMNS", "SURVIVAL_SCHEMA", "TCGA_TO_COHORT", "XPO1_ENTREZ",
     "Dataset", "DropReport", "Unavailable", "candidates", "cox_coefficients",
     "expression_matrix", "gene_expression", "get_source", "join_expression_survival",
