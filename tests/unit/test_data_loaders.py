@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import sysconfig
 from types import SimpleNamespace
 
 import pandas as pd
@@ -13,7 +14,7 @@ import pytest
 from reviewbuild import session
 from reviewbuild.data import declared, provenance
 from reviewbuild.data.provenance import Provenance
-from reviewbuild.data.reading import derived
+from reviewbuild.data.reading import derived, parser_code
 from reviewbuild.exceptions import DataError, SchemaError
 from xpo1review.data import loaders
 from xpo1review.data.loaders import Dataset, Unavailable
@@ -174,3 +175,11 @@ def test_a_parsed_frame_is_rebuilt_when_its_parser_package_changes(parser_packag
     parser_package(2)  # a helper of the parser changes, not the parser's own module
     assert derived(src, sha, "x", parse.build)["x"].tolist() == [2]
     assert len(list((tmp_path / "cache" / ".derived").glob("demo-*.pkl"))) == 1  # old one gone
+
+
+def test_the_parser_code_changes_with_an_installed_distribution_version(tmp_path, monkeypatch):
+    monkeypatch.setattr(sysconfig, "get_path", lambda name: str(tmp_path))
+    (tmp_path / "calamine-0.3.1.dist-info").mkdir()
+    before = parser_code(loaders.survival)
+    (tmp_path / "calamine-0.3.1.dist-info").rename(tmp_path / "calamine-0.4.0.dist-info")
+    assert parser_code(loaders.survival) != before

@@ -12,6 +12,7 @@ import glob
 import hashlib
 import re
 import sys
+import sysconfig
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +20,6 @@ from pathlib import Path
 from types import ModuleType
 from typing import ClassVar
 
-import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pyreadr
@@ -132,11 +132,14 @@ def derived(src: Source, sha: str, key: str, build: Callable[[], pd.DataFrame]) 
 
 def parser_code(build: Callable[..., object]) -> str:
     """sha256 of the code a parsed frame depends on: the source files of the package that
-    defines ``build`` and of the engine's data package, and the pandas and numpy versions."""
-    digest = hashlib.sha256(f"pandas {pd.__version__} numpy {np.__version__}".encode())
+    defines ``build`` and of the engine's data package, and the installed distributions with
+    their versions (the environment's ``*.dist-info`` folders)."""
+    digest = hashlib.sha256()
     for path in sorted({*_package_files(sys.modules[build.__module__]), *_package_files(
             sys.modules[__name__])}):
         digest.update(f"{path.name}\0".encode() + path.read_bytes())
+    for lib in sorted({sysconfig.get_path("purelib"), sysconfig.get_path("platlib")}):
+        digest.update("\0".join(sorted(glob.glob("*.dist-info", root_dir=lib))).encode())
     return digest.hexdigest()
 
 
