@@ -83,12 +83,30 @@ def test_corrected_p_holds_its_level_under_the_null():
     assert rate["lausen"] <= 0.09, rate
 
 
-def test_permutation_p_is_reproducible_and_seeded():
+def test_permutation_p_is_reproducible_and_seeded(tmp_path, monkeypatch):
     df = simulated(60, 0.3, 5)
-    a = cp.maxstat(df, n_permutations=300, seed=7)
-    b = cp.maxstat(df, n_permutations=300, seed=7)
-    assert a.p_permutation == b.p_permutation
-    assert 1 / 301 <= a.p_permutation <= 1
+    p = {}
+    for seed, cache in ((7, "a"), (7, "b"), (8, "c")):  # each from an empty cache
+        monkeypatch.setenv("REVIEWBUILD_CACHE", str(tmp_path / cache))
+        p[cache] = cp.maxstat(df, n_permutations=300, seed=seed).p_permutation
+    assert p["a"] == p["b"] != p["c"]
+    assert 1 / 301 <= p["a"] <= 1
+
+
+def test_each_permutation_search_runs_once_per_input(tmp_path, monkeypatch):
+    """The cohort chapters and the methods appendix share a search; other inputs do not."""
+    monkeypatch.setenv("REVIEWBUILD_CACHE", str(tmp_path))
+    runs = []
+    search = cp._permutation_max
+    monkeypatch.setattr(cp, "_permutation_max", lambda *a: runs.append(a) or search(*a))
+    df = simulated(60, 0.3, 5)
+    first = cp.maxstat(df, n_permutations=300, seed=7)
+    again = cp.maxstat(df, n_permutations=300, seed=7)
+    assert again.p_permutation == first.p_permutation and len(runs) == 1
+    cp.maxstat(df, n_permutations=300, seed=8)
+    cp.maxstat(df, n_permutations=301, seed=7)
+    cp.maxstat(df.assign(event=1), n_permutations=300, seed=7)
+    assert len(runs) == 4
 
 
 def test_lausen_bounds_and_monotone():

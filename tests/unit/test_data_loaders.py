@@ -14,7 +14,8 @@ import pytest
 from reviewbuild import session
 from reviewbuild.data import declared, provenance
 from reviewbuild.data.provenance import Provenance
-from reviewbuild.data.reading import derived, parser_code
+from reviewbuild.data.reading import derived
+from reviewbuild.data.remembered import code_hash
 from reviewbuild.exceptions import DataError, SchemaError
 from xpo1review.data import loaders
 from xpo1review.data.loaders import Dataset, Unavailable
@@ -180,6 +181,6 @@ def test_a_parsed_frame_is_rebuilt_when_its_parser_package_changes(parser_packag
 def test_the_parser_code_changes_with_an_installed_distribution_version(tmp_path, monkeypatch):
     monkeypatch.setattr(sysconfig, "get_path", lambda name: str(tmp_path))
     (tmp_path / "calamine-0.3.1.dist-info").mkdir()
-    before = parser_code(loaders.survival)
+    before = code_hash(loaders.survival)
     (tmp_path / "calamine-0.3.1.dist-info").rename(tmp_path / "calamine-0.4.0.dist-info")
-    assert parser_code(loaders.survival) != before
+    assert code_hash(loaders.survival) != before

@@ -8,29 +8,23 @@ what the registry promises; :func:`derived` caches a parsed frame beside the fil
 
 from __future__ import annotations
 
-import glob
-import hashlib
-import re
-import sys
-import sysconfig
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import ClassVar
 
 import pandas as pd
 import pandera.pandas as pa
 import pyreadr
 
-from reviewbuild.atomic import atomic_path
 from reviewbuild.data import provenance as _prov
-from reviewbuild.data.cachedir import cached_path, in_cache
+from reviewbuild.data.cachedir import cached_path
 from reviewbuild.data.fetch import fetch
 from reviewbuild.data.pins import sha256_file
 from reviewbuild.data.provenance import Provenance
 from reviewbuild.data.registry import Source, get_source
+from reviewbuild.data.remembered import remembered
 from reviewbuild.exceptions import DataError, SchemaError
 
 
@@ -114,48 +108,9 @@ def validate(frame: pd.DataFrame, schema: pa.DataFrameSchema, src: Source, path:
 
 
 def derived(src: Source, sha: str, key: str, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
-    """A parsed frame cached beside the file, keyed by the file's sha256 and by the code that
-    parses it (:func:`parser_code`): a parser edited since is never answered from the cache."""
-    stem = f"{src.id}-{sha[:16]}-{key}-"
-    target = in_cache(f".derived/{stem}{parser_code(build)[:16]}.pkl")
-    if target.is_file():
-        try:
-            return pd.read_pickle(target)
-        except Exception:  # unreadable (other pandas version, truncated): rebuild it
-            target.unlink(missing_ok=True)
-    frame = build()
-    with atomic_path(target) as tmp:
-        frame.to_pickle(tmp, compression=None)
-    _remove_other_versions(target, stem)
-    return frame
-
-
-def parser_code(build: Callable[..., object]) -> str:
-    """sha256 of the code a parsed frame depends on: the source files of the package that
-    defines ``build`` and of the engine's data package, and the installed distributions with
-    their versions (the environment's ``*.dist-info`` folders)."""
-    digest = hashlib.sha256()
-    for path in sorted({*_package_files(sys.modules[build.__module__]), *_package_files(
-            sys.modules[__name__])}):
-        digest.update(f"{path.name}\0".encode() + path.read_bytes())
-    for lib in sorted({sysconfig.get_path("purelib"), sysconfig.get_path("platlib")}):
-        digest.update("\0".join(sorted(glob.glob("*.dist-info", root_dir=lib))).encode())
-    return digest.hexdigest()
-
-
-def _package_files(module: ModuleType) -> list[Path]:
-    """The source files of ``module``'s package (just its own file outside a package)."""
-    file = Path(module.__file__ or "")
-    return sorted(file.parent.rglob("*.py")) if module.__spec__.parent else [file]
-
-
-def _remove_other_versions(target: Path, stem: str) -> None:
-    """Remove the frames the same file and key had under other parser code (or the earlier
-    ``-v1`` naming), so that the cache does not grow with every edit of a parser."""
-    version = re.compile(re.escape(stem) + r"(v\d+|[0-9a-f]{16})\.pkl")
-    for old in target.parent.glob(f"{glob.escape(stem)}*.pkl"):
-        if old != target and version.fullmatch(old.name):
-            old.unlink(missing_ok=True)
+    """A parsed frame cached beside the file, under the file's sha256 and the code that parses
+    it (:func:`reviewbuild.data.remembered.remembered`)."""
+    return remembered(f"{src.id}-{sha[:16]}-{key}", build)
 
 
 def read_rdata(src: Source, path: Path, obj: str | None = None) -> pd.DataFrame:

@@ -29,12 +29,15 @@ earlier versions.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from reviewbuild.data.remembered import remembered
 
 DEFAULT_MIN_PROP = 0.2
 DEFAULT_PERMUTATIONS = 1_000_000
@@ -173,6 +176,18 @@ def _permutation_max(
     return out
 
 
+def _reached(
+    scores: np.ndarray, n_low: np.ndarray, stat: float, n_permutations: int, seed: int
+) -> int:
+    """How many permutations' ``max |Z|`` reach ``stat``. The costly step, so it is computed
+    once per input and code (:func:`~reviewbuild.data.remembered.remembered`): the cohort
+    chapters and the methods appendix run the same searches."""
+    key = hashlib.sha256(scores.tobytes() + np.asarray(n_low, dtype=np.int64).tobytes()
+                         + repr((float(stat), n_permutations, seed)).encode()).hexdigest()
+    return remembered(f"maxstat-{key[:32]}", lambda: int(
+        (_permutation_max(scores, n_low, n_permutations, seed) >= stat - 1e-12).sum()))
+
+
 def maxstat(
     frame: pd.DataFrame,
     min_prop: float = DEFAULT_MIN_PROP,
@@ -191,8 +206,8 @@ def maxstat(
     best = int(np.abs(profile["statistic"]).to_numpy().argmax())
     stat = float(abs(profile["statistic"].iloc[best]))
     scores = logrank_scores(time, event)
-    null = _permutation_max(scores, profile["n_low"].to_numpy(), n_permutations, seed)
-    p_perm = (1 + int((null >= stat - 1e-12).sum())) / (n_permutations + 1)
+    reached = _reached(scores, profile["n_low"].to_numpy(), stat, n_permutations, seed)
+    p_perm = (1 + reached) / (n_permutations + 1)
     return MaxstatResult(
         threshold=float(profile["threshold"].iloc[best]),
         statistic=stat,

@@ -1,0 +1,71 @@
+"""Values computed once and kept in the cache, under a key that covers the code computing them.
+
+:func:`remembered` returns ``build()``, kept in the cache's ``.derived`` folder under a name
+the caller makes from the inputs (a file's sha256, a digest of arrays) and :func:`code_hash`:
+the source files of the package that defines ``build`` and of the engine's data package, and
+every installed distribution's version. A parser or analysis edited since, or a library
+upgraded, is never answered from the cache; an unreadable entry is computed again; writing a
+value removes what the same name held under other code, so the cache does not grow with edits.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import pickle
+import re
+import sys
+import sysconfig
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import TypeVar
+
+from reviewbuild.atomic import atomic_path
+from reviewbuild.data.cachedir import in_cache
+
+T = TypeVar("T")
+
+
+def remembered(name: str, build: Callable[[], T]) -> T:
+    """``build()``, computed once per ``name`` and :func:`code_hash` of ``build``."""
+    stem = f"{name}-"
+    target = in_cache(f".derived/{stem}{code_hash(build)[:16]}.pkl")
+    if target.is_file():
+        try:
+            with target.open("rb") as fh:
+                return pickle.load(fh)
+        except Exception:  # unreadable (truncated, or not a pickle): compute it again
+            target.unlink(missing_ok=True)
+    value = build()
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    _remove_other_versions(target, stem)
+    return value
+
+
+def code_hash(build: Callable[..., object]) -> str:
+    """sha256 of the code a remembered value depends on: the source files of the package that
+    defines ``build`` and of the engine's data package, and the installed distributions with
+    their versions (the environment's ``*.dist-info`` folders)."""
+    digest = hashlib.sha256()
+    for path in sorted({*_package_files(sys.modules[build.__module__]), *_package_files(
+            sys.modules[__name__])}):
+        digest.update(f"{path.name}\0".encode() + path.read_bytes())
+    for lib in sorted({sysconfig.get_path("purelib"), sysconfig.get_path("platlib")}):
+        digest.update("\0".join(sorted(glob.glob("*.dist-info", root_dir=lib))).encode())
+    return digest.hexdigest()
+
+
+def _package_files(module: ModuleType) -> list[Path]:
+    """The source files of ``module``'s package (just its own file outside a package)."""
+    file = Path(module.__file__ or "")
+    return sorted(file.parent.rglob("*.py")) if module.__spec__.parent else [file]
+
+
+def _remove_other_versions(target: Path, stem: str) -> None:
+    """Remove the values ``stem`` had under other code (or the earlier ``-v1`` naming)."""
+    version = re.compile(re.escape(stem) + r"(v\d+|[0-9a-f]{16})\.pkl")
+    for old in target.parent.glob(f"{glob.escape(stem)}*.pkl"):
+        if old != target and version.fullmatch(old.name):
+            old.unlink(missing_ok=True)
