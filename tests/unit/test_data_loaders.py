@@ -3,6 +3,7 @@ the cache of parsed frames."""
 
 from __future__ import annotations
 
+import errno
 import importlib
 import sys
 import sysconfig
@@ -184,3 +185,18 @@ def test_the_parser_code_changes_with_an_installed_distribution_version(tmp_path
     before = code_hash(loaders.survival)
     (tmp_path / "calamine-0.3.1.dist-info").rename(tmp_path / "calamine-0.4.0.dist-info")
     assert code_hash(loaders.survival) != before
+
+
+def test_a_cache_that_cannot_be_written_still_gives_the_frame(parser_package, tmp_path,
+                                                               monkeypatch):
+    from reviewbuild.data import remembered
+
+    def full(target):
+        raise OSError(errno.ENOSPC, "No space left on device", str(target))
+
+    monkeypatch.setenv("REVIEWBUILD_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(remembered, "atomic_path", full)
+    parser_package(3)
+    import parsers.parse as parse
+
+    assert derived(SimpleNamespace(id="demo"), "ab" * 32, "x", parse.build)["x"].tolist() == [3]

@@ -4,8 +4,9 @@
 the caller makes from the inputs (a file's sha256, a digest of arrays) and :func:`code_hash`:
 the source files of the package that defines ``build`` and of the engine's data package, and
 every installed distribution's version. A parser or analysis edited since, or a library
-upgraded, is never answered from the cache; an unreadable entry is computed again; writing a
-value removes what the same name held under other code, so the cache does not grow with edits.
+upgraded, is never answered from the cache; an unreadable entry is computed again, and a
+cache that cannot be written only means computing each time; writing a value removes what the
+same name held under other code, so the cache does not grow with edits.
 """
 
 from __future__ import annotations
@@ -38,9 +39,12 @@ def remembered(name: str, build: Callable[[], T]) -> T:
         except Exception:  # unreadable (truncated, or not a pickle): compute it again
             target.unlink(missing_ok=True)
     value = build()
-    with atomic_path(target) as tmp:
-        tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-    _remove_other_versions(target, stem)
+    try:
+        with atomic_path(target) as tmp:
+            tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        _remove_other_versions(target, stem)
+    except OSError:  # a cache that cannot be written (full, read-only): computed each time
+        pass
     return value
 
 
