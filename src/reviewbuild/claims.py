@@ -56,6 +56,8 @@ FAILING = frozenset({DRIFTED, INVALID})
 SUMMARY_TAG = "reviewbuild-claims"
 #: MIME type of the display a failing claim sends to the engine.
 VERDICT_MIME = "application/vnd.reviewbuild.claim+json"
+#: The functions that make a claim: a cell calling one must execute (never ``eval: false``).
+CLAIM_FUNCTIONS = frozenset({"expect", "provenance", "cited", "not_checked"})
 
 
 @dataclass

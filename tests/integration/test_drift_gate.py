@@ -2,10 +2,11 @@
 
 Each chapter below says "the effect is significant" while its data give p = 0.8, and hides the
 failure in a way an author could: ``#| error: true``, ``try/except ClaimDrift``, calling
-``begin_chapter`` again, clearing the cell's output, a quoted condition, NaN. ``notebooks
-build`` and ``accept`` must fail naming the claim, the chapter and the values, write no golden
-notebook and never advise ``accept``; a golden notebook that records a failing claim fails
-``check`` (the pre-render gate), ``claims``, ``notebooks build`` and ``notebooks status``.
+``begin_chapter`` again, clearing the cell's output, capturing it (``%%capture``), a quoted
+condition, NaN. ``notebooks build`` and ``accept`` must fail naming the claim, the chapter and
+the values, write no golden notebook and never advise ``accept``; a golden notebook that
+records a failing claim fails ``check`` (the pre-render gate), ``claims``, ``notebooks build``
+and ``notebooks status``.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ HIDDEN = {
     "try-except": TRY,
     "begin-again": f"#| error: true\n{TRY}begin_chapter('01-drift')\n",
     "clear-output": f"{TRY}from IPython.display import clear_output\nclear_output()\n",
+    "capture": f"%%capture\n{TRY}",
     "quoted": "#| error: true\n" + CLAIM.replace("p < 0.05", "'p < 0.05'") + "\n",
     "nan": "#| error: true\n" + CLAIM.replace("p < 0.05", "float('nan')") + "\n",
 }
@@ -90,6 +92,18 @@ def test_the_command_names_the_claim_and_never_advises_accept(tmp_path, monkeypa
     assert "accept" not in err
     assert not convert.golden_path(root, CHAPTER).exists()
     assert cache.load_manifest(root) == {}
+
+
+def test_a_claim_switched_off_with_eval_false_fails_the_build(tmp_path, monkeypatch, capsys):
+    root = _book(tmp_path, GOOD, monkeypatch)
+    assert cli.main(["notebooks", "build"]) == 0
+    before = golden.read(root, CHAPTER)
+    (root / CHAPTER).write_text(SETUP + "#| eval: false\n" + CLAIM + "\n```\n", encoding="utf-8")
+    assert cli.main(["notebooks", "build"]) == 1
+    err = capsys.readouterr().err
+    assert f"{CHAPTER}:13: this cell makes a claim (expect) but has `eval: false`" in err, err
+    assert golden.read(root, CHAPTER) == before
+    assert cli.main(["check", "--pre-render"]) == 1  # the render keeps refusing it too
 
 
 def _record_drift(root: Path, how: str) -> None:

@@ -234,3 +234,31 @@ def test_fmt_p_mc():
     assert fmt_p_mc(0.0893, 0.000285) == "p = 0.089 (Monte Carlo standard error 0.0003)"
     with pytest.raises(ValueError):
         fmt_p_mc(0.1, float("nan"))
+
+
+@pytest.mark.parametrize(("code", "made"), [
+    ('expect(p < 0.05, "x", "Significant", p=p)', ["expect"]),
+    ('claims.cited("x", "A count", "key")\nnot_checked("y", "A share", "why")',
+     ["cited", "not_checked"]),
+    ('print("expect(p < 0.05)")  # expect(', []),  # named in a string or comment only
+    ('if p < 0.05:\n  provenance("s", ok, "The paired subset")\n  %timeit', ["provenance"]),
+])
+def test_the_claim_functions_a_cell_calls(code, made):
+    assert convert.claim_calls(code) == made
+
+
+@pytest.mark.parametrize("where", ["cell", "chapter"])
+def test_a_cell_that_does_not_run_may_make_no_claim(where):
+    from reviewbuild.exceptions import NotebookError
+    from reviewbuild.qmd.reader import read_data
+
+    front = "---\nexecute:\n  eval: false\n---\n" if where == "chapter" else ""
+    option = "#| eval: false\n" if where == "cell" else ""
+    text = (f"{front}# Drift\n\nThe effect is significant.\n\n```{{python}}\n{option}"
+            'expect(p < 0.05, "drift", "The effect is significant", p=p)\n```\n')
+    doc = read_data(text.encode(), "chapters/01-drift.qmd")
+    with pytest.raises(NotebookError, match=r"chapters/01-drift.qmd:\d+: this cell makes a "
+                       r"claim \(expect\) but has `eval: false`"):
+        convert.notebook_from_qmd(doc, "chapters/01-drift.qmd")
+    shown = read_data(text.replace("expect(", "print(").encode(), "c.qmd")  # only shown: fine
+    assert convert.notebook_from_qmd(shown, "c.qmd").cells[2].cell_type == "raw"

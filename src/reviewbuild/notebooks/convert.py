@@ -1,21 +1,23 @@
 """A chapter ``.qmd`` as a Jupyter notebook, cell for cell, for execution and nbval.
 
 The notebook has: a note saying it is generated; a setup cell (``enter_chapter``); every
-``{python}`` cell in order (``eval: false`` cells become raw cells, ``error: true`` cells are
-tagged ``raises-exception`` as Quarto does); one code cell per inline `` `{python} expr` ``
-at its place in the text, so nbval compares every number of the prose; and a last cell
-printing the chapter's claims (:func:`reviewbuild.claims.summary`). A cell's ``#| tags:``
-are kept: ``#| tags: [nbval-ignore-output]`` marks output that legitimately varies
-between machines (software versions, dates), which nbval then does not compare.
-Cell sources leave out the ``#|`` option lines (they go to the cell metadata), so editing
-a caption or other prose never makes a golden notebook stale.
+``{python}`` cell in order (``eval: false`` cells become raw cells, and may make no claim;
+``error: true`` cells are tagged ``raises-exception`` as Quarto does); one code cell per
+inline `` `{python} expr` `` at its place in the text, so nbval compares every number of the
+prose; and a last cell printing the chapter's claims (:func:`reviewbuild.claims.summary`).
+A cell's ``#| tags:`` are kept: ``#| tags: [nbval-ignore-output]`` marks output that
+legitimately varies between machines (software versions, dates), which nbval then does not
+compare. Cell sources leave out the ``#|`` option lines (they go to the cell metadata), so
+editing a caption or other prose never makes a golden notebook stale.
 """
 
 from __future__ import annotations
 
+import ast
 import functools
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,7 @@ import nbformat
 from nbformat import NotebookNode
 
 from reviewbuild.book import quarto_config
-from reviewbuild.claims import SUMMARY_TAG
+from reviewbuild.claims import CLAIM_FUNCTIONS, SUMMARY_TAG
 from reviewbuild.exceptions import NotebookError
 from reviewbuild.qmd.model import Chapter, CodeCell, InlineExpr
 from reviewbuild.qmd.reader import read_data
@@ -92,6 +94,7 @@ def notebook_from_qmd(doc: Chapter, chapter: str, warnings: bool = True) -> Note
             continue
         meta = {"kind": "cell", "line": item.line, "options": _plain_options(item.options)}
         if not item.evaluated:
+            _refuse_unexecuted_claims(item, chapter)
             raw = nbformat.v4.new_raw_cell(item.code, id=f"cell-{n:03d}")
             raw.metadata["reviewbuild"] = meta
             nb.cells.append(raw)
@@ -102,6 +105,27 @@ def notebook_from_qmd(doc: Chapter, chapter: str, warnings: bool = True) -> Note
     summary = "from reviewbuild.claims import summary\n\nsummary()"
     nb.cells.append(_code_cell(summary, len(nb.cells), [SUMMARY_TAG], {"kind": "claims"}))
     return nb
+
+
+def _refuse_unexecuted_claims(cell: CodeCell, chapter: str) -> None:
+    """NotebookError if a cell that does not run (``eval: false``) calls a claim function: its
+    claim would never be checked, while the sentence it backs stays in the text."""
+    if made := claim_calls(cell.code):
+        raise NotebookError(
+            f"{chapter}:{cell.line}: this cell makes a claim ({', '.join(made)}) but has "
+            "`eval: false` (its own or the chapter's), so the claim would never be checked: "
+            "remove `eval: false`, or remove the claim together with the sentence it backs")
+
+
+def claim_calls(code: str) -> list[str]:
+    """The claim functions (:data:`~reviewbuild.claims.CLAIM_FUNCTIONS`) that ``code`` calls,
+    by name or as an attribute; by their names followed by ``(`` if the code does not parse."""
+    try:
+        calls = [n.func for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Call)]
+    except SyntaxError:
+        return sorted(set(re.findall(rf"\b({'|'.join(CLAIM_FUNCTIONS)})\s*\(", code)))
+    names = {getattr(f, "id", None) or getattr(f, "attr", None) for f in calls}
+    return sorted(names & CLAIM_FUNCTIONS)
 
 
 def _plain_options(options: dict[str, Any]) -> dict[str, Any]:
