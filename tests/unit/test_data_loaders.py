@@ -17,7 +17,7 @@ from reviewbuild.data import declared, provenance
 from reviewbuild.data.provenance import Provenance
 from reviewbuild.data.reading import derived
 from reviewbuild.data.remembered import code_hash
-from reviewbuild.exceptions import DataError, SchemaError
+from reviewbuild.exceptions import DataError, ReviewBuildError, SchemaError
 from xpo1review.data import loaders
 from xpo1review.data.loaders import Dataset, Unavailable
 
@@ -200,3 +200,14 @@ def test_a_cache_that_cannot_be_written_still_gives_the_frame(parser_package, tm
     import parsers.parse as parse
 
     assert derived(SimpleNamespace(id="demo"), "ab" * 32, "x", parse.build)["x"].tolist() == [3]
+
+
+def test_a_value_computed_by_code_without_a_source_file_is_refused(tmp_path, monkeypatch):
+    from reviewbuild.data.remembered import remembered
+
+    monkeypatch.setenv("REVIEWBUILD_CACHE", str(tmp_path))
+    cell = SimpleNamespace()  # as a function typed in a notebook cell: no module file
+    exec("build = lambda: 1", {"__name__": "__main__"}, vars(cell))
+    monkeypatch.setitem(sys.modules, "__main__", SimpleNamespace(__name__="__main__"))
+    with pytest.raises(ReviewBuildError, match="defined in __main__, which has no source file"):
+        remembered("cell", cell.build)

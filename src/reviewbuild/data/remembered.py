@@ -19,11 +19,11 @@ import sys
 import sysconfig
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import TypeVar
 
 from reviewbuild.atomic import atomic_path
 from reviewbuild.data.cachedir import in_cache
+from reviewbuild.exceptions import ReviewBuildError
 
 T = TypeVar("T")
 
@@ -53,18 +53,23 @@ def code_hash(build: Callable[..., object]) -> str:
     defines ``build`` and of the engine's data package, and the installed distributions with
     their versions (the environment's ``*.dist-info`` folders)."""
     digest = hashlib.sha256()
-    for path in sorted({*_package_files(sys.modules[build.__module__]), *_package_files(
-            sys.modules[__name__])}):
+    for path in sorted({*_package_files(build), *_package_files(code_hash)}):
         digest.update(f"{path.name}\0".encode() + path.read_bytes())
     for lib in sorted({sysconfig.get_path("purelib"), sysconfig.get_path("platlib")}):
         digest.update("\0".join(sorted(glob.glob("*.dist-info", root_dir=lib))).encode())
     return digest.hexdigest()
 
 
-def _package_files(module: ModuleType) -> list[Path]:
-    """The source files of ``module``'s package (just its own file outside a package)."""
-    file = Path(module.__file__ or "")
-    return sorted(file.parent.rglob("*.py")) if module.__spec__.parent else [file]
+def _package_files(function: Callable[..., object]) -> list[Path]:
+    """The source files of the package defining ``function`` (its module's file outside one)."""
+    module = sys.modules.get(function.__module__)
+    file = getattr(module, "__file__", None)
+    if not file:
+        raise ReviewBuildError(
+            f"{function.__qualname__} is defined in {function.__module__}, which has no source "
+            "file, so its code cannot key a remembered value: define it in a module of a package")
+    spec = module.__spec__
+    return sorted(Path(file).parent.rglob("*.py")) if spec and spec.parent else [Path(file)]
 
 
 def _remove_other_versions(target: Path, stem: str) -> None:
