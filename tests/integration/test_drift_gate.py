@@ -106,6 +106,25 @@ def test_a_claim_switched_off_with_eval_false_fails_the_build(tmp_path, monkeypa
     assert cli.main(["check", "--pre-render"]) == 1  # the render keeps refusing it too
 
 
+def test_a_helper_module_beside_the_chapters_is_an_input(tmp_path, monkeypatch, capsys):
+    """A module the chapter imports from the project (outside the book's packages), such as
+    a shared ``chapters/_common.py``: changing it makes the chapter stale, and the claim that
+    its new value contradicts fails the build."""
+    setup = SETUP.replace("p = 0.8\n", "from _common import p\n")
+    root = _book(tmp_path, GOOD.replace("p > 0.05", "p < 0.05"), monkeypatch)
+    (root / CHAPTER).write_text(setup + CLAIM + "\n```\n", encoding="utf-8")
+    helper = root / "chapters" / "_common.py"
+    helper.write_text("p = 0.01\n", encoding="utf-8")
+    assert cli.main(["notebooks", "build"]) == 0
+    assert "chapters/_common.py" in cache.load_manifest(root)[CHAPTER]["files"]
+    helper.write_text("p = 0.8\n", encoding="utf-8")
+    assert cache.changes(root, CHAPTER, cache.load_manifest(root)[CHAPTER]) == [
+        "chapters/_common.py changed"]
+    capsys.readouterr()
+    assert cli.main(["notebooks", "build"]) == 1
+    assert "ClaimDrift: claim 'drift-significant' no longer" in capsys.readouterr().err
+
+
 def _record_drift(root: Path, how: str) -> None:
     """A golden notebook as older versions wrote it after `error: true` or try/except."""
     nb = convert.chapter_notebook(root, CHAPTER)

@@ -15,7 +15,9 @@ by ``reviewbuild notebooks build``/``accept``) records per chapter:
 - ``uses``: every declaration of ``data/analyses.yaml`` consulted (``COHORT/analysis`` ->
   source id, or ``none: <why>``), so that switching a cohort to another source re-executes
   exactly the chapters that read that cohort's declaration, even before anything is cached;
-- ``files``: sha256 of other project files read (the golden notebooks behind the claims report);
+- ``files``: sha256 of other project files read (the golden notebooks behind the claims report)
+  and of project modules outside the book's packages that it imported (a shared
+  ``chapters/_common.py``);
 - ``packages``: the version of every installed distribution the chapter's code imported (not
   the kernel's own machinery), so that a re-lock that upgrades pandas re-executes the chapters
   that use it.

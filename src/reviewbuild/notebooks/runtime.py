@@ -202,15 +202,18 @@ def collect() -> None:
         uses = [list(u) for u in provenance.uses()]
     except ImportError:
         pass
+    root = _root or project_root()
     files = dict(files_read())
-    for rel in sorted(session.current().opened):
-        path = (_root or project_root()) / rel
+    with not_inputs():  # reading pyproject.toml to know the book's packages
+        local = local_modules(root)
+    for rel in sorted(session.current().opened | set(local)):
+        path = root / rel
         if path.is_file() and rel not in files:
             files[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
     print(json.dumps({"data": reads, "uses": uses,
                       "files": sorted([p, sha] for p, sha in files.items()),
-                      "modules": imported_modules(_root or project_root()),
-                      "packages": imported_distributions(_root or project_root())}))
+                      "modules": imported_modules(root),
+                      "packages": imported_distributions(root)}))
 
 
 #: What the engine imports only to download a file that is not cached yet: whether a chapter
@@ -232,6 +235,23 @@ def imported_distributions(root: Path) -> list[tuple[str, str]]:
              for dist in owners.get(name, [])}
     return sorted((key, metadata.version(dist)) for key, dist in found.items()
                   if key not in skip)
+
+
+def local_modules(root: Path) -> list[str]:
+    """Project files (relative paths) of imported modules that belong to none of the book's
+    packages nor to the environment, such as a ``chapters/_common.py`` the chapters share:
+    inputs whose change must re-execute the chapter, recorded like the files it reads."""
+    root = root.resolve()
+    tops, env = set(packages(root)), Path(sys.prefix).resolve()
+    out = set()
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if not file or name.partition(".")[0] in tops:
+            continue
+        path = Path(file).resolve()
+        if path.is_relative_to(root) and not path.is_relative_to(env):
+            out.add(path.relative_to(root).as_posix())
+    return sorted(out)
 
 
 def imported_modules(root: Path) -> list[str]:
