@@ -125,6 +125,17 @@ def test_a_helper_module_beside_the_chapters_is_an_input(tmp_path, monkeypatch, 
     assert "ClaimDrift: claim 'drift-significant' no longer" in capsys.readouterr().err
 
 
+def test_a_data_file_beside_the_chapters_is_an_input(tmp_path, monkeypatch, capsys):
+    setup = SETUP.replace("p = 0.8\n", "p = float(open('p.txt').read())\n")
+    root = _book(tmp_path, "", monkeypatch)
+    (root / CHAPTER).write_text(setup + CLAIM + "\n```\n", encoding="utf-8")
+    (root / "chapters" / "p.txt").write_text("0.01\n", encoding="utf-8")
+    assert cli.main(["notebooks", "build"]) == 0
+    (root / "chapters" / "p.txt").write_text("0.8\n", encoding="utf-8")
+    assert cache.changes(root, CHAPTER, cache.load_manifest(root)[CHAPTER]) == [
+        "chapters/p.txt changed"]
+
+
 def _record_drift(root: Path, how: str) -> None:
     """A golden notebook as older versions wrote it after `error: true` or try/except."""
     nb = convert.chapter_notebook(root, CHAPTER)

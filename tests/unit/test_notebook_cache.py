@@ -11,7 +11,7 @@ import pytest
 from reviewbuild import atomic
 from reviewbuild import format as format_module
 from reviewbuild.exceptions import ReviewBuildError
-from reviewbuild.notebooks import cache, commands
+from reviewbuild.notebooks import cache, commands, runtime
 from reviewbuild.notebooks.convert import GOLDEN_DIR, code_hash, golden_path, parse_chapter
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "drift-book"
@@ -201,8 +201,6 @@ def test_an_upgraded_package_makes_the_chapter_stale(book):
 def test_recorded_packages_are_the_chapters_not_the_kernels(book):
     import pandas  # noqa: F401  (what a chapter would import)
 
-    from reviewbuild.notebooks import runtime
-
     recorded = dict(runtime.imported_distributions(book))
     assert "pandas" in recorded and "ipykernel" not in recorded and "pyzmq" not in recorded
     assert "xpo1review" not in recorded  # the book's own modules are hashed one by one
@@ -268,8 +266,6 @@ def test_recorded_packages_do_not_depend_on_a_cold_cache(book):
     import requests  # noqa: F401
     import tqdm  # noqa: F401
 
-    from reviewbuild.notebooks import runtime
-
     recorded = dict(runtime.imported_distributions(book))
     assert not {"pooch", "requests", "tqdm", "urllib3"} & set(recorded), sorted(recorded)
 
@@ -283,3 +279,18 @@ def test_the_progress_line_names_the_slowest_cell():
                     {"cell 2": 0.25, "cell 5 (line 40, label fig-km)": 3.0})
     assert run.timing() == "cells 3.2 s; slowest: cell 5 (line 40, label fig-km) 3.0 s"
     assert Execution(CHAPTER, v4.new_notebook(), {}).timing() == "no code cells"
+
+
+@pytest.mark.parametrize(("rel", "is_input"), [
+    ("data/trials.csv", True),
+    ("chapters/values.csv", True),  # a data file beside the chapters
+    ("chapters/figures/scheme.json", True),
+    ("chapters/09-gastric.qmd", False),  # a chapter's code is tracked on its own
+    ("chapters/09-gastric.executed.ipynb", False),
+    ("chapters/03-function_files/mermaid.png", False),
+    ("data/analyses.yaml", False),  # recorded per declaration instead
+    (".venv/lib/python3.11/site-packages/pandas/io.py", False),
+    ("tests/notebooks/methods.ipynb", False),
+])
+def test_which_project_files_a_chapter_opens_are_its_inputs(rel, is_input):
+    assert bool(runtime._is_input(Path(rel))) is is_input

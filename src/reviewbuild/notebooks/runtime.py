@@ -38,7 +38,7 @@ _root: Path | None = None
 _paused = False
 #: Top-level folders of the book whose files are not inputs of a chapter's results.
 #: (Golden notebooks under tests/ that a report reads are recorded by :func:`record_read`.)
-_NOT_INPUTS = {"src", ".venv", ".git", "_freeze", ".quarto", "_book", ".cache", "chapters",
+_NOT_INPUTS = {"src", ".venv", ".git", "_freeze", ".quarto", "_book", ".cache",
                "tests"}
 #: Files recorded per entry instead (the manifest's ``uses``), so that changing one cohort's
 #: declaration re-executes only the chapters that read it.
@@ -88,12 +88,23 @@ def _watch_project_files() -> None:
             rel = Path(os.path.abspath(args[0])).relative_to(_root)
         except ValueError:
             return
-        if (rel.parts and rel.parts[0] not in _NOT_INPUTS and rel.suffix != ".pyc"
-                and rel.as_posix() not in _FINE_GRAINED):
+        if _is_input(rel):
             session.current().opened.add(rel.as_posix())
 
     sys.addaudithook(hook)
     _watch_project_files.done = True  # type: ignore[attr-defined]
+
+
+def _is_input(rel: Path) -> bool:
+    """Whether a project file a chapter opened is an input of its results: not the chapters'
+    own sources and what is made from them (the engine tracks a chapter's code itself), nor
+    the folders of :data:`_NOT_INPUTS`; a data file beside the chapters is one."""
+    if not rel.parts or rel.parts[0] in _NOT_INPUTS or rel.suffix == ".pyc":
+        return False
+    if rel.parts[0] == "chapters" and (rel.suffix in (".qmd", ".ipynb")
+                                       or rel.parts[1:2] and rel.parts[1].endswith("_files")):
+        return False
+    return rel.as_posix() not in _FINE_GRAINED
 
 
 def _install_figure_fingerprints() -> None:
