@@ -58,6 +58,8 @@ SUMMARY_TAG = "reviewbuild-claims"
 VERDICT_MIME = "application/vnd.reviewbuild.claim+json"
 #: The functions that make a claim: a cell calling one must execute (never ``eval: false``).
 CLAIM_FUNCTIONS = frozenset({"expect", "provenance", "cited", "not_checked"})
+#: The errors of a failing claim, the only ones an ``error: true`` cell may show.
+CLAIM_ERRORS = frozenset({ClaimDrift.__name__, ClaimError.__name__})
 
 
 @dataclass

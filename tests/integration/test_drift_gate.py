@@ -136,6 +136,20 @@ def test_a_data_file_beside_the_chapters_is_an_input(tmp_path, monkeypatch, caps
         "chapters/p.txt changed"]
 
 
+def test_a_hidden_failed_cell_cannot_leave_a_claim_on_a_fallback_value(tmp_path, monkeypatch,
+                                                                         capsys):
+    """``error: true`` and ``include: false`` would hide that the data were never read, and
+    the claim would hold on the value set before."""
+    setup = SETUP.replace("p = 0.8\n", "p = 0.01  # until the data are read\n")
+    body = ("#| include: false\n#| error: true\np = float(open('missing.txt').read())\n```\n\n"
+            "The effect is significant.\n\n```{python}\n" + CLAIM + "\n```\n")
+    root = _book(tmp_path, "", monkeypatch)
+    (root / CHAPTER).write_text(setup + body, encoding="utf-8")
+    assert cli.main(["notebooks", "build"]) == 1
+    assert "failed: FileNotFoundError" in capsys.readouterr().err
+    assert not convert.golden_path(root, CHAPTER).exists()
+
+
 def _record_drift(root: Path, how: str) -> None:
     """A golden notebook as older versions wrote it after `error: true` or try/except."""
     nb = convert.chapter_notebook(root, CHAPTER)

@@ -300,19 +300,35 @@ def test_execution_is_like_quartos(tmp_path):
         raise RuntimeError("must not run")
         ```
 
-        ```{python}
-        #| error: true
-        1 / 0
-        ```
-
         The kernel ran in `{python} here`.
         """)
     run = execute_chapter(root, "chapters/01-drift.qmd")
     inline = [c for c in run.notebook.cells if "reviewbuild-inline" in c.metadata.get("tags", [])]
     assert inline[0].outputs[0]["data"]["text/plain"] == "'chapters'"
-    errors = [o for c in run.notebook.cells for o in c.get("outputs", [])
-              if o.get("output_type") == "error"]
-    assert [e["ename"] for e in errors] == ["ZeroDivisionError"]
+    assert not [o for c in run.notebook.cells for o in c.get("outputs", [])
+                if o.get("output_type") == "error"]
+
+
+def test_error_true_does_not_carry_a_chapter_past_a_failed_computation(tmp_path):
+    """Unlike Quarto: a chapter's later numbers and claims could rest on what the cell never
+    computed. Only a claim's failure may show under ``error: true`` (the drift gate reports
+    it and fails the build)."""
+    root = _book(tmp_path, """\
+        # T {#sec-t}
+
+        ```{python}
+        #| error: true
+        #| include: false
+        n = 1 / 0
+        ```
+
+        We have `{python} n` patients.
+        """)
+    with pytest.raises(NotebookError) as err:
+        execute_chapter(root, "chapters/01-drift.qmd")
+    text = str(err.value)
+    assert "chapters/01-drift.qmd: cell 2 (line 3) failed: ZeroDivisionError" in text, text
+    assert "`error: true` does not let a chapter go on past a failed computation" in text
 
 
 def test_first_error_names_chapter_cell_and_line(tmp_path):

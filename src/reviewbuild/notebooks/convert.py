@@ -2,13 +2,14 @@
 
 The notebook has: a note saying it is generated; a setup cell (``enter_chapter``); every
 ``{python}`` cell in order (``eval: false`` cells become raw cells, and may make no claim;
-``error: true`` cells are tagged ``raises-exception`` as Quarto does); one code cell per
-inline `` `{python} expr` `` at its place in the text, so nbval compares every number of the
-prose; and a last cell printing the chapter's claims (:func:`reviewbuild.claims.summary`).
-A cell's ``#| tags:`` are kept: ``#| tags: [nbval-ignore-output]`` marks output that
-legitimately varies between machines (software versions, dates), which nbval then does not
-compare. Cell sources leave out the ``#|`` option lines (they go to the cell metadata), so
-editing a caption or other prose never makes a golden notebook stale.
+``error: true`` cells are tagged ``raises-exception`` as Quarto does, though only a claim's
+failure may show there, :mod:`.execute`); one code cell per inline `` `{python} expr` `` at
+its place in the text, so nbval compares every number of the prose; and a last cell printing
+the chapter's claims (:func:`reviewbuild.claims.summary`). A cell's ``#| tags:`` are kept:
+``#| tags: [nbval-ignore-output]`` marks output that legitimately varies between machines
+(software versions, dates), which nbval then does not compare. Cell sources leave out the
+``#|`` option lines (they go to the cell metadata), so editing a caption or other prose never
+makes a golden notebook stale.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 
-from reviewbuild.claims import VERDICT_MIME
+from reviewbuild.claims import CLAIM_ERRORS, VERDICT_MIME
 from reviewbuild.exceptions import NotebookError
 from reviewbuild.notebooks import limits
 from reviewbuild.notebooks.convert import chapter_notebook, describe_cell
@@ -170,6 +170,7 @@ def _run_cell(client: NotebookClient, nb: NotebookNode, index: int, chapter: str
               memory: int = 0) -> None:
     try:
         client.execute_cell(nb.cells[index], index)
+        _refuse_errors_let_through(nb, index, chapter)
     except CellExecutionError as err:
         name = getattr(err, "ename", "Error")
         what = f"{name}: {getattr(err, 'evalue', err)}"
@@ -186,6 +187,20 @@ def _run_cell(client: NotebookClient, nb: NotebookNode, index: int, chapter: str
     except DeadKernelError as err:
         raise NotebookError(f"{chapter}: {describe_cell(nb, index)} did not finish: the kernel "
                             f"died ({err}){_memory_hint(memory)}") from None
+
+
+def _refuse_errors_let_through(nb: NotebookNode, index: int, chapter: str) -> None:
+    """NotebookError if an ``error: true`` cell raised anything but a claim's failure (which
+    the drift gate reports): the chapter would go on with values the cell never computed,
+    and a later claim could hold on them."""
+    for out in nb.cells[index].get("outputs", []):
+        if out.get("output_type") == "error" and out.get("ename") not in CLAIM_ERRORS:
+            raise NotebookError(
+                f"{chapter}: {describe_cell(nb, index)} failed: {out.get('ename')}: "
+                f"{out.get('evalue')}. `error: true` does not let a chapter go on past a failed "
+                "computation, since its later numbers and claims could rest on values the cell "
+                "never computed: fix the error, or catch it in the cell and say in the text "
+                f"what it means\n--- code ---\n{_head(nb.cells[index].source)}")
 
 
 def _head(source: str, n: int = 8) -> str:

@@ -23,11 +23,10 @@ from typing import Any
 
 from nbformat import NotebookNode
 
-from reviewbuild.claims import FAILING, PROVENANCE, VERDICT_MIME
+from reviewbuild.claims import CLAIM_ERRORS, FAILING, PROVENANCE, VERDICT_MIME
 from reviewbuild.exceptions import ReviewBuildError
 from reviewbuild.notebooks.convert import claims_of, describe_cell, golden_path, read_notebook
 
-_ERRORS = {"ClaimDrift", "ClaimError"}
 #: What to do about a failing claim (never: accept the golden notebook).
 ADVICE = ("the data no longer support the sentence: check the data change, then rewrite the "
           "sentence and its claim (or fix the claim's code) in the chapter")
@@ -60,7 +59,7 @@ def in_notebook(nb: NotebookNode, where: str = "{}",
             data = out.get("data") or {}
             if isinstance(data.get(VERDICT_MIME), dict):
                 found.append(dict(data[VERDICT_MIME]))
-            if out.get("output_type") == "error" and out.get("ename") in _ERRORS:
+            if out.get("output_type") == "error" and out.get("ename") in CLAIM_ERRORS:
                 errors.append(f"{describe_cell(nb, index)} raised {out['ename']}: "
                               f"{out.get('evalue', '')}")
     found += claims_of(nb, where)
