@@ -1,13 +1,6 @@
-"""Loader building blocks that need no data: barcodes, aliquot rule, results, provenance,
-the cache of parsed frames."""
+"""Loader building blocks that need no data: barcodes, aliquot rule, results, provenance."""
 
 from __future__ import annotations
-
-import errno
-import importlib
-import sys
-import sysconfig
-from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -15,9 +8,7 @@ import pytest
 from reviewbuild import session
 from reviewbuild.data import declared, provenance
 from reviewbuild.data.provenance import Provenance
-from reviewbuild.data.reading import derived
-from reviewbuild.data.remembered import code_hash
-from reviewbuild.exceptions import DataError, ReviewBuildError, SchemaError
+from reviewbuild.exceptions import DataError, SchemaError
 from xpo1review.data import loaders
 from xpo1review.data.loaders import Dataset, Unavailable
 
@@ -139,75 +130,3 @@ def test_provenance_describe():
     p = Provenance(("firehose-CHOL",), ("5668d7d15d74ad9b" + "0" * 48,), "RSEM", 45, 36, "x")
     assert p.describe() == ("Source: firehose-CHOL (sha256 5668d7d15d74); 45 samples, "
                             "36 patients; units: RSEM. x")
-
-
-
-@pytest.fixture
-def parser_package(tmp_path, monkeypatch):
-    """Writes a package ``parsers`` whose ``parse.build`` returns ``helpers.VALUE``."""
-    monkeypatch.syspath_prepend(str(tmp_path))
-    pkg = tmp_path / "parsers"
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text("")
-    (pkg / "parse.py").write_text(
-        "import pandas as pd\nfrom parsers import helpers\nCALLS = []\n\n"
-        "def build():\n    CALLS.append(1)\n    return pd.DataFrame({'x': [helpers.VALUE]})\n")
-
-    def write(value: int) -> None:
-        (pkg / "helpers.py").write_text(f"VALUE = {value}\n")
-        for name in ("parsers.helpers", "parsers.parse"):
-            if name in sys.modules:
-                importlib.reload(sys.modules[name])
-
-    yield write
-    for name in ("parsers.parse", "parsers.helpers", "parsers"):
-        sys.modules.pop(name, None)
-
-
-def test_a_parsed_frame_is_rebuilt_when_its_parser_package_changes(parser_package, tmp_path,
-                                                                    monkeypatch):
-    monkeypatch.setenv("REVIEWBUILD_CACHE", str(tmp_path / "cache"))
-    src, sha = SimpleNamespace(id="demo"), "ab" * 32
-    parser_package(1)
-    import parsers.parse as parse
-
-    assert derived(src, sha, "x", parse.build)["x"].tolist() == [1]
-    assert derived(src, sha, "x", parse.build)["x"].tolist() == [1]
-    assert len(parse.CALLS) == 1  # the second read came from the cache
-    parser_package(2)  # a helper of the parser changes, not the parser's own module
-    assert derived(src, sha, "x", parse.build)["x"].tolist() == [2]
-    assert len(list((tmp_path / "cache" / ".derived").glob("demo-*.pkl"))) == 1  # old one gone
-
-
-def test_the_parser_code_changes_with_an_installed_distribution_version(tmp_path, monkeypatch):
-    monkeypatch.setattr(sysconfig, "get_path", lambda name: str(tmp_path))
-    (tmp_path / "calamine-0.3.1.dist-info").mkdir()
-    before = code_hash(loaders.survival)
-    (tmp_path / "calamine-0.3.1.dist-info").rename(tmp_path / "calamine-0.4.0.dist-info")
-    assert code_hash(loaders.survival) != before
-
-
-def test_a_cache_that_cannot_be_written_still_gives_the_frame(parser_package, tmp_path,
-                                                               monkeypatch):
-    from reviewbuild.data import remembered
-
-    def full(target):
-        raise OSError(errno.ENOSPC, "No space left on device", str(target))
-
-    monkeypatch.setenv("REVIEWBUILD_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(remembered, "atomic_path", full)
-    parser_package(3)
-    import parsers.parse as parse
-
-    assert derived(SimpleNamespace(id="demo"), "ab" * 32, "x", parse.build)["x"].tolist() == [3]
-
-
-def test_a_value_computed_by_code_without_a_source_file_is_refused(tmp_path, monkeypatch):
-    from reviewbuild.data.remembered import remembered
-
-    monkeypatch.setenv("REVIEWBUILD_CACHE", str(tmp_path))
-    cell = SimpleNamespace()  # as a function typed in a notebook cell: no module file
-    exec("build = lambda: 1", {"__name__": "__main__"}, vars(cell))
-    monkeypatch.setitem(sys.modules, "__main__", SimpleNamespace(__name__="__main__"))
-    with pytest.raises(ReviewBuildError, match="defined in __main__, which has no source file"):
-        remembered("cell", cell.build)

@@ -1,0 +1,85 @@
+"""Values kept in the cache under their inputs and the code computing them: parsed frames
+(:func:`reviewbuild.data.reading.derived`) and other costly results."""
+
+from __future__ import annotations
+
+import errno
+import importlib
+import sys
+import sysconfig
+from types import SimpleNamespace
+
+import pytest
+
+from reviewbuild.data import remembered as remembered_module
+from reviewbuild.data.reading import derived
+from reviewbuild.data.remembered import code_hash, remembered
+from reviewbuild.exceptions import ReviewBuildError
+from xpo1review.data import loaders
+
+
+@pytest.fixture
+def parser_package(tmp_path, monkeypatch):
+    """Writes a package ``parsers`` whose ``parse.build`` returns ``helpers.VALUE``."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    pkg = tmp_path / "parsers"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "parse.py").write_text(
+        "import pandas as pd\nfrom parsers import helpers\nCALLS = []\n\n"
+        "def build():\n    CALLS.append(1)\n    return pd.DataFrame({'x': [helpers.VALUE]})\n")
+
+    def write(value: int) -> None:
+        (pkg / "helpers.py").write_text(f"VALUE = {value}\n")
+        for name in ("parsers.helpers", "parsers.parse"):
+            if name in sys.modules:
+                importlib.reload(sys.modules[name])
+
+    yield write
+    for name in ("parsers.parse", "parsers.helpers", "parsers"):
+        sys.modules.pop(name, None)
+
+
+def test_a_parsed_frame_is_rebuilt_when_its_parser_package_changes(parser_package, tmp_path,
+                                                                    monkeypatch):
+    monkeypatch.setenv("REVIEWBUILD_CACHE", str(tmp_path / "cache"))
+    src, sha = SimpleNamespace(id="demo"), "ab" * 32
+    parser_package(1)
+    import parsers.parse as parse
+
+    assert derived(src, sha, "x", parse.build)["x"].tolist() == [1]
+    assert derived(src, sha, "x", parse.build)["x"].tolist() == [1]
+    assert len(parse.CALLS) == 1  # the second read came from the cache
+    parser_package(2)  # a helper of the parser changes, not the parser's own module
+    assert derived(src, sha, "x", parse.build)["x"].tolist() == [2]
+    assert len(list((tmp_path / "cache" / ".derived").glob("demo-*.pkl"))) == 1  # old one gone
+
+
+def test_the_parser_code_changes_with_an_installed_distribution_version(tmp_path, monkeypatch):
+    monkeypatch.setattr(sysconfig, "get_path", lambda name: str(tmp_path))
+    (tmp_path / "calamine-0.3.1.dist-info").mkdir()
+    before = code_hash(loaders.survival)
+    (tmp_path / "calamine-0.3.1.dist-info").rename(tmp_path / "calamine-0.4.0.dist-info")
+    assert code_hash(loaders.survival) != before
+
+
+def test_a_cache_that_cannot_be_written_still_gives_the_frame(parser_package, tmp_path,
+                                                               monkeypatch):
+    def full(target):
+        raise OSError(errno.ENOSPC, "No space left on device", str(target))
+
+    monkeypatch.setenv("REVIEWBUILD_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(remembered_module, "atomic_path", full)
+    parser_package(3)
+    import parsers.parse as parse
+
+    assert derived(SimpleNamespace(id="demo"), "ab" * 32, "x", parse.build)["x"].tolist() == [3]
+
+
+def test_a_value_computed_by_code_without_a_source_file_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("REVIEWBUILD_CACHE", str(tmp_path))
+    cell = SimpleNamespace()  # as a function typed in a notebook cell: no module file
+    exec("build = lambda: 1", {"__name__": "__main__"}, vars(cell))
+    monkeypatch.setitem(sys.modules, "__main__", SimpleNamespace(__name__="__main__"))
+    with pytest.raises(ReviewBuildError, match="defined in __main__, which has no source file"):
+        remembered("cell", cell.build)
