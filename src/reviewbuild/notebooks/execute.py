@@ -173,20 +173,15 @@ def _run_cell(client: NotebookClient, nb: NotebookNode, index: int, chapter: str
         _refuse_errors_let_through(nb, index, chapter)
     except CellExecutionError as err:
         name = getattr(err, "ename", "Error")
-        what = f"{name}: {getattr(err, 'evalue', err)}"
         hint = _memory_hint(memory) if name == "MemoryError" else ""
-        raise NotebookError(
-            f"{chapter}: {describe_cell(nb, index)} failed: {what}{hint}\n"
-            f"--- code ---\n{_head(nb.cells[index].source)}"
-        ) from None
+        raise _cell_error(nb, index, chapter,
+                          f"failed: {name}: {getattr(err, 'evalue', err)}{hint}") from None
     except CellTimeoutError:
-        raise NotebookError(
-            f"{chapter}: {describe_cell(nb, index)} did not finish within {client.timeout} s "
-            "(REVIEWBUILD_CELL_TIMEOUT sets the bound)\n"
-            f"--- code ---\n{_head(nb.cells[index].source)}") from None
+        raise _cell_error(nb, index, chapter, f"did not finish within {client.timeout} s "
+                          "(REVIEWBUILD_CELL_TIMEOUT sets the bound)") from None
     except DeadKernelError as err:
-        raise NotebookError(f"{chapter}: {describe_cell(nb, index)} did not finish: the kernel "
-                            f"died ({err}){_memory_hint(memory)}") from None
+        raise _cell_error(nb, index, chapter, f"did not finish: the kernel died ({err})"
+                          f"{_memory_hint(memory)}", code=False) from None
 
 
 def _refuse_errors_let_through(nb: NotebookNode, index: int, chapter: str) -> None:
@@ -195,12 +190,20 @@ def _refuse_errors_let_through(nb: NotebookNode, index: int, chapter: str) -> No
     and a later claim could hold on them."""
     for out in nb.cells[index].get("outputs", []):
         if out.get("output_type") == "error" and out.get("ename") not in CLAIM_ERRORS:
-            raise NotebookError(
-                f"{chapter}: {describe_cell(nb, index)} failed: {out.get('ename')}: "
-                f"{out.get('evalue')}. `error: true` does not let a chapter go on past a failed "
-                "computation, since its later numbers and claims could rest on values the cell "
-                "never computed: fix the error, or catch it in the cell and say in the text "
-                f"what it means\n--- code ---\n{_head(nb.cells[index].source)}")
+            raise _cell_error(
+                nb, index, chapter, f"failed: {out.get('ename')}: {out.get('evalue')}. "
+                "`error: true` does not let a chapter go on past a failed computation, since "
+                "its later numbers and claims could rest on values the cell never computed: "
+                "fix the error, or catch it in the cell and say in the text what it means")
+
+
+def _cell_error(nb: NotebookNode, index: int, chapter: str, what: str,
+                code: bool = True) -> NotebookError:
+    """The error naming the chapter, the cell and ``what`` happened, with the cell's first
+    lines of code (``code``)."""
+    text = f"{chapter}: {describe_cell(nb, index)} {what}"
+    return NotebookError(text + (f"\n--- code ---\n{_head(nb.cells[index].source)}"
+                                 if code else ""))
 
 
 def _head(source: str, n: int = 8) -> str:
