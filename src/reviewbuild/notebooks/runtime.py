@@ -102,7 +102,7 @@ def _is_input(rel: Path) -> bool:
     if not rel.parts or rel.parts[0] in _NOT_INPUTS or rel.suffix == ".pyc":
         return False
     if rel.parts[0] == "chapters" and (rel.suffix in (".qmd", ".ipynb")
-                                       or rel.parts[1:2] and rel.parts[1].endswith("_files")):
+                                       or len(rel.parts) > 1 and rel.parts[1].endswith("_files")):
         return False
     return rel.as_posix() not in _FINE_GRAINED
 
