@@ -55,6 +55,18 @@ def test_a_parsed_frame_is_rebuilt_when_its_parser_package_changes(parser_packag
     assert len(list((tmp_path / "cache" / ".derived").glob("demo-*.pkl"))) == 1  # old one gone
 
 
+def test_a_parsed_frame_is_rebuilt_when_its_registry_entry_changes(parser_package, tmp_path,
+                                                                    monkeypatch):
+    """A parser may read the registry entry (R data: the object named after the file)."""
+    monkeypatch.setenv("REVIEWBUILD_CACHE", str(tmp_path / "cache"))
+    parser_package(1)
+    import parsers.parse as parse
+
+    for mirror_path in ("demo/a.rda", "demo/a.rda", "demo/b.rda"):
+        derived(SimpleNamespace(id="demo", mirror_path=mirror_path), "ab" * 32, "x", parse.build)
+    assert len(parse.CALLS) == 2
+
+
 def test_the_parser_code_changes_with_an_installed_distribution_version(tmp_path, monkeypatch):
     monkeypatch.setattr(sysconfig, "get_path", lambda name: str(tmp_path))
     (tmp_path / "calamine-0.3.1.dist-info").mkdir()

@@ -193,11 +193,11 @@ def expression_matrix(cohort: str, analysis: str = "tumour-normal") -> Dataset |
         return choice
     src, path, sha = open_source(choice.id)
     if src.role == "expression":
-        raw = _firehose_frame(src, path)
+        raw = derived(src, sha, "frame", lambda: _firehose_frame(src, path))
         barcodes = raw["bcr_patient_barcode"].astype(str)
         genes, units = _symbol_columns(raw), FIREHOSE_UNITS
     else:
-        raw = read_rdata(src, path)
+        raw = derived(src, sha, "frame", lambda: read_rdata(src, path))
         barcodes = pd.Series(raw.columns.astype(str))
         genes, units = raw.T.reset_index(drop=True), METAGSCA_UNITS
     ann, n_dup = _annotate(cohort, barcodes.reset_index(drop=True), src)

@@ -20,6 +20,7 @@ sample map with the rules of its per-study script (``mrna/cox/<STUDY>/cox_regres
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ import pandas as pd
 from reviewbuild.data.provenance import Provenance
 from reviewbuild.data.reading import Dataset, open_source, refuse
 from reviewbuild.data.registry import Source
+from reviewbuild.data.remembered import remembered
 from reviewbuild.exceptions import DataError
 from xpo1review.data.tcga import TCGA_TO_COHORT
 
@@ -202,17 +204,34 @@ def model_patients(study: str) -> Dataset:
     n_files (primary-tumour expression files averaged by OncoLnc).
     """
     spec = _spec(study)
-    used = []
-    read = {}
-    for part, need in (("follow-up", ["bcr_patient_barcode", "death_days_to",
-                                      "last_contact_days_to"]),
-                       ("patient", ["bcr_patient_barcode", "gender", spec.age_column,
-                                    "death_days_to", "last_contact_days_to",
-                                    *(["tumor_grade"] if spec.grades else [])]),
-                       ("samples", ["filename", "barcode(s)"])):
-        src, path, sha = open_source(f"oncolnc-{study}-{part}")
-        read[part] = _biotab(src, path, need) if part != "samples" else _sample_map(src, path)
-        used.append((src.id, sha))
+    opened = {part: open_source(f"oncolnc-{study}-{part}") for part in _PATIENT_FILES}
+    used = [(src.id, sha) for src, _, sha in opened.values()]
+    entries = [(src, sha) for src, _, sha in opened.values()]  # what the parse depends on
+    inputs = hashlib.sha256(repr((spec, entries)).encode()).hexdigest()[:32]
+    frame = remembered(f"oncolnc-{study}-patients-{inputs}", lambda: _patients(spec, opened))
+    ids, shas = zip(*used, strict=True)
+    prov = Provenance(ids, shas, "days; died 0/1", len(frame), frame["patient"].nunique(),
+                      f"patients of OncoLnc's TCGA-{study} model, reconstructed")
+    return Dataset(frame, prov)
+
+
+#: The files a model's patients are reconstructed from, with the columns each must have
+#: (the patient file's age and grade columns depend on the study: :func:`_patient_columns`).
+_PATIENT_FILES = ("follow-up", "patient", "samples")
+
+
+def _patient_columns(part: str, spec: ModelSpec) -> list[str]:
+    if part == "follow-up":
+        return ["bcr_patient_barcode", "death_days_to", "last_contact_days_to"]
+    return ["bcr_patient_barcode", "gender", spec.age_column, "death_days_to",
+            "last_contact_days_to", *(["tumor_grade"] if spec.grades else [])]
+
+
+def _patients(spec: ModelSpec, opened: dict[str, tuple[Source, Path, str]]) -> pd.DataFrame:
+    """The model's patients from its opened files (parsed once per file content and code)."""
+    read = {part: _sample_map(src, path) if part == "samples"
+            else _biotab(src, path, _patient_columns(part, spec))
+            for part, (src, path, _) in opened.items()}
     cov = covariates(read["patient"], spec)
     merged = merge_follow_up(follow_up_records(read["follow-up"], spec.death_first), cov)
     files = primary_tumour_patients(read["samples"])
@@ -222,11 +241,7 @@ def model_patients(study: str) -> Dataset:
         n_files=cov["patient"].map(files),
     )
     frame = frame[frame["days"].notna() & (frame["days"] > 0) & frame["n_files"].notna()]
-    frame = frame.astype({"days": int, "died": int, "n_files": int}).reset_index(drop=True)
-    ids, shas = zip(*used, strict=True)
-    prov = Provenance(ids, shas, "days; died 0/1", len(frame), frame["patient"].nunique(),
-                      f"patients of OncoLnc's TCGA-{study} model, reconstructed")
-    return Dataset(frame, prov)
+    return frame.astype({"days": int, "died": int, "n_files": int}).reset_index(drop=True)
 
 
 def _sample_map(src: Source, path: Path) -> pd.DataFrame:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from reviewbuild.data.provenance import Provenance
-from reviewbuild.data.reading import Dataset, open_source, refuse
-from reviewbuild.data.registry import load_registry
+from reviewbuild.data.reading import Dataset, derived, open_source, refuse
+from reviewbuild.data.registry import Source, load_registry
 from reviewbuild.exceptions import DataError
 from xpo1review.data.tcga import GI_TCGA_TYPES, TCGA_TO_COHORT
 
@@ -25,21 +27,30 @@ def _oncodb(gene: str) -> tuple[list[pd.DataFrame], list[tuple[str, str]]]:
         if not (src.id.startswith("oncodb-") and src.role == "summary"):
             continue
         _, path, sha = open_source(src.id)
-        try:
-            raw = pd.read_csv(path, sep="\t")
-        except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as err:
-            raise refuse(src, path, f"cannot be parsed as a tab-separated table ({err})") from None
-        missing = [c for c in ONCODB_COLUMNS if c not in raw.columns]
-        if missing:
-            raise refuse(src, path, f"lacks column(s) {', '.join(missing)}")
-        rows = raw.rename(columns=ONCODB_COLUMNS).loc[lambda d, g=gene: d["gene"] == g].head(1)
+        rows = derived(src, sha, f"gene-{gene}", lambda s=src, p=path: _oncodb_rows(s, p, gene))
         frames.append(rows.assign(resource="OncoDB", source_id=src.id))
         used.append((src.id, sha))
     return frames, used
 
 
+def _oncodb_rows(src: Source, path: Path, gene: str) -> pd.DataFrame:
+    try:
+        raw = pd.read_csv(path, sep="\t")
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as err:
+        raise refuse(src, path, f"cannot be parsed as a tab-separated table ({err})") from None
+    missing = [c for c in ONCODB_COLUMNS if c not in raw.columns]
+    if missing:
+        raise refuse(src, path, f"lacks column(s) {', '.join(missing)}")
+    return raw.rename(columns=ONCODB_COLUMNS).loc[lambda d: d["gene"] == gene].head(1)
+
+
 def _gepia2(gene: str) -> tuple[pd.DataFrame, tuple[str, str]]:
     src, path, sha = open_source("gepia2")
+    long = derived(src, sha, f"gene-{gene}", lambda: _gepia2_rows(src, path, gene))
+    return long.assign(gene=gene, resource="GEPIA2", source_id=src.id), (src.id, sha)
+
+
+def _gepia2_rows(src: Source, path: Path, gene: str) -> pd.DataFrame:
     try:
         raw = pd.read_csv(path, compression="xz")
     except (ValueError, EOFError, OSError, pd.errors.ParserError) as err:
@@ -48,9 +59,7 @@ def _gepia2(gene: str) -> tuple[pd.DataFrame, tuple[str, str]]:
         raise refuse(src, path, "lacks the Gene.Symbol column or the cohort columns")
     types = [c for c in raw.columns if c.isupper() and c.isalpha() and 2 <= len(c) <= 4]
     rows = raw.loc[raw["Gene.Symbol"] == gene, types].head(1)  # symbol duplicates: first
-    long = rows.melt(var_name="tcga_type", value_name="log2fc")
-    long = long.assign(gene=gene, resource="GEPIA2", source_id=src.id)
-    return long, (src.id, sha)
+    return rows.melt(var_name="tcga_type", value_name="log2fc")
 
 
 def tumour_normal_summary(gene: str = "XPO1", pan_cancer: bool = False) -> Dataset:
