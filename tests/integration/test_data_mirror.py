@@ -274,6 +274,5 @@ def test_a_corrupt_parsed_cache_is_rebuilt(mirror, monkeypatch, tmp_path):
     monkeypatch.setenv("REVIEWBUILD_CACHE", str(tmp_path))
     first = loaders.xpo1_expression("CHOL").frame
     (parsed,) = (tmp_path / ".derived").glob("firehose-CHOL-*.pkl")
-    assert REAL["firehose-CHOL"].sha256[:16] in parsed.name  # keyed by the file's hash
     parsed.write_bytes(b"not a pickle")
     pd.testing.assert_frame_equal(loaders.xpo1_expression("CHOL").frame, first)

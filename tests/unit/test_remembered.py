@@ -67,6 +67,20 @@ def test_a_parsed_frame_is_rebuilt_when_its_registry_entry_changes(parser_packag
     assert len(parse.CALLS) == 2
 
 
+def test_an_updated_file_is_parsed_again_and_replaces_its_old_parse(parser_package, tmp_path,
+                                                                     monkeypatch):
+    monkeypatch.setenv("REVIEWBUILD_CACHE", str(tmp_path / "cache"))
+    parser_package(1)
+    import parsers.parse as parse
+
+    for sha in ("ab" * 32, "cd" * 32, "cd" * 32):
+        derived(SimpleNamespace(id="demo"), sha, "x", parse.build)
+    derived(SimpleNamespace(id="other"), "cd" * 32, "x", parse.build)
+    assert len(parse.CALLS) == 3
+    kept = sorted(p.name.split("-")[0] for p in (tmp_path / "cache" / ".derived").glob("*.pkl"))
+    assert kept == ["demo", "other"]  # the parse of the old file is gone, the other source's not
+
+
 def test_the_parser_code_changes_with_an_installed_distribution_version(tmp_path, monkeypatch):
     monkeypatch.setattr(sysconfig, "get_path", lambda name: str(tmp_path))
     (tmp_path / "calamine-0.3.1.dist-info").mkdir()

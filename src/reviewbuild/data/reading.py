@@ -8,7 +8,6 @@ what the registry promises; :func:`derived` caches a parsed frame beside the fil
 
 from __future__ import annotations
 
-import hashlib
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -112,8 +111,7 @@ def derived(src: Source, sha: str, key: str, build: Callable[[], pd.DataFrame]) 
     """A parsed frame cached beside the file, under the file's sha256, its registry entry (a
     parser may use its file name) and the code that parses it
     (:func:`reviewbuild.data.remembered.remembered`)."""
-    entry = hashlib.sha256(repr(src).encode()).hexdigest()[:8]
-    return remembered(f"{src.id}-{sha[:16]}-{entry}-{key}", build)
+    return remembered(f"{src.id}-{key}", build, inputs=f"{sha}\0{src!r}")
 
 
 def read_rdata(src: Source, path: Path, obj: str | None = None) -> pd.DataFrame:

@@ -1,13 +1,14 @@
 """Values computed once and kept in the cache, under a key that covers the code computing them.
 
 :func:`remembered` returns ``build()``, kept in the cache's ``.derived`` folder under a name
-the caller makes from the inputs (a file's sha256, a digest of arrays) and :func:`code_hash`:
-the source files of the package that defines ``build`` and of the engine's data package, and
-every installed distribution's version. A parser or analysis edited since, or a library
-upgraded, is never answered from the cache; an unreadable entry is computed again, and a
-cache that cannot be written only means computing each time; writing a value removes what the
-same name held under other code, so the cache does not grow with edits.
-"""
+(what the value is: a source's parsed table), the inputs it was computed from (a file's
+sha256, a digest of arrays) and :func:`code_hash`: the source files of the package that
+defines ``build`` and of the engine's data package, and every installed distribution's
+version. A parser or analysis edited since, a file updated or a library upgraded is never
+answered from the cache; an unreadable entry is computed again, and a cache that cannot be
+written only means computing each time. Writing a value removes what the same name held under
+other inputs or code, so the cache does not grow with edits and updates (a value named by its
+inputs alone, as a permutation search is, stays until the cache is cleared)."""
 
 from __future__ import annotations
 
@@ -28,10 +29,11 @@ from reviewbuild.exceptions import ReviewBuildError
 T = TypeVar("T")
 
 
-def remembered(name: str, build: Callable[[], T]) -> T:
-    """``build()``, computed once per ``name`` and :func:`code_hash` of ``build``."""
+def remembered(name: str, build: Callable[[], T], inputs: str = "") -> T:
+    """``build()``, computed once per ``name``, ``inputs`` and :func:`code_hash` of ``build``."""
     stem = f"{name}-"
-    target = in_cache(f".derived/{stem}{code_hash(build)[:16]}.pkl")
+    version = hashlib.sha256(f"{inputs}\0{code_hash(build)}".encode()).hexdigest()
+    target = in_cache(f".derived/{stem}{version[:16]}.pkl")
     if target.is_file():
         try:
             with target.open("rb") as fh:

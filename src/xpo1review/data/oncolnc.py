@@ -20,7 +20,6 @@ sample map with the rules of its per-study script (``mrna/cox/<STUDY>/cox_regres
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -207,8 +206,8 @@ def model_patients(study: str) -> Dataset:
     opened = {part: open_source(f"oncolnc-{study}-{part}") for part in _PATIENT_FILES}
     used = [(src.id, sha) for src, _, sha in opened.values()]
     entries = [(src, sha) for src, _, sha in opened.values()]  # what the parse depends on
-    inputs = hashlib.sha256(repr((spec, entries)).encode()).hexdigest()[:32]
-    frame = remembered(f"oncolnc-{study}-patients-{inputs}", lambda: _patients(spec, opened))
+    frame = remembered(f"oncolnc-{study}-patients", lambda: _patients(spec, opened),
+                       inputs=repr((spec, entries)))
     ids, shas = zip(*used, strict=True)
     prov = Provenance(ids, shas, "days; died 0/1", len(frame), frame["patient"].nunique(),
                       f"patients of OncoLnc's TCGA-{study} model, reconstructed")
