@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 import pandas as pd
 import pandera.pandas as pa
@@ -26,6 +26,8 @@ from reviewbuild.data.provenance import Provenance
 from reviewbuild.data.registry import Source, get_source
 from reviewbuild.data.remembered import remembered
 from reviewbuild.exceptions import DataError, SchemaError
+
+T = TypeVar("T")
 
 
 # --- result types -------------------------------------------------------------
@@ -107,9 +109,9 @@ def validate(frame: pd.DataFrame, schema: pa.DataFrameSchema, src: Source, path:
         raise refuse(src, path, f"fails validation: {err}") from None
 
 
-def derived(src: Source, sha: str, key: str, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
-    """A parsed frame cached beside the file, under the file's sha256, its registry entry (a
-    parser may use its file name) and the code that parses it
+def derived(src: Source, sha: str, key: str, build: Callable[[], T]) -> T:
+    """What ``build`` parses from a file (a frame), cached under the file's sha256, its registry
+    entry (a parser may use its file name) and the code that parses it
     (:func:`reviewbuild.data.remembered.remembered`)."""
     return remembered(f"{src.id}-{key}", build, inputs=f"{sha}\0{src!r}")
 

@@ -123,18 +123,9 @@ def _source_note(src: Source, cohort: str) -> str:
 
 def _gene_vector(cohort: str, src: Source, gene: str, gene_col: str) -> Dataset:
     _, path, sha = open_source(src.id)
-    if src.role == "expression":
-        raw = derived(src, sha, gene_col.replace("|", "_"),
-                       lambda: _firehose_gene(src, path, gene_col))
-    else:
-        raw = derived(src, sha, gene, lambda: _metagsca_gene(src, path, gene))
+    frame, n_dup = derived(src, sha, f"{cohort}-{gene_col.replace('|', '_')}",
+                           lambda: _gene_frame(cohort, src, path, gene, gene_col))
     units, note = _units(src), _source_note(src, cohort)
-    ann, n_dup = _annotate(cohort, raw["barcode"], src)
-    frame = ann.assign(**{gene.lower(): raw["value"].to_numpy()[ann.index]})
-    first = [*ANNOTATION_COLUMNS, gene.lower()]
-    frame = frame[first + [c for c in frame.columns if c not in first]].reset_index(drop=True)
-    if gene.upper() == "XPO1":
-        frame = validate(frame, _expression_schema(src.role == "expression"), src, path)
     if n_dup:
         note += f"; {n_dup} extra aliquot(s) dropped (one aliquot per sample)"
     if not src.pinned:
@@ -143,6 +134,22 @@ def _gene_vector(cohort: str, src: Source, gene: str, gene_col: str) -> Dataset:
     note += "; " + ", ".join(f"{n} {t}" for t, n in sorted(counts.items()))
     prov = Provenance((src.id,), (sha,), units, len(frame), frame["patient"].nunique(), note)
     return Dataset(frame, prov)
+
+
+def _gene_frame(cohort: str, src: Source, path: Path, gene: str,
+                gene_col: str) -> tuple[pd.DataFrame, int]:
+    """One gene per annotated sample (validated for XPO1), and the extra aliquots dropped."""
+    if src.role == "expression":
+        raw = _firehose_gene(src, path, gene_col)
+    else:
+        raw = _metagsca_gene(src, path, gene)
+    ann, n_dup = _annotate(cohort, raw["barcode"], src)
+    frame = ann.assign(**{gene.lower(): raw["value"].to_numpy()[ann.index]})
+    first = [*ANNOTATION_COLUMNS, gene.lower()]
+    frame = frame[first + [c for c in frame.columns if c not in first]].reset_index(drop=True)
+    if gene.upper() == "XPO1":
+        frame = validate(frame, _expression_schema(src.role == "expression"), src, path)
+    return frame, n_dup
 
 
 def _per_sample_source(cohort: str, analysis: str) -> Source | Unavailable:
