@@ -196,24 +196,6 @@ def primary_tumour_patients(frame: pd.DataFrame) -> pd.Series:
     return patients.value_counts().rename("n_files")
 
 
-def model_patients(study: str) -> Dataset:
-    """The patients of OncoLnc's model for ``study``, reconstructed with its inclusion rules.
-
-    Columns: patient, days, died (1 = dead), grade (None when not modelled), female, age,
-    n_files (primary-tumour expression files averaged by OncoLnc).
-    """
-    spec = _spec(study)
-    opened = {part: open_source(f"oncolnc-{study}-{part}") for part in _PATIENT_FILES}
-    used = [(src.id, sha) for src, _, sha in opened.values()]
-    entries = [(src, sha) for src, _, sha in opened.values()]  # what the parse depends on
-    frame = remembered(f"oncolnc-{study}-patients", lambda: _patients(spec, opened),
-                       inputs=repr((spec, entries)))
-    ids, shas = zip(*used, strict=True)
-    prov = Provenance(ids, shas, "days; died 0/1", len(frame), frame["patient"].nunique(),
-                      f"patients of OncoLnc's TCGA-{study} model, reconstructed")
-    return Dataset(frame, prov)
-
-
 #: The files a model's patients are reconstructed from, with the columns each must have
 #: (the patient file's age and grade columns depend on the study: :func:`_patient_columns`).
 _PATIENT_FILES = ("follow-up", "patient", "samples")
@@ -241,6 +223,23 @@ def _patients(spec: ModelSpec, opened: dict[str, tuple[Source, Path, str]]) -> p
     )
     frame = frame[frame["days"].notna() & (frame["days"] > 0) & frame["n_files"].notna()]
     return frame.astype({"days": int, "died": int, "n_files": int}).reset_index(drop=True)
+
+
+def model_patients(study: str) -> Dataset:
+    """The patients of OncoLnc's model for ``study``, reconstructed with its inclusion rules.
+
+    Columns: patient, days, died (1 = dead), grade (None when not modelled), female, age,
+    n_files (primary-tumour expression files averaged by OncoLnc).
+    """
+    spec = _spec(study)
+    opened = {part: open_source(f"oncolnc-{study}-{part}") for part in _PATIENT_FILES}
+    entries = [(src, sha) for src, _, sha in opened.values()]
+    frame = remembered(f"oncolnc-{study}-patients", lambda: _patients(spec, opened),
+                       inputs=repr((spec, entries)))
+    prov = Provenance(tuple(src.id for src, _ in entries), tuple(sha for _, sha in entries),
+                      "days; died 0/1", len(frame), frame["patient"].nunique(),
+                      f"patients of OncoLnc's TCGA-{study} model, reconstructed")
+    return Dataset(frame, prov)
 
 
 def _sample_map(src: Source, path: Path) -> pd.DataFrame:
