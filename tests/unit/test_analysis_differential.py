@@ -68,20 +68,3 @@ def test_group_must_cover_samples():
     m, high = matrix(n_genes=50)
     with pytest.raises(SchemaError, match="no XPO1 group"):
         de.moderated_t(m, high.iloc[:-1])
-
-
-def test_each_fit_runs_once_per_matrix_and_grouping(tmp_path, monkeypatch):
-    """A re-executed chapter reuses its fit (no inmoose import); other inputs are fitted."""
-    monkeypatch.setenv("REVIEWBUILD_CACHE", str(tmp_path))
-    fits = []
-    limma = de._limma
-    monkeypatch.setattr(de, "_limma", lambda *a: fits.append(a) or limma(*a))
-    m, high = matrix(n_genes=300)
-    first = de.moderated_t(m, high)
-    pd.testing.assert_frame_equal(de.moderated_t(m, high).table, first.table)
-    assert len(fits) == 1
-    bumped = m.copy()
-    bumped.iloc[5, 3] += 1
-    for other, groups in ((m, ~high), (m.rename(index={"g7": "renamed"}), high), (bumped, high)):
-        de.moderated_t(other, groups)
-    assert len(fits) == 4

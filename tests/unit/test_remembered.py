@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import errno
 import importlib
+import json
+import os
+import subprocess
 import sys
 import sysconfig
 from types import SimpleNamespace
@@ -109,3 +112,59 @@ def test_a_value_computed_by_code_without_a_source_file_is_refused(tmp_path, mon
     monkeypatch.setitem(sys.modules, "__main__", SimpleNamespace(__name__="__main__"))
     with pytest.raises(ReviewBuildError, match="defined in __main__, which has no source file"):
         remembered("cell", cell.build)
+
+
+_FIRST_IMPORTS = """
+import json, sys
+import numpy as np, pandas as pd
+from reviewbuild.data import remembered
+from reviewbuild.pyproject import import_owners
+from xpo1review.analysis import cutpoints, parts
+from xpo1review.analysis.cohorts import COHORTS
+from xpo1review.data import loaders, oncolnc
+
+first = {}
+compute = remembered.remembered
+owners = import_owners()  # top-level modules of installed distributions (not the stdlib's)
+remembered.code_hash = lambda build: "any"  # (a wrapped build has no package of its own)
+
+
+def watched(name, build, inputs=""):
+    def imports_noted():
+        before = {m.partition(".")[0] for m in list(sys.modules)}
+        value = build()
+        new = {m.partition(".")[0] for m in list(sys.modules)} - before & owners.keys()
+        if new:
+            first[name] = sorted(new)
+        return value
+    return compute(name, imports_noted, inputs)
+
+
+for module in list(sys.modules.values()):
+    if getattr(module, "remembered", None) is compute:
+        module.remembered = watched
+for cohort in COHORTS:
+    parts.survival_input(cohort)
+    loaders.expression_matrix(cohort, analysis="differential-expression")
+    parts.de_part(cohort)
+for study in oncolnc.MODELS:
+    loaders.model_patients(study)
+loaders.tumour_normal_summary()
+rng = np.random.default_rng(1)
+frame = pd.DataFrame({"xpo1": rng.normal(size=60), "time": rng.exponential(size=60),
+                      "event": rng.integers(0, 2, 60)})
+cutpoints.maxstat(frame, n_permutations=200)
+print(json.dumps(first))
+"""
+
+
+@pytest.mark.integration
+def test_no_remembered_computation_is_the_first_to_import_a_library(mirror, tmp_path):
+    """A value taken from the cache must leave a chapter's record of libraries (the manifest's
+    packages) as computing it would: a computation that imports a library first (as a limma
+    fit imports inmoose, or validation makes pandera import hypothesis) records it only when
+    it runs. Every remembered computation of the book, from an empty cache."""
+    env = {**os.environ, "REVIEWBUILD_CACHE": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", _FIRST_IMPORTS], env=env, check=True,
+                          capture_output=True, text=True)
+    assert json.loads(done.stdout.splitlines()[-1]) == {}

@@ -8,7 +8,12 @@ version. A parser or analysis edited since, a file updated or a library upgraded
 answered from the cache; an unreadable entry is computed again, and a cache that cannot be
 written only means computing each time. Writing a value removes what the same name held under
 other inputs or code, so the cache does not grow with edits and updates (a value named by its
-inputs alone, as a permutation search is, stays until the cache is cleared)."""
+inputs alone, as a permutation search is, stays until the cache is cleared).
+
+A computation kept here must not be the first to import a library (a limma fit importing
+inmoose, a validation making pandera import hypothesis): the chapter's record of the libraries
+it used (which an upgrade re-executes) would then depend on whether the value was cached.
+``tests/unit/test_remembered.py`` runs every one of the book's from an empty cache to check."""
 
 from __future__ import annotations
 

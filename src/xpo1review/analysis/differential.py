@@ -7,14 +7,12 @@ before the fit; p-values are Benjamini-Hochberg adjusted over the genes tested.
 
 from __future__ import annotations
 
-import hashlib
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from reviewbuild.data.remembered import remembered
 from reviewbuild.exceptions import SchemaError
 
 MIN_MEAN_LOG2 = 1.0
@@ -66,23 +64,6 @@ def filter_genes(matrix: pd.DataFrame, min_mean: float = MIN_MEAN_LOG2) -> pd.Da
     return matrix.loc[keep]
 
 
-def _limma(data: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
-    """The moderated t-test table, sorted by p: computed once per matrix, grouping and code
-    (:func:`~reviewbuild.data.remembered.remembered`), so that a chapter re-executed on the same
-    data neither imports inmoose (seconds) nor fits again."""
-    import patsy
-    from inmoose.limma import eBayes, lmFit, topTable
-
-    design = patsy.dmatrix("~ C(group, Treatment('low'))", pd.DataFrame({"group": groups}))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fit = eBayes(lmFit(data, design))
-        res = topTable(fit, coef=fit.coefficients.columns[1], number=np.inf, sort_by="P")
-    table = pd.DataFrame({new: np.asarray(res[old]) for old, new in COLUMNS.items()})
-    table.index = pd.Index(res.index, name="gene")
-    return table.sort_values("p", kind="stable")
-
-
 def moderated_t(
     matrix: pd.DataFrame,
     high: pd.Series,
@@ -99,14 +80,22 @@ def moderated_t(
         raise SchemaError("moderated_t: some matrix columns have no XPO1 group")
     if high.sum() < 2 or (~high.astype(bool)).sum() < 2:
         raise ValueError("moderated_t needs at least two samples per group")
+    # Imported here, not at module level: inmoose takes seconds to import and only the
+    # chapters that fit a model need it.
+    import patsy
+    from inmoose.limma import eBayes, lmFit, topTable
+
     data = filter_genes(matrix, min_mean if min_mean is not None else -np.inf)
-    groups = pd.Series(np.where(high.astype(bool), "high", "low"), index=data.columns)
-    key = hashlib.sha256(data.to_numpy(dtype=float).tobytes())
-    for labels in (data.index, data.columns, groups):
-        key.update("\0".join(map(str, labels)).encode() + b"\1")
-    table = remembered(f"limma-{key.hexdigest()[:32]}", lambda: _limma(data, groups))
+    meta = pd.DataFrame({"group": np.where(high.astype(bool), "high", "low")}, index=data.columns)
+    design = patsy.dmatrix("~ C(group, Treatment('low'))", meta)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = eBayes(lmFit(data, design))
+        res = topTable(fit, coef=fit.coefficients.columns[1], number=np.inf, sort_by="P")
+    table = pd.DataFrame({new: np.asarray(res[old]) for old, new in COLUMNS.items()})
+    table.index = pd.Index(res.index, name="gene")
     return DEResult(
-        table=table,
+        table=table.sort_values("p", kind="stable"),
         n_high=int(high.sum()),
         n_low=int((~high.astype(bool)).sum()),
         n_genes_input=len(matrix),

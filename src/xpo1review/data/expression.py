@@ -125,6 +125,9 @@ def _gene_vector(cohort: str, src: Source, gene: str, gene_col: str) -> Dataset:
     _, path, sha = open_source(src.id)
     frame, n_dup = derived(src, sha, f"{cohort}-{gene_col.replace('|', '_')}",
                            lambda: _gene_frame(cohort, src, path, gene, gene_col))
+    if gene.upper() == "XPO1":  # on every read, outside the cached frame: what validating
+        # imports (pandera loads hypothesis) is then recorded whether or not the frame was cached
+        frame = validate(frame, _expression_schema(src.role == "expression"), src, path)
     units, note = _units(src), _source_note(src, cohort)
     if n_dup:
         note += f"; {n_dup} extra aliquot(s) dropped (one aliquot per sample)"
@@ -138,7 +141,7 @@ def _gene_vector(cohort: str, src: Source, gene: str, gene_col: str) -> Dataset:
 
 def _gene_frame(cohort: str, src: Source, path: Path, gene: str,
                 gene_col: str) -> tuple[pd.DataFrame, int]:
-    """One gene per annotated sample (validated for XPO1), and the extra aliquots dropped."""
+    """One gene per annotated sample, and the extra aliquots dropped."""
     if src.role == "expression":
         raw = _firehose_gene(src, path, gene_col)
     else:
@@ -146,10 +149,7 @@ def _gene_frame(cohort: str, src: Source, path: Path, gene: str,
     ann, n_dup = _annotate(cohort, raw["barcode"], src)
     frame = ann.assign(**{gene.lower(): raw["value"].to_numpy()[ann.index]})
     first = [*ANNOTATION_COLUMNS, gene.lower()]
-    frame = frame[first + [c for c in frame.columns if c not in first]].reset_index(drop=True)
-    if gene.upper() == "XPO1":
-        frame = validate(frame, _expression_schema(src.role == "expression"), src, path)
-    return frame, n_dup
+    return frame[first + [c for c in frame.columns if c not in first]].reset_index(drop=True), n_dup
 
 
 def _per_sample_source(cohort: str, analysis: str) -> Source | Unavailable:
