@@ -14,8 +14,9 @@ Clones the committed tree (HEAD) into a temporary folder and measures there:
    executions when they are current), then a no-op ``reviewbuild notebooks build``;
 2. ``notebooks build --force`` of the chapters (all by default) once per ``--jobs`` value,
    each cold (the cache's computed values, parsed frames and permutation searches, removed
-   first, as on a fresh machine): wall time, executions, kernel starts; the ratio of parallel
-   to sequential time; then once more sequentially with those values kept (warm);
+   first, as on a fresh machine): wall time, executions, kernel starts, committed files
+   changed (none: an unchanged book rebuilds byte for byte); the ratio of parallel to
+   sequential time; then once more sequentially with those values kept (warm);
 3. the start-up floor: one kernel per chapter, started by the engine, importing pandas,
    matplotlib and lifelines and nothing else; sequential execution against it;
 4. a code change to one chapter (a new statement in its last cell): exactly that chapter
@@ -100,6 +101,15 @@ def start_up_floor(clone: Path, env: dict[str, str], kernels: int) -> float:
     return float(done.stdout.split()[-1])
 
 
+def rewritten(clone: Path) -> str:
+    """Which committed files a run changed: none, when an unchanged book rebuilds byte for
+    byte (from an empty cache or a warm one alike)."""
+    changed = subprocess.run(["git", "status", "--porcelain"], cwd=clone, check=True,
+                             capture_output=True, text=True).stdout.split("\n")
+    changed = [line[3:] for line in changed if line.strip()]
+    return f"files changed: {', '.join(changed)}" if changed else "tree unchanged"
+
+
 def cell_seconds(output: str) -> float:
     """Seconds the executed chapters spent inside their cells, from the progress lines."""
     return sum(float(x) for x in re.findall(r": executed in \S+ s \(cells (\S+) s", output))
@@ -165,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             warm = took
         print(f"notebooks build --force --jobs {jobs} ({'cold' if cold else 'warm'}): "
-              f"{took:.1f} s, {len(executed(out))} executions, kernel starts {kernels}")
+              f"{took:.1f} s, {len(executed(out))} executions, kernel starts {kernels}; "
+              f"{rewritten(clone)}")
     if not own_cache:
         print("(REVIEWBUILD_CACHE is set: the values computed in it were kept, so the runs "
               "above may not be cold)")
