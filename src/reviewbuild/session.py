@@ -2,8 +2,9 @@
 
 An execution is one run of a chapter's cells in one kernel: it began chapter ``chapter``, made
 ``claims`` (every one, in order, whatever the cells do with the exceptions), read the data
-sources ``reads``, consulted the declarations ``uses``, and read the project files ``files``
-and ``opened``. :mod:`reviewbuild.claims`, :mod:`reviewbuild.data.provenance` and
+sources ``reads``, consulted the declarations ``uses``, read the project files ``files`` and
+``opened``, and read the files ``outside`` the book that no rule expects a chapter to read.
+:mod:`reviewbuild.claims`, :mod:`reviewbuild.data.provenance` and
 :mod:`reviewbuild.notebooks.runtime` all record into :func:`current`.
 
 :func:`reset` starts a new execution. The engine's setup cell calls it (``enter_chapter``,
@@ -35,6 +36,7 @@ class Execution:
     uses: dict[str, str] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
     opened: set[str] = field(default_factory=set)
+    outside: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 

@@ -331,6 +331,33 @@ def test_error_true_does_not_carry_a_chapter_past_a_failed_computation(tmp_path)
     assert "`error: true` does not let a chapter go on past a failed computation" in text
 
 
+def test_a_chapter_that_reads_a_file_from_outside_the_book_is_refused(tmp_path, monkeypatch):
+    """The build could not tell when such a file changes, and another machine does not have
+    it. Folders of settings and caches (hidden ones, as ~/.cache/matplotlib) are expected."""
+    kernel_tmp = tmp_path / "kernel-tmp"  # (pytest's folders are temporary files themselves)
+    kernel_tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(kernel_tmp))
+    table, settings = tmp_path / "downloads" / "table.csv", tmp_path / ".settings" / "rc"
+    for path in (table, settings):
+        path.parent.mkdir()
+        path.write_text("n\n12\n", encoding="utf-8")
+    root = _book(tmp_path, f"""\
+        # T {{#sec-t}}
+
+        ```{{python}}
+        n = int(open({str(settings)!r}).read().split()[1])
+        n = int(open({str(table)!r}).read().split()[1])
+        ```
+
+        We have `{{python}} n` patients.
+        """)
+    with pytest.raises(NotebookError) as err:
+        execute_chapter(root, "chapters/01-drift.qmd")
+    text = str(err.value)
+    assert f"chapters/01-drift.qmd read files from outside the book:\n  {table}\n" in text, text
+    assert "Register each as a data source in data/sources.yaml" in text
+
+
 def test_first_error_names_chapter_cell_and_line(tmp_path):
     root = _book(tmp_path, """\
         # T {#sec-t}

@@ -32,6 +32,11 @@ from reviewbuild.pyproject import handed_owners
 
 KERNEL = "python3"
 _COLLECT = "from reviewbuild.notebooks.runtime import collect\ncollect()"
+_OUTSIDE = (
+    "{chapter} read files from outside the book:\n  {files}\nThe build cannot tell when they "
+    "change, and another machine does not have them, so a page could show numbers they no "
+    "longer give. Register each as a data source in data/sources.yaml (the build then fetches "
+    "it and checks its sha256), or move it into the book's data/ folder.")
 
 
 @dataclass
@@ -219,11 +224,15 @@ def _collect(client: NotebookClient, nb: NotebookNode, chapter: str) -> dict[str
     try:
         client.execute_cell(cell, len(nb.cells) - 1)
         text = "".join(o.get("text", "") for o in cell.outputs if o.get("name") == "stdout")
-        return json.loads(text)
+        inputs = json.loads(text)
     except (CellExecutionError, json.JSONDecodeError) as err:
         raise NotebookError(f"{chapter}: could not collect what the chapter read: {err}") from None
     finally:
         nb.cells.pop()
+    outside = inputs.pop("outside", [])
+    if outside:
+        raise NotebookError(_OUTSIDE.format(chapter=chapter, files="\n  ".join(outside)))
+    return inputs
 
 
 def _tidy(nb: NotebookNode) -> None:

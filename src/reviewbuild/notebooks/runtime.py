@@ -15,7 +15,8 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
@@ -84,15 +85,58 @@ def _watch_project_files() -> None:
         mode = args[1] if len(args) > 1 else None
         if isinstance(mode, str) and any(m in mode for m in "wax+"):
             return
+        path = os.path.abspath(args[0])
         try:
-            rel = Path(os.path.abspath(args[0])).relative_to(_root)
+            rel = Path(path).relative_to(_root)
         except ValueError:
+            if not path.startswith(expected) and f"{os.sep}." not in path:
+                session.current().outside.add(path)
             return
         if _is_input(rel):
             session.current().opened.add(rel.as_posix())
 
+    expected = _expected_outside(_root)
     sys.addaudithook(hook)
     _watch_project_files.done = True  # type: ignore[attr-defined]
+
+
+#: Folders of the system whose files libraries read (fonts, time zones, certificates, /proc).
+SYSTEM_FOLDERS = ("/proc", "/sys", "/dev", "/etc", "/usr", "/lib", "/lib32", "/lib64", "/bin",
+                  "/sbin", "/opt", "/var", "/run", "/nix", "/snap", "/System", "/Library",
+                  "/Applications", "/private", "~/Library")
+#: Settings that name folders of caches and configuration the kernel's libraries read.
+SETTINGS_FOLDERS = ("MPLCONFIGDIR", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME",
+                    "XDG_RUNTIME_DIR", "IPYTHONDIR", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR",
+                    "JUPYTER_RUNTIME_DIR")
+
+
+def _expected_outside(root: Path) -> tuple[str, ...]:
+    """Folders outside the book whose files a chapter's libraries read, so that reading them
+    says nothing about the chapter's results: the Python installation and import path, the
+    system's and the settings' folders, temporary files. (Hidden folders, such as
+    ``~/.cache/matplotlib``, are expected by name; the data cache and mirror at collection.)"""
+    folders = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
+               tempfile.gettempdir(), *(os.path.expanduser(f) for f in SYSTEM_FOLDERS),
+               *(os.environ[k] for k in SETTINGS_FOLDERS if os.environ.get(k))}
+    folders |= {entry for entry in sys.path
+                if entry and not root.resolve().is_relative_to(Path(entry).resolve())}
+    return _prefixes(folders)
+
+
+def _prefixes(folders: Iterable[str | Path]) -> tuple[str, ...]:
+    """Each folder as the start of the paths inside it, as given and with links resolved."""
+    return tuple({os.path.join(form(f), "") for f in folders
+                  for form in (os.path.abspath, os.path.realpath)})
+
+
+def outside_reads() -> list[str]:
+    """Files outside the book that the chapter read and nothing expects it to (see
+    :func:`_expected_outside`; the data cache and mirror are read through verified sources)."""
+    from reviewbuild.data.cachedir import cache_dir
+    from reviewbuild.data.mirror import mirror_dir
+
+    verified = _prefixes(f for f in (cache_dir(), mirror_dir()) if f)
+    return sorted(p for p in session.current().outside if not p.startswith(verified))
 
 
 def _is_input(rel: Path) -> bool:
@@ -224,7 +268,8 @@ def collect() -> None:
     print(json.dumps({"data": reads, "uses": uses,
                       "files": sorted([p, sha] for p, sha in files.items()),
                       "modules": imported_modules(root),
-                      "packages": imported_distributions(root)}))
+                      "packages": imported_distributions(root),
+                      "outside": outside_reads()}))
 
 
 #: What the engine imports only to download a file that is not cached yet: whether a chapter
