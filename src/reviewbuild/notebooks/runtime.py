@@ -85,13 +85,15 @@ def _watch_project_files() -> None:
         mode = args[1] if len(args) > 1 else None
         if isinstance(mode, str) and any(m in mode for m in "wax+"):
             return
-        path = os.path.abspath(args[0])
-        try:
-            rel = Path(path).relative_to(_root)
-        except ValueError:
-            if not path.startswith(expected) and f"{os.sep}." not in path:
+        path, book = os.path.abspath(args[0]), os.path.join(_root, "")
+        if not path.startswith(book):
+            if path.startswith(expected) or f"{os.sep}." in path or path == str(_root):
+                return
+            path = os.path.realpath(path)  # a link into the book, or a file outside it
+            if not path.startswith(book):
                 session.current().outside.add(path)
-            return
+                return
+        rel = Path(path[len(book):])
         if _is_input(rel):
             session.current().opened.add(rel.as_posix())
 
