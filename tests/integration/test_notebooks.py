@@ -333,7 +333,8 @@ def test_error_true_does_not_carry_a_chapter_past_a_failed_computation(tmp_path)
 
 def test_a_chapter_that_reads_a_file_from_outside_the_book_is_refused(tmp_path, monkeypatch):
     """The build could not tell when such a file changes, and another machine does not have
-    it. Folders of settings and caches (hidden ones, as ~/.cache/matplotlib) are expected."""
+    it. Folders of settings and caches (hidden ones, as ~/.cache/matplotlib) are expected, and
+    a link into the book leads to one of the book's files."""
     kernel_tmp = tmp_path / "kernel-tmp"  # (pytest's folders are temporary files themselves)
     kernel_tmp.mkdir()
     monkeypatch.setenv("TMPDIR", str(kernel_tmp))
@@ -346,15 +347,18 @@ def test_a_chapter_that_reads_a_file_from_outside_the_book_is_refused(tmp_path, 
 
         ```{{python}}
         n = int(open({str(settings)!r}).read().split()[1])
+        n = int(open({str(tmp_path / "link" / "_quarto.yml")!r}).read().count("\\n"))
         n = int(open({str(table)!r}).read().split()[1])
         ```
 
         We have `{{python}} n` patients.
         """)
+    (tmp_path / "link").symlink_to(root)
     with pytest.raises(NotebookError) as err:
         execute_chapter(root, "chapters/01-drift.qmd")
     text = str(err.value)
-    assert f"chapters/01-drift.qmd read files from outside the book:\n  {table}\n" in text, text
+    assert (f"chapters/01-drift.qmd read files from outside the book:\n  {table}\nThe build "
+            "cannot tell") in text, text  # that file alone
     assert "Register each as a data source in data/sources.yaml" in text
 
 
