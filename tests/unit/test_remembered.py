@@ -84,6 +84,19 @@ def test_an_updated_file_is_parsed_again_and_replaces_its_old_parse(parser_packa
     assert kept == ["demo", "other"]  # the parse of the old file is gone, the other source's not
 
 
+def test_a_name_from_user_input_stays_one_file_in_the_cache(parser_package, tmp_path,
+                                                           monkeypatch):
+    monkeypatch.setenv("REVIEWBUILD_CACHE", str(tmp_path / "cache"))
+    parser_package(1)
+    import parsers.parse as parse
+
+    for key in ("../../escape/x", "../../escape_x"):  # two names that read alike
+        derived(SimpleNamespace(id="demo"), "ab" * 32, key, parse.build)
+    assert len(parse.CALLS) == 2
+    assert [p.parent for p in (tmp_path / "cache").rglob("*.pkl")] == [
+        tmp_path / "cache" / ".derived"]  # one file: the second replaced the first
+
+
 def test_the_parser_code_changes_with_an_installed_distribution_version(tmp_path, monkeypatch):
     monkeypatch.setattr(sysconfig, "get_path", lambda name: str(tmp_path))
     (tmp_path / "calamine-0.3.1.dist-info").mkdir()

@@ -36,8 +36,8 @@ T = TypeVar("T")
 
 def remembered(name: str, build: Callable[[], T], inputs: str = "") -> T:
     """``build()``, computed once per ``name``, ``inputs`` and :func:`code_hash` of ``build``."""
-    stem = f"{name}-"
-    version = hashlib.sha256(f"{inputs}\0{code_hash(build)}".encode()).hexdigest()
+    stem = re.sub(r"[^A-Za-z0-9._-]", "_", name) + "-"  # a file name, whatever a gene is called
+    version = hashlib.sha256(f"{name}\0{inputs}\0{code_hash(build)}".encode()).hexdigest()
     target = in_cache(f".derived/{stem}{version[:16]}.pkl")
     if target.is_file():
         try:
