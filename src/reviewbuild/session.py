@@ -3,7 +3,8 @@
 An execution is one run of a chapter's cells in one kernel: it began chapter ``chapter``, made
 ``claims`` (every one, in order, whatever the cells do with the exceptions), read the data
 sources ``reads``, consulted the declarations ``uses``, read the project files ``files`` and
-``opened``, and read the files ``outside`` the book that no rule expects a chapter to read.
+``opened``, read the files ``outside`` the book that no rule expects a chapter to read, and
+reached the ``network`` other than through the engine's fetcher (:func:`fetching`).
 :mod:`reviewbuild.claims`, :mod:`reviewbuild.data.provenance` and
 :mod:`reviewbuild.notebooks.runtime` all record into :func:`current`.
 
@@ -17,6 +18,8 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +40,8 @@ class Execution:
     files: dict[str, str] = field(default_factory=dict)
     opened: set[str] = field(default_factory=set)
     outside: set[str] = field(default_factory=set)
+    network: set[str] = field(default_factory=set)
+    fetching: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
@@ -57,6 +62,20 @@ def reset(engine: bool = False, expected: str | None = None) -> Execution:
         shell.user_ns[MARK] = _current
         shell.user_ns_hidden[MARK] = _current
     return _current
+
+
+@contextmanager
+def fetching() -> Iterator[None]:
+    """The network used inside this block is the engine's fetcher getting a registered source
+    (downloaded once, verified against its pin, recorded): not a chapter's own network use."""
+    state = current()
+    with state.lock:
+        state.fetching += 1
+    try:
+        yield
+    finally:
+        with state.lock:
+            state.fetching -= 1
 
 
 def started() -> bool:

@@ -362,6 +362,32 @@ def test_a_chapter_that_reads_a_file_from_outside_the_book_is_refused(tmp_path, 
     assert "Register each as a data source in data/sources.yaml" in text
 
 
+def test_a_chapter_that_uses_the_network_is_refused(tmp_path):
+    """What a server returns can change without the build knowing; registered sources are
+    downloaded once, verified and recorded. A failed or caught attempt counts as well."""
+    root = _book(tmp_path, """\
+        # T {#sec-t}
+
+        ```{python}
+        import socket, urllib.request
+        for reach in (lambda: socket.create_connection(("127.0.0.1", 9), timeout=1),
+                      lambda: urllib.request.urlopen("http://127.0.0.1:9/table.csv", timeout=1)):
+            try:
+                reach()
+            except OSError:
+                pass
+        n = 12
+        ```
+
+        We have `{python} n` patients.
+        """)
+    with pytest.raises(NotebookError) as err:
+        execute_chapter(root, "chapters/01-drift.qmd")
+    text = str(err.value)
+    assert ("chapters/01-drift.qmd used the network:\n  127.0.0.1:9\n"
+            "  http://127.0.0.1:9/table.csv\nWhat a server returns") in text, text
+
+
 def test_first_error_names_chapter_cell_and_line(tmp_path):
     root = _book(tmp_path, """\
         # T {#sec-t}

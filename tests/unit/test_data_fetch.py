@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from reviewbuild import session
 from reviewbuild.data import cachedir, commands, download, fetch, pins
 from reviewbuild.exceptions import (
     CacheUnwritable,
@@ -223,6 +224,22 @@ def test_download_verifies_the_hash(project, server, monkeypatch):
     set_url(project, f"{base}/good.txt")
     (www / "good.txt").write_bytes(GOOD)
     assert fetch.fetch("good", progress=True).read_bytes() == GOOD
+
+
+def test_a_download_is_the_fetcher_s_network_use_not_the_chapter_s(project, server,
+                                                                     monkeypatch):
+    """A chapter that reads a registered source may download it (the network check in
+    reviewbuild.notebooks.runtime ignores the fetcher's connections)."""
+    monkeypatch.delenv("REVIEWBUILD_MIRROR")
+    www, base = server
+    set_url(project, f"{base}/good.txt")
+    (www / "good.txt").write_bytes(GOOD)
+    during = []
+    get = fetch.download
+    monkeypatch.setattr(fetch, "download", lambda *a, **k: during.append(
+        session.current().fetching) or get(*a, **k))
+    fetch.fetch("good")
+    assert during == [1] and session.current().fetching == 0
 
 
 def test_download_of_a_wrong_file_is_refused(project, server, monkeypatch):

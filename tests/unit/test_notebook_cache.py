@@ -270,6 +270,19 @@ def test_recorded_packages_do_not_depend_on_a_cold_cache(book):
     assert not {"pooch", "requests", "tqdm", "urllib3"} & set(recorded), sorted(recorded)
 
 
+def test_network_use_is_recorded_unless_the_fetcher_s_or_a_local_socket():
+    from reviewbuild import session
+
+    session.reset()
+    with session.fetching():
+        runtime._note_network("socket.connect", (None, ("192.0.2.1", 443)))
+    runtime._note_network("socket.connect", (None, "/run/a-local.sock"))
+    assert session.current().network == set()
+    runtime._note_network("urllib.Request", ("https://example.org/t.csv", None, {}, "GET"))
+    runtime._note_network("socket.connect", (None, ("192.0.2.1", 443)))
+    assert session.current().network == {"https://example.org/t.csv", "192.0.2.1:443"}
+
+
 def test_the_progress_line_names_the_slowest_cell():
     from nbformat import v4
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from reviewbuild import session
 from reviewbuild.data.cachedir import cached_path, clean_quietly, writing
 from reviewbuild.data.download import deadline, download
 from reviewbuild.data.mirror import copy_from_mirror, mirror_dir
@@ -50,7 +51,8 @@ def fetch(source_id: str, *, allow_unpinned: bool = False, progress: bool = Fals
             if mirror is not None:
                 copy_from_mirror(src, mirror, target, progress)
             else:
-                download(src, target, progress)
+                with session.fetching():
+                    download(src, target, progress)
     except SourceUnavailable as err:
         if stale is None:
             raise

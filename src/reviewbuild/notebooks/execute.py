@@ -33,10 +33,15 @@ from reviewbuild.pyproject import handed_owners
 KERNEL = "python3"
 _COLLECT = "from reviewbuild.notebooks.runtime import collect\ncollect()"
 _OUTSIDE = (
-    "{chapter} read files from outside the book:\n  {files}\nThe build cannot tell when they "
+    "{chapter} read files from outside the book:\n  {found}\nThe build cannot tell when they "
     "change, and another machine does not have them, so a page could show numbers they no "
     "longer give. Register each as a data source in data/sources.yaml (the build then fetches "
     "it and checks its sha256), or move it into the book's data/ folder.")
+_NETWORK = (
+    "{chapter} used the network:\n  {found}\nWhat a server returns can change without the "
+    "build knowing, so a page could show numbers it no longer gives. Register the data as a "
+    "source in data/sources.yaml: the build downloads it once, checks its sha256 and records "
+    "which chapters read it.")
 
 
 @dataclass
@@ -229,9 +234,9 @@ def _collect(client: NotebookClient, nb: NotebookNode, chapter: str) -> dict[str
         raise NotebookError(f"{chapter}: could not collect what the chapter read: {err}") from None
     finally:
         nb.cells.pop()
-    outside = inputs.pop("outside", [])
-    if outside:
-        raise NotebookError(_OUTSIDE.format(chapter=chapter, files="\n  ".join(outside)))
+    for kind, text in (("outside", _OUTSIDE), ("network", _NETWORK)):
+        if found := inputs.pop(kind, []):
+            raise NotebookError(text.format(chapter=chapter, found="\n  ".join(found)))
     return inputs
 
 

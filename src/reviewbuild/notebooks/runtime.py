@@ -75,12 +75,17 @@ def not_inputs() -> Iterator[None]:
 
 
 def _watch_project_files() -> None:
-    """Record every project file the chapter reads (e.g. data/trials.csv) via an audit hook."""
+    """Record every project file the chapter reads (e.g. data/trials.csv), and every file
+    outside the book and network address it reaches, via an audit hook."""
     if getattr(_watch_project_files, "done", False):
         return
 
     def hook(event: str, args: tuple) -> None:
-        if event != "open" or _paused or _root is None or not isinstance(args[0], str | Path):
+        if event != "open" and event not in _NETWORK_EVENTS or _paused or _root is None:
+            return
+        if event != "open":
+            return _note_network(event, args)
+        if not isinstance(args[0], str | Path):
             return
         mode = args[1] if len(args) > 1 else None
         if isinstance(mode, str) and any(m in mode for m in "wax+"):
@@ -100,6 +105,22 @@ def _watch_project_files() -> None:
     expected = _expected_outside(_root)
     sys.addaudithook(hook)
     _watch_project_files.done = True  # type: ignore[attr-defined]
+
+
+#: Audit events of a connection or a web request (Python's own sockets and urllib).
+_NETWORK_EVENTS = ("socket.connect", "urllib.Request")
+
+
+def _note_network(event: str, args: tuple) -> None:
+    """Record a network address or URL the chapter reached, unless the engine's fetcher did
+    (a local socket, whose address is a path, is not the network)."""
+    state = session.current()
+    if state.fetching:
+        return
+    if event == "urllib.Request":
+        state.network.add(str(args[0]))
+    elif isinstance(args[1], tuple) and len(args[1]) >= 2:
+        state.network.add(f"{args[1][0]}:{args[1][1]}")
 
 
 #: Folders of the system whose files libraries read (fonts, time zones, certificates, /proc).
@@ -271,7 +292,8 @@ def collect() -> None:
                       "files": sorted([p, sha] for p, sha in files.items()),
                       "modules": imported_modules(root),
                       "packages": imported_distributions(root),
-                      "outside": outside_reads()}))
+                      "outside": outside_reads(),
+                      "network": sorted(session.current().network)}))
 
 
 #: What the engine imports only to download a file that is not cached yet: whether a chapter
