@@ -80,8 +80,8 @@ def _package_files(function: Callable[..., object]) -> list[Path]:
 
 
 def _remove_other_versions(target: Path, stem: str) -> None:
-    """Remove the values ``stem`` had under other code (or the earlier ``-v1`` naming)."""
-    version = re.compile(re.escape(stem) + r"(v\d+|[0-9a-f]{16})\.pkl")
+    """Remove the values ``stem`` had under other inputs or code."""
+    version = re.compile(re.escape(stem) + r"[0-9a-f]{16}\.pkl")
     for old in target.parent.glob(f"{glob.escape(stem)}*.pkl"):
         if old != target and version.fullmatch(old.name):
             old.unlink(missing_ok=True)

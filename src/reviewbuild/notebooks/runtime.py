@@ -141,8 +141,9 @@ def _expected_outside(root: Path) -> tuple[str, ...]:
     folders = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
                tempfile.gettempdir(), *(os.path.expanduser(f) for f in SYSTEM_FOLDERS),
                *(os.environ[k] for k in SETTINGS_FOLDERS if os.environ.get(k))}
+    book = root.resolve()
     folders |= {entry for entry in sys.path
-                if entry and not root.resolve().is_relative_to(Path(entry).resolve())}
+                if entry and not book.is_relative_to(Path(entry).resolve())}
     return _prefixes(folders)
 
 
