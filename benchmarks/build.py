@@ -17,15 +17,17 @@ Clones the committed tree (HEAD) into a temporary folder and measures there:
    first, as on a fresh machine): wall time, executions, kernel starts, committed files
    changed (none: an unchanged book rebuilds byte for byte); the ratio of parallel to
    sequential time; then once more sequentially with those values kept (warm);
-3. the start-up floor: one kernel per chapter, started by the engine, importing pandas,
-   matplotlib and lifelines and nothing else; sequential execution against it;
+3. the start-up floor: one kernel per chapter, started afresh by the engine (no fork
+   server), importing pandas, matplotlib and lifelines and nothing else; sequential execution
+   (kernels forked from the engine's fork server, as a build runs them) against it;
 4. a code change to one chapter (a new statement in its last cell): exactly that chapter
    executes, once.
 
 Every Jupyter kernel started in the clone is counted through a ``python3`` kernel spec put
 first on ``JUPYTER_PATH``, which logs one line (with Quarto's figure format, which tells the
-output format) and then starts the usual kernel. Nothing is written outside the temporary
-folder.
+output format) and then runs the usual kernel (forked or started afresh alike). With
+``REVIEWBUILD_FORK_KERNELS=0`` every kernel starts afresh. Nothing is written outside the
+temporary folder.
 """
 
 from __future__ import annotations
@@ -43,19 +45,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-_LAUNCH = ("import os, sys\n"
+_LAUNCH = ("import os, runpy\n"
            "with open({log!r}, 'a') as f:\n"
            "    f.write(os.environ.get('QUARTO_FIG_FORMAT', 'engine') + '\\n')\n"
-           "os.execv(sys.executable, [sys.executable, '-m', 'ipykernel_launcher', *sys.argv[1:]])")
+           "runpy.run_module('ipykernel_launcher', run_name='__main__', alter_sys=True)\n")
 
 
 def counting_kernel(folder: Path, log: Path) -> dict[str, str]:
-    """A ``python3`` kernel spec that logs each start; the environment that makes it used."""
+    """A ``python3`` kernel spec that logs each start (a kernel forked by the engine's fork
+    server, or one started afresh); the environment that makes it used."""
     spec = folder / "kernels" / "python3"
     spec.mkdir(parents=True)
+    (folder / "counted_kernel.py").write_text(_LAUNCH.format(log=str(log)), encoding="utf-8")
     (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-c", _LAUNCH.format(log=str(log)), "-f",
-                 "{connection_file}"],
+        "argv": [sys.executable, "-m", "counted_kernel", "-f", "{connection_file}"],
         "display_name": "Python 3 (counted)", "language": "python"}), encoding="utf-8")
     return {"JUPYTER_PATH": str(folder)}
 
@@ -95,8 +98,10 @@ print(time.perf_counter() - began)
 
 
 def start_up_floor(clone: Path, env: dict[str, str], kernels: int) -> float:
-    """Seconds for ``kernels`` engine kernels that import pandas, matplotlib and lifelines."""
-    done = subprocess.run([sys.executable, "-c", _FLOOR, str(kernels)], cwd=clone, env=env,
+    """Seconds for ``kernels`` engine kernels started afresh (not forked) that import pandas,
+    matplotlib and lifelines: the cost a build would pay for start-up without a fork server."""
+    done = subprocess.run([sys.executable, "-c", _FLOOR, str(kernels)], cwd=clone,
+                          env={**env, "REVIEWBUILD_FORK_KERNELS": "0"},
                           capture_output=True, text=True, check=True)
     return float(done.stdout.split()[-1])
 
@@ -147,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     log = work / "kernels.log"
     # the clone's packages, not the working tree's that the environment installs (editable)
     path = os.pathsep.join(filter(None, [str(clone / "src"), os.environ.get("PYTHONPATH")]))
+    path = os.pathsep.join([path, str(work / "jupyter")])
     env = {**os.environ, **counting_kernel(work / "jupyter", log), "PYTHONPATH": path,
            "REVIEWBUILD_CACHE": os.environ.get("REVIEWBUILD_CACHE", str(work / "cache"))}
     default_mirror = ROOT.parent / "shared" / "data"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +37,20 @@ def _isolated_cache(_session_cache, monkeypatch) -> Path:
     """Every test uses a per-session temporary cache, never the user's."""
     monkeypatch.setenv("REVIEWBUILD_CACHE", str(_session_cache))
     return _session_cache
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _kernels_started_afresh() -> Iterator[None]:
+    """Chapters execute in kernels started afresh, as Quarto starts them, so the golden
+    notebooks a build wrote from forked kernels are checked against such kernels on every run
+    (tests/integration/test_forkserver.py forks). Session-wide: module fixtures execute too."""
+    before = os.environ.get("REVIEWBUILD_FORK_KERNELS")
+    os.environ["REVIEWBUILD_FORK_KERNELS"] = "0"
+    yield
+    if before is None:
+        os.environ.pop("REVIEWBUILD_FORK_KERNELS")
+    else:
+        os.environ["REVIEWBUILD_FORK_KERNELS"] = before
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ adds to the engine (its own commands and gate checks)::
     [tool.reviewbuild]
     commands = { trials = "mybook.trials.commands" }      # modules with register()
     checks = { curated = "mybook.trials.curated:check" }  # (root) -> list of problems
+    preload = ["pandas", "matplotlib.pyplot"]             # imported by every chapter's kernel
 
 A book without that table (such as the fixture book of the tests) gets the engine's alone.
 """
@@ -12,8 +13,10 @@ from __future__ import annotations
 
 import functools
 import importlib
+import importlib.util
 import json
 import os
+import re
 import sys
 import tomllib
 from collections.abc import Callable
@@ -131,3 +134,28 @@ def checks(root: Path) -> dict[str, Check]:
                                   f" names {target!r}, which is not a function")
         out[name] = func
     return out
+
+
+_MODULE = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
+
+
+def preload(root: Path) -> list[str]:
+    """Libraries every chapter's kernel imports before the chapter's first cell
+    (``[tool.reviewbuild] preload``), so that a fork server can import them once per build
+    (:mod:`reviewbuild.notebooks.forkserver`). Each chapter is then recorded as using them."""
+    path = root / "pyproject.toml"
+    names = _read(root).get("tool", {}).get("reviewbuild", {}).get("preload", [])
+    if not isinstance(names, list) or not all(isinstance(n, str) and _MODULE.fullmatch(n)
+                                              for n in names):
+        raise ReviewBuildError(f"{path}: [tool.reviewbuild] preload must list module names, "
+                              'e.g. ["pandas", "matplotlib.pyplot"]')
+    own = set(packages(root))
+    if inside := [n for n in names if n.partition(".")[0] in own]:
+        raise ReviewBuildError(
+            f"{path}: [tool.reviewbuild] preload names the book's own modules ({', '.join(inside)}"
+            "): their code is an input of the chapters that import it; list libraries only")
+    if missing := [n for n in names if importlib.util.find_spec(n.partition(".")[0]) is None]:
+        raise ReviewBuildError(f"{path}: [tool.reviewbuild] preload names {', '.join(missing)}"
+                              ", not installed in this environment: install it (add it to the "
+                              "book's dependencies) or remove it from the list")
+    return names

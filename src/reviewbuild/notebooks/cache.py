@@ -41,7 +41,7 @@ from reviewbuild import atomic
 from reviewbuild.exceptions import ReviewBuildError
 from reviewbuild.notebooks.convert import (
     GOLDEN_DIR,
-    code_hash,
+    chapter_code_hash,
     golden_path,
     has_python,
     parse_chapter,
@@ -193,7 +193,7 @@ def entry_for(root: Path, chapter: str, inputs: dict[str, Any]) -> dict[str, Any
     """The manifest entry of an execution that read ``inputs`` (from ``runtime.collect``),
     with the sha256 of the golden notebook it wrote (``golden``)."""
     return {
-        "code": code_hash(parse_chapter(root, chapter)),
+        "code": chapter_code_hash(root, chapter),
         "golden": _sha_file(golden_path(root, chapter)),
         "modules": {m: module_hash(module_file(m)) for m in inputs.get("modules", [])},
         "data": {sid: sha for sid, sha in inputs.get("data", [])},
@@ -255,7 +255,7 @@ def change_list(root: Path, chapter: str, entry: dict[str, Any] | None,
     if not entry:
         return [("record", f"no record in {MANIFEST}")]
     out = []
-    if entry.get("code") != code_hash(parse_chapter(root, chapter)):
+    if entry.get("code") != chapter_code_hash(root, chapter):
         out.append(("code", "its code changed"))
     golden = golden_path(root, chapter)
     if golden.is_file() and entry.get("golden") != _sha_file(golden):

@@ -25,6 +25,7 @@ from typing import Any
 import nbformat
 from nbformat import NotebookNode
 
+from reviewbuild import pyproject
 from reviewbuild.book import quarto_config
 from reviewbuild.claims import CLAIM_FUNCTIONS, SUMMARY_TAG
 from reviewbuild.exceptions import NotebookError
@@ -52,15 +53,22 @@ def _parsed(data: bytes, chapter: str) -> Chapter:
     return read_data(data, chapter)
 
 
-def code_hash(doc: Chapter) -> str:
-    """sha256 of what executes: each python cell/inline expression, eval, error, tags."""
-    items = [
+def code_hash(doc: Chapter, preload: list[str] | None = None) -> str:
+    """sha256 of what executes: each python cell/inline expression, eval, error, tags, and
+    the libraries the kernel imports first (``preload``, when the book lists any)."""
+    items: list[Any] = [
         ["cell", i.code, i.evaluated, bool(i.options.get("error", False)),
          i.options.get("tags") or []]
         if isinstance(i, CodeCell) else ["inline", i.expr]
         for i in doc.python_items()
     ]
+    items += [["preload", preload]] if preload else []
     return hashlib.sha256(json.dumps(items).encode()).hexdigest()
+
+
+def chapter_code_hash(root: Path, chapter: str) -> str:
+    """:func:`code_hash` of ``chapter`` in the book at ``root``."""
+    return code_hash(parse_chapter(root, chapter), pyproject.preload(root))
 
 
 def _code_cell(source: str, n: int, tags: list[str], meta: dict[str, Any]) -> NotebookNode:
@@ -71,21 +79,24 @@ def _code_cell(source: str, n: int, tags: list[str], meta: dict[str, Any]) -> No
     return cell
 
 
-def notebook_from_qmd(doc: Chapter, chapter: str, warnings: bool = True) -> NotebookNode:
+def notebook_from_qmd(doc: Chapter, chapter: str, warnings: bool = True,
+                      preload: list[str] | None = None) -> NotebookNode:
     """The notebook of a parsed chapter (``chapter``: its path relative to the book's root).
 
-    ``warnings=False`` (Quarto's ``execute: warning: false``) hides Python warnings.
+    ``warnings=False`` (Quarto's ``execute: warning: false``) hides Python warnings;
+    ``preload``: libraries the setup cell imports unless a fork server did.
     """
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
-    nb.metadata["reviewbuild"] = {"chapter": chapter, "code_sha256": code_hash(doc)}
+    nb.metadata["reviewbuild"] = {"chapter": chapter, "code_sha256": code_hash(doc, preload)}
     nb.cells.append(nbformat.v4.new_markdown_cell(
         f"Golden notebook generated from `{chapter}` by `reviewbuild notebooks build`. "
         "Do not edit: after an intentional change run `reviewbuild notebooks accept`.",
         id="cell-000"))
     setup = ("from reviewbuild.notebooks.runtime import enter_chapter\n\n"
-             f"enter_chapter({chapter!r}{'' if warnings else ', warnings=False'})")
+             f"enter_chapter({chapter!r}{'' if warnings else ', warnings=False'}"
+             f"{f', preload={preload!r}' if preload else ''})")
     nb.cells.append(_code_cell(setup, 1, [SETUP_TAG], {"kind": "setup"}))
     for item in doc.python_items():
         n = len(nb.cells)
@@ -136,7 +147,8 @@ def _plain_options(options: dict[str, Any]) -> dict[str, Any]:
 
 def chapter_notebook(root: Path, chapter: str) -> NotebookNode:
     doc = parse_chapter(root, chapter)
-    return notebook_from_qmd(doc, chapter, warnings=_warnings(root, doc))
+    return notebook_from_qmd(doc, chapter, warnings=_warnings(root, doc),
+                             preload=pyproject.preload(root))
 
 
 def _warnings(root: Path, doc: Chapter) -> bool:

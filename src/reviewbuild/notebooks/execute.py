@@ -24,11 +24,11 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 
+from reviewbuild import pyproject
 from reviewbuild.claims import CLAIM_ERRORS, VERDICT_MIME
 from reviewbuild.exceptions import NotebookError
-from reviewbuild.notebooks import limits
+from reviewbuild.notebooks import forkserver, limits
 from reviewbuild.notebooks.convert import chapter_notebook, describe_cell
-from reviewbuild.pyproject import handed_owners
 
 KERNEL = "python3"
 _COLLECT = "from reviewbuild.notebooks.runtime import collect\ncollect()"
@@ -78,20 +78,30 @@ class _Client(NotebookClient):
 def _env(root: Path, extra: dict[str, str] | None) -> dict[str, str]:
     env = dict(os.environ)
     env["REVIEWBUILD_ROOT"] = str(root)
-    env.update(handed_owners())
+    env.update(pyproject.handed_owners())
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     env.update(extra or {})
     return env
 
 
 class _BoundedKernel(AsyncKernelManager):
-    """A kernel whose address space is limited (:func:`limits.kernel_memory`). Asynchronous:
-    nbclient enforces a cell's timeout only with an asynchronous kernel manager."""
+    """A kernel whose address space is limited (:func:`limits.kernel_memory`), forked from a
+    server that has imported the book's ``preload`` libraries (:mod:`.forkserver`) unless
+    ``preload`` is None. Asynchronous: nbclient enforces a cell's timeout only with an
+    asynchronous kernel manager."""
 
     memory = 0
+    preload: list[str] | None = None
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
-        await super()._async_launch_kernel(kernel_cmd, **kw)
+        forked = None if self.preload is None else forkserver.launch(
+            kernel_cmd, kw["env"], str(kw.get("cwd") or os.getcwd()), self.preload)
+        if forked is None:
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+        else:
+            own = self.provisioner
+            own.process, own.pid, own.pgid = forked, forked.pid, forked.pid  # type: ignore
+            self._reconcile_connection_info(own.connection_info)  # type: ignore[union-attr]
         process = getattr(self.provisioner, "process", None)
         if process is not None:
             limits.limit_memory(process.pid, self.memory)
@@ -141,6 +151,7 @@ def execute_notebook(nb: NotebookNode, root: Path, chapter: str,
     try:
         km = _BoundedKernel(kernel_name=KERNEL, transport="ipc", ip=f"{sockets}/k")
         km.memory = memory
+        km.preload = pyproject.preload(root) if forkserver.enabled() else None
         client = _BoundedClient(nb, km=km, kernel_name=KERNEL, timeout=timeout,
                                 record_timing=False, resources={"metadata": {"path": str(cwd)}})
         client.max_output = limits.max_cell_output()

@@ -46,16 +46,21 @@ _NOT_INPUTS = {"src", ".venv", ".git", "_freeze", ".quarto", "_book", ".cache",
 _FINE_GRAINED = {"data/analyses.yaml"}
 
 
-def enter_chapter(chapter: str, warnings: bool = True) -> None:
+def enter_chapter(chapter: str, warnings: bool = True, preload: Iterable[str] = ()) -> None:
     """Change to the directory of ``chapter`` (path relative to the book's root).
 
     ``warnings=False`` hides Python warnings, as Quarto's ``execute: warning: false``.
+    ``preload``: the book's preloaded libraries (:func:`import_preloaded`), imported here unless a
+    fork server already did.
     """
     global _root
     _root = project_root()
     session.reset(engine=True, expected=Path(chapter).stem)
     os.chdir(_root / Path(chapter).parent)
+    import_preloaded(preload)
     _watch_project_files()
+    for path, mode in _preload_opened:
+        _hook("open", (path, mode))
     if not warnings:
         import warnings as _warnings
 
@@ -76,35 +81,75 @@ def not_inputs() -> Iterator[None]:
 
 def _watch_project_files() -> None:
     """Record every project file the chapter reads (e.g. data/trials.csv), and every file
-    outside the book and network address it reaches, via an audit hook."""
-    if getattr(_watch_project_files, "done", False):
+    outside the book and network address it reaches, via an audit hook (installed once per
+    process; what it expects outside the book is worked out for each chapter)."""
+    global _expected
+    _expected = _expected_outside(_root) if _root is not None else ()
+    if not getattr(_watch_project_files, "done", False):
+        sys.addaudithook(_hook)
+        _watch_project_files.done = True  # type: ignore[attr-defined]
+
+
+_expected: tuple[str, ...] = ()
+#: Files opened while :func:`import_preloaded` imported libraries, weighed when the chapter starts.
+_preload_opened: list[tuple[str, Any]] = []
+_preloading = False
+
+
+def _hook(event: str, args: tuple) -> None:
+    if _preloading:
+        if event == "open" and isinstance(args[0], str | Path):
+            _preload_opened.append((os.path.abspath(args[0]), args[1] if len(args) > 1 else None))
         return
-
-    def hook(event: str, args: tuple) -> None:
-        if event != "open" and event not in _NETWORK_EVENTS or _paused or _root is None:
+    if event != "open" and event not in _NETWORK_EVENTS or _paused or _root is None:
+        return
+    if event != "open":
+        return _note_network(event, args)
+    if not isinstance(args[0], str | Path):
+        return
+    mode = args[1] if len(args) > 1 else None
+    if isinstance(mode, str) and any(m in mode for m in "wax+"):
+        return
+    path, book = os.path.abspath(args[0]), os.path.join(_root, "")
+    if not path.startswith(book):
+        if path.startswith(_expected) or f"{os.sep}." in path or path == str(_root):
             return
-        if event != "open":
-            return _note_network(event, args)
-        if not isinstance(args[0], str | Path):
-            return
-        mode = args[1] if len(args) > 1 else None
-        if isinstance(mode, str) and any(m in mode for m in "wax+"):
-            return
-        path, book = os.path.abspath(args[0]), os.path.join(_root, "")
+        path = os.path.realpath(path)  # a link into the book, or a file outside it
         if not path.startswith(book):
-            if path.startswith(expected) or f"{os.sep}." in path or path == str(_root):
-                return
-            path = os.path.realpath(path)  # a link into the book, or a file outside it
-            if not path.startswith(book):
-                session.current().outside.add(path)
-                return
-        rel = Path(path[len(book):])
-        if _is_input(rel):
-            session.current().opened.add(rel.as_posix())
+            session.current().outside.add(path)
+            return
+    rel = Path(path[len(book):])
+    if _is_input(rel):
+        session.current().opened.add(rel.as_posix())
 
-    expected = _expected_outside(_root)
-    sys.addaudithook(hook)
-    _watch_project_files.done = True  # type: ignore[attr-defined]
+
+def import_preloaded(modules: Iterable[str]) -> None:
+    """Import the book's ``preload`` libraries, as a fork server does before any kernel
+    exists (:mod:`reviewbuild.notebooks.forkserver`) and as the setup cell does in a kernel
+    started afresh: the files they open are kept for :func:`enter_chapter` to weigh as the
+    chapter's reads, and their import-time warnings and prints are dropped, so that a chapter
+    executes and is recorded the same either way."""
+    global _preloading
+    missing = [name for name in modules if name not in sys.modules]
+    if not missing:
+        return
+    if not getattr(_watch_project_files, "done", False):
+        sys.addaudithook(_hook)
+        _watch_project_files.done = True  # type: ignore[attr-defined]
+    import importlib
+    import io
+    import warnings
+    from contextlib import redirect_stderr, redirect_stdout
+
+    _preloading = True
+    try:
+        with warnings.catch_warnings(), redirect_stdout(io.StringIO()), \
+                redirect_stderr(io.StringIO()):
+            warnings.simplefilter("ignore")
+            for name in missing:
+                importlib.import_module(name)
+    finally:
+        _preloading = False
 
 
 #: Audit events of a connection or a web request (Python's own sockets and urllib).
@@ -324,11 +369,12 @@ def local_modules(root: Path) -> list[str]:
     inputs whose change must re-execute the chapter, recorded like the files it reads."""
     root = root.resolve()
     tops, env = set(packages(root)), Path(sys.prefix).resolve()
+    installed = tuple(os.path.join(p, "") for p in {sys.prefix, sys.base_prefix, sys.exec_prefix})
     out = set()
     for name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None)
-        if not file or name.partition(".")[0] in tops:
-            continue
+        if not file or name.partition(".")[0] in tops or file.startswith(installed):
+            continue  # (the installation's files, thousands, are not resolved one by one)
         path = Path(file).resolve()
         if path.is_relative_to(root) and not path.is_relative_to(env):
             out.add(path.relative_to(root).as_posix())

@@ -1,0 +1,235 @@
+"""Kernels forked from a process that has already imported what each of them imports.
+
+A kernel started afresh spends about a second before its first cell (an interpreter,
+ipykernel) and a chapter another second or more importing its libraries (pandas, matplotlib,
+lifelines). A build executes many chapters, each in a kernel of its own as Quarto would. A
+fork server pays both once per build: it starts as the kernel would (the kernel spec's
+interpreter and options, the kernel's environment and directory), imports ipykernel and the
+book's ``[tool.reviewbuild] preload`` libraries (:func:`runtime.import_preloaded`), and
+forks one child per kernel, which then runs the kernel's own command (``-m
+ipykernel_launcher -f <connection file>``). Every chapter still gets a process of its own in
+which no other chapter ran.
+
+A kernel started afresh imports the same libraries in its setup cell, so either way a chapter
+executes, and is recorded, the same (the test suite executes every chapter afresh and
+compares it with its golden notebook, which a build wrote from a forked kernel).
+``REVIEWBUILD_FORK_KERNELS=0`` starts every kernel afresh. Only on Linux: elsewhere forking
+a process that has loaded system frameworks is not safe.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import os
+import runpy
+import signal
+import subprocess
+import sys
+import threading
+import traceback
+from typing import IO, Any
+
+SETTING = "REVIEWBUILD_FORK_KERNELS"
+#: Fork servers kept at once (one per interpreter, environment, directory and preload list).
+_KEEP = 2
+#: Set by ipykernel in its own environment before the first cell, so before any library
+#: imported there reads it (ipykernel/kernelapp.py, ``init_gui_pylab``).
+_KERNEL_SETS = {"MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+
+
+def enabled() -> bool:
+    """Whether kernels are forked (Linux, unless ``REVIEWBUILD_FORK_KERNELS=0``)."""
+    return sys.platform == "linux" and os.environ.get(SETTING, "1").strip() != "0"
+
+
+class ForkedKernel:
+    """The part of :class:`subprocess.Popen` that jupyter_client uses of a kernel process.
+
+    The fork server, not this process, is the kernel's parent (and reaps it), so whether it
+    still runs is asked of the system; its exit status is not known (``-1``)."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                os.kill(self.pid, 0)
+            except ProcessLookupError:
+                self.returncode = -1
+            except PermissionError:
+                pass
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        import time
+
+        end = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if end is not None and time.monotonic() > end:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout or 0)
+            time.sleep(0.02)
+        return self.returncode  # type: ignore[return-value]
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, signum)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
+class Server:
+    """One fork server: started with the kernel's interpreter, environment and directory."""
+
+    def __init__(self, interpreter: list[str], env: dict[str, str], cwd: str,
+                 preload: list[str]) -> None:
+        requests_in, self._requests = os.pipe()
+        self._replies, replies_out = os.pipe()
+        code = ("from reviewbuild.notebooks.forkserver import serve; "
+                f"serve({requests_in}, {replies_out}, {preload!r})")
+        self.process = subprocess.Popen(
+            [*interpreter, "-c", code], env=_server_env(env),
+            cwd=cwd, stdin=subprocess.DEVNULL, pass_fds=(requests_in, replies_out),
+            start_new_session=True)
+        os.close(requests_in)
+        os.close(replies_out)
+        self._lock = threading.Lock()
+        self._reader: IO[bytes] = os.fdopen(self._replies, "rb")
+        self.error = self._read().get("error")
+
+    def _read(self) -> dict[str, Any]:
+        line = self._reader.readline()
+        return json.loads(line) if line else {"error": "the fork server exited"}
+
+    def fork(self, module: str, args: list[str], env: dict[str, str], cwd: str) -> int | None:
+        """The process id of a new kernel running ``-m module args`` (None: the server is
+        gone, and the caller starts the kernel afresh)."""
+        if self.error:
+            return None
+        request = json.dumps({"module": module, "args": args, "cwd": cwd,
+                              "env": {**env, "JPY_PARENT_PID": str(self.process.pid)}})
+        with self._lock:
+            try:
+                os.write(self._requests, request.encode() + b"\n")
+                reply = self._read()
+            except OSError as err:
+                reply = {"error": str(err)}
+        if "pid" not in reply:
+            self.error = reply.get("error", "no reply")
+            return None
+        return int(reply["pid"])
+
+    def close(self) -> None:
+        """Stop the server (its kernels are stopped by their managers)."""
+        with contextlib.suppress(OSError):
+            os.close(self._requests)
+        self._reader.close()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def _server_env(env: dict[str, str]) -> dict[str, str]:
+    """The kernel's environment as ipykernel leaves it before the first cell."""
+    return {**env, **{k: v for k, v in _KERNEL_SETS.items() if not env.get(k)}}
+
+
+_servers: dict[tuple, Server] = {}
+_servers_lock = threading.Lock()
+
+
+def launch(cmd: list[str], env: dict[str, str], cwd: str, preload: list[str]
+           ) -> ForkedKernel | None:
+    """A kernel running ``cmd`` forked from a server (started on first use), or None when
+    ``cmd`` is not ``<python> [options] -m <module> ...`` or no server can fork it."""
+    if "-m" not in cmd[:-1]:
+        return None
+    at, cwd = cmd.index("-m"), os.path.abspath(cwd)
+    interpreter, module, args = cmd[:at], cmd[at + 1], cmd[at + 2:]
+    key = (tuple(interpreter), cwd, tuple(preload),
+           tuple(sorted((k, v) for k, v in env.items() if k != "JPY_PARENT_PID")))
+    with _servers_lock:
+        server = _servers.get(key)
+        if server is None:
+            while len(_servers) >= _KEEP:
+                _servers.pop(next(iter(_servers))).close()
+            server = _servers[key] = Server(interpreter, env, cwd, preload)
+    pid = server.fork(module, args, env, cwd)
+    return None if pid is None else ForkedKernel(pid)
+
+
+@atexit.register
+def stop_servers() -> None:
+    """Stop every fork server of this process."""
+    with _servers_lock:
+        while _servers:
+            _servers.popitem()[1].close()
+
+
+def serve(requests_fd: int, replies_fd: int, preload: list[str]) -> None:
+    """The fork server's loop: import, then fork one kernel per request until the engine
+    closes its end (each reply: ``{"pid": n}``, or ``{"error": ...}``)."""
+    replies = os.fdopen(replies_fd, "wb", buffering=0)
+    # ipykernel reads its parent's process id when imported: the kernels' parent is this one
+    os.environ["JPY_PARENT_PID"] = str(os.getpid())
+    try:
+        # what every kernel imports before its first cell (launcher, kernel, shell, debugger)
+        import ipykernel.debugger  # noqa: F401
+        import ipykernel.ipkernel  # noqa: F401
+        import ipykernel.kernelapp  # noqa: F401
+
+        from reviewbuild.notebooks import runtime
+
+        runtime.import_preloaded(preload)
+    except BaseException as err:  # reported, and every kernel is started afresh instead
+        replies.write(json.dumps({"error": f"{type(err).__name__}: {err}"}).encode() + b"\n")
+        return
+    replies.write(b'{"ready": true}\n')
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped as they end
+    with os.fdopen(requests_fd, "rb") as requests:
+        for line in requests:
+            request = json.loads(line)
+            pid = os.fork()
+            if pid == 0:
+                requests.close()
+                replies.close()
+                _become_kernel(request)
+            replies.write(json.dumps({"pid": pid}).encode() + b"\n")
+
+
+def _become_kernel(request: dict[str, Any]) -> None:
+    """In the forked child: become the kernel ``python -m module args`` would start, in its
+    own session, directory and environment; never returns."""
+    code = 1
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        os.setsid()
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.close(null)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        sys.argv = [request["module"], *request["args"]]
+        runpy.run_module(request["module"], run_name="__main__", alter_sys=True)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(code)

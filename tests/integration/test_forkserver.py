@@ -1,0 +1,157 @@
+"""Kernels forked from a server that has imported the book's ``preload`` libraries execute a
+chapter, and record what it read, exactly as a kernel started afresh; they are bounded and
+stopped like one; and the engine falls back to a fresh kernel when no server can fork."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from reviewbuild.exceptions import NotebookError, ReviewBuildError
+from reviewbuild.notebooks import forkserver
+from reviewbuild.notebooks.execute import execute_chapter
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this system")
+
+#: A library of the test's own that reads a file of the book when imported.
+PROBE = ("import os\nwith open(os.path.join(os.environ['REVIEWBUILD_ROOT'], 'data', "
+         "'setting.txt')) as f:\n    SETTING = f.read().strip()\n")
+CHAPTER = """# Probe
+
+```{python}
+import sys
+import matplotlib
+import pandas as pd
+import preload_probe
+table = pd.read_csv("../data/table.csv")
+print(preload_probe.SETTING, int(table["n"].sum()), sys.argv[0].endswith("ipykernel_launcher.py"))
+print(matplotlib.rcParams["backend"], sys.path[:1])
+```
+"""
+
+
+@pytest.fixture
+def book(tmp_path, monkeypatch) -> Path:
+    root = tmp_path / "book"
+    (root / "chapters").mkdir(parents=True)
+    (root / "data").mkdir()
+    (root / "data" / "table.csv").write_text("n\n1\n2\n", encoding="utf-8")
+    (root / "data" / "setting.txt").write_text("on\n", encoding="utf-8")
+    (root / "chapters" / "01-probe.qmd").write_text(CHAPTER, encoding="utf-8")
+    (root / "_quarto.yml").write_text(
+        "project:\n  type: book\nbook:\n  title: t\n  chapters:\n"
+        "    - chapters/01-probe.executed.ipynb\njupyter: python3\n", encoding="utf-8")
+    (root / "pyproject.toml").write_text(
+        '[tool.reviewbuild]\npreload = ["pandas", "matplotlib", "preload_probe"]\n',
+        encoding="utf-8")
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (lib / "preload_probe.py").write_text(PROBE, encoding="utf-8")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
+        filter(None, [str(lib), os.environ.get("PYTHONPATH")])))
+    monkeypatch.syspath_prepend(str(lib))
+    monkeypatch.setenv("REVIEWBUILD_ROOT", str(root))
+    monkeypatch.chdir(tmp_path)
+    yield root
+    forkserver.stop_servers()
+
+
+@pytest.fixture
+def forks(monkeypatch) -> list[int]:
+    """Kernels forked by a server from now on (their process ids)."""
+    monkeypatch.setenv(forkserver.SETTING, "1")
+    forked: list[int] = []
+    launch = forkserver.launch
+
+    def counted(*args, **kw):
+        kernel = launch(*args, **kw)
+        if kernel is not None:
+            forked.append(kernel.pid)
+        return kernel
+    monkeypatch.setattr(forkserver, "launch", counted)
+    return forked
+
+
+def _outputs(run) -> str:
+    return json.dumps([c.get("outputs", []) for c in run.notebook.cells], sort_keys=True)
+
+
+def test_a_forked_kernel_executes_and_records_as_one_started_afresh(book, forks, monkeypatch):
+    forked = execute_chapter(book, "chapters/01-probe.qmd")
+    assert len(forks) == 1
+    monkeypatch.setenv(forkserver.SETTING, "0")
+    fresh = execute_chapter(book, "chapters/01-probe.qmd")
+    assert len(forks) == 1
+    assert _outputs(forked) == _outputs(fresh)
+    assert "on 3 True" in _outputs(forked)
+    assert "matplotlib_inline.backend_inline" in _outputs(forked)  # as ipykernel sets it
+    assert forked.inputs == fresh.inputs
+    # the file the preloaded library read when the server imported it is the chapter's input
+    assert [p for p, _ in forked.inputs["files"]] == ["data/setting.txt", "data/table.csv"]
+    assert forked.notebook.cells[1].source == fresh.notebook.cells[1].source
+    assert "preload=['pandas', 'matplotlib', 'preload_probe']" in forked.notebook.cells[1].source
+
+
+def test_one_server_forks_every_kernel_of_a_build(book, forks):
+    servers = []
+    start = forkserver.Server.__init__
+
+    def counted(self, *args, **kw):
+        servers.append(self)
+        start(self, *args, **kw)
+    forkserver.Server.__init__ = counted
+    try:
+        for _ in range(2):
+            execute_chapter(book, "chapters/01-probe.qmd")
+    finally:
+        forkserver.Server.__init__ = start
+    assert len(servers) == 1 and len(set(forks)) == 2
+
+
+def test_a_forked_kernel_that_dies_is_reported(book, forks):
+    (book / "chapters" / "01-probe.qmd").write_text(
+        "# Dies\n\n```{python}\nimport os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n```\n",
+        encoding="utf-8")
+    began = time.monotonic()
+    with pytest.raises(NotebookError, match=r"cell 2 \(line 3\) did not finish: the kernel died"):
+        execute_chapter(book, "chapters/01-probe.qmd")
+    assert forks and time.monotonic() - began < 60
+    with pytest.raises(ProcessLookupError):
+        os.kill(forks[0], 0)
+
+
+def test_a_forked_kernel_is_bounded_in_memory(book, forks, monkeypatch):
+    monkeypatch.setenv("REVIEWBUILD_KERNEL_MEMORY", "3G")
+    (book / "chapters" / "01-probe.qmd").write_text(
+        "# Hungry\n\n```{python}\nblock = bytearray(4 * 2**30)\n```\n", encoding="utf-8")
+    with pytest.raises(NotebookError, match=r"MemoryError.*may use 3 GiB of address space"):
+        execute_chapter(book, "chapters/01-probe.qmd")
+    assert forks
+
+
+def test_a_server_that_cannot_start_leaves_kernels_started_afresh(book, forks, monkeypatch):
+    """A preloaded library that fails when imported: the server says so, the kernel starts
+    afresh, and its setup cell fails naming the error."""
+    (book.parent / "lib" / "preload_probe.py").write_text("raise RuntimeError('probe broken')\n",
+                                                          encoding="utf-8")
+    with pytest.raises(NotebookError, match=r"setup cell 1 failed: RuntimeError: probe broken"):
+        execute_chapter(book, "chapters/01-probe.qmd")
+    assert forks == []
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ('"pandas"', "must list module names"),
+    ('["pandas", "no such"]', "must list module names"),
+    ('["reviewbuild.claims"]', "names the book's own modules"),
+    ('["no_such_library_at_all"]', "no_such_library_at_all, not installed"),
+])
+def test_a_bad_preload_list_is_refused_naming_the_file(book, value, message):
+    (book / "pyproject.toml").write_text(f"[tool.reviewbuild]\npreload = {value}\n",
+                                         encoding="utf-8")
+    with pytest.raises(ReviewBuildError, match=rf"pyproject.toml: \[tool.reviewbuild\] preload .*"
+                                               rf"{message}"):
+        execute_chapter(book, "chapters/01-probe.qmd")
