@@ -53,6 +53,17 @@ def test_unchanged_inputs_mean_no_changes(book):
     assert cache.change_list(book, CHAPTER, entry) == []
 
 
+def test_a_changed_preload_list_is_a_change_of_every_chapters_code(book):
+    """Each chapter is recorded as using the preloaded libraries and its setup cell imports
+    them, so the list is part of its code."""
+    entry = _record(book)
+    with (book / "pyproject.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[tool.reviewbuild]\npreload = ["pandas"]\n')
+    assert cache.change_list(book, CHAPTER, entry) == [("code", "its code changed")]
+    entry = _record(book, code=cache.chapter_code_hash(book, CHAPTER))
+    assert cache.change_list(book, CHAPTER, entry) == []
+
+
 def test_each_kind_of_change_is_named(book):
     entry = _record(book, modules={"reviewbuild/format.py": "0" * 64},
                     data={"tcga-cdr": "0" * 64})

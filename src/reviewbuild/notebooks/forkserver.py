@@ -28,6 +28,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import traceback
 from typing import IO, Any
 
@@ -67,8 +68,6 @@ class ForkedKernel:
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
-        import time
-
         end = None if timeout is None else time.monotonic() + timeout
         while self.poll() is None:
             if end is not None and time.monotonic() > end:
@@ -103,6 +102,7 @@ class Server:
         os.close(requests_in)
         os.close(replies_out)
         self._lock = threading.Lock()
+        self.reported = False  # whether the user was told the server failed
         self._reader: IO[bytes] = os.fdopen(self._replies, "rb")
         self.error = self._read().get("error")
 
@@ -166,6 +166,10 @@ def launch(cmd: list[str], env: dict[str, str], cwd: str, preload: list[str]
                 _servers.pop(next(iter(_servers))).close()
             server = _servers[key] = Server(interpreter, env, cwd, preload)
     pid = server.fork(module, args, env, cwd)
+    if pid is None and not server.reported:
+        server.reported = True
+        print(f"reviewbuild: kernels start afresh, not forked ({server.error})",
+              file=sys.stderr, flush=True)
     return None if pid is None else ForkedKernel(pid)
 
 

@@ -57,10 +57,10 @@ def enter_chapter(chapter: str, warnings: bool = True, preload: Iterable[str] = 
     _root = project_root()
     session.reset(engine=True, expected=Path(chapter).stem)
     os.chdir(_root / Path(chapter).parent)
-    import_preloaded(preload)
     _watch_project_files()
-    for path, mode in _preload_opened:
+    for path, mode in _preload_opened:  # what a fork server's imports read
         _hook("open", (path, mode))
+    import_preloaded(preload)  # in a kernel started afresh: recorded as it reads
     if not warnings:
         import warnings as _warnings
 
@@ -126,9 +126,9 @@ def _hook(event: str, args: tuple) -> None:
 def import_preloaded(modules: Iterable[str]) -> None:
     """Import the book's ``preload`` libraries, as a fork server does before any kernel
     exists (:mod:`reviewbuild.notebooks.forkserver`) and as the setup cell does in a kernel
-    started afresh: the files they open are kept for :func:`enter_chapter` to weigh as the
-    chapter's reads, and their import-time warnings and prints are dropped, so that a chapter
-    executes and is recorded the same either way."""
+    started afresh, so that a chapter executes and is recorded the same either way: what they
+    read is the chapter's (outside a chapter it is kept for :func:`enter_chapter` to weigh),
+    and their import-time warnings and prints are dropped."""
     global _preloading
     missing = [name for name in modules if name not in sys.modules]
     if not missing:
@@ -141,7 +141,7 @@ def import_preloaded(modules: Iterable[str]) -> None:
     import warnings
     from contextlib import redirect_stderr, redirect_stdout
 
-    _preloading = True
+    _preloading = _root is None
     try:
         with warnings.catch_warnings(), redirect_stdout(io.StringIO()), \
                 redirect_stderr(io.StringIO()):
