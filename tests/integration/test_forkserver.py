@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -155,3 +156,26 @@ def test_a_bad_preload_list_is_refused_naming_the_file(book, value, message):
     with pytest.raises(ReviewBuildError, match=rf"pyproject.toml: \[tool.reviewbuild\] preload .*"
                                                rf"{message}"):
         execute_chapter(book, "chapters/01-probe.qmd")
+
+
+def test_a_server_with_a_running_kernel_is_never_stopped_to_make_room(tmp_path, monkeypatch):
+    """At most two servers are kept, but stopping one would end the kernels it forked."""
+    (tmp_path / "sleeper.py").write_text("import time\ntime.sleep(120)\n", encoding="utf-8")
+    (tmp_path / "quick.py").write_text("", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))}
+    launch = forkserver.launch
+    try:
+        running = launch([sys.executable, "-m", "sleeper", "-"], {**env, "N": "1"},
+                         str(tmp_path), [])
+        ended = launch([sys.executable, "-m", "quick", "-"], {**env, "N": "2"}, str(tmp_path), [])
+        assert running is not None and ended is not None
+        assert ended.wait(timeout=30) == -1 and running.poll() is None
+        third = launch([sys.executable, "-m", "quick", "-"], {**env, "N": "3"}, str(tmp_path), [])
+        assert third is not None and third.wait(timeout=30) == -1
+        assert running.poll() is None  # its server was kept; the idle one was stopped
+        assert sorted(dict(k[3])["N"] for k in forkserver._servers) == ["1", "3"]
+        running.terminate()
+        assert running.wait(timeout=30) == -1
+    finally:
+        forkserver.stop_servers()

@@ -33,7 +33,8 @@ import traceback
 from typing import IO, Any
 
 SETTING = "REVIEWBUILD_FORK_KERNELS"
-#: Fork servers kept at once (one per interpreter, environment, directory and preload list).
+#: Fork servers kept at once (one per interpreter, environment, directory and preload list;
+#: more while each has a kernel running).
 _KEEP = 2
 #: Set by ipykernel in its own environment before the first cell, so before any library
 #: imported there reads it (ipykernel/kernelapp.py, ``init_gui_pylab``).
@@ -103,6 +104,7 @@ class Server:
         os.close(replies_out)
         self._lock = threading.Lock()
         self.reported = False  # whether the user was told the server failed
+        self.kernels: list[ForkedKernel] = []
         self._reader: IO[bytes] = os.fdopen(self._replies, "rb")
         self.error = self._read().get("error")
 
@@ -127,6 +129,11 @@ class Server:
             self.error = reply.get("error", "no reply")
             return None
         return int(reply["pid"])
+
+    def busy(self) -> bool:
+        """Whether a kernel it forked still runs (a kernel exits when its server does)."""
+        self.kernels = [k for k in self.kernels if k.poll() is None]
+        return bool(self.kernels)
 
     def close(self) -> None:
         """Stop the server (its kernels are stopped by their managers)."""
@@ -162,15 +169,19 @@ def launch(cmd: list[str], env: dict[str, str], cwd: str, preload: list[str]
     with _servers_lock:
         server = _servers.get(key)
         if server is None:
-            while len(_servers) >= _KEEP:
-                _servers.pop(next(iter(_servers))).close()
+            idle = [k for k, s in _servers.items() if not s.busy()]
+            for old in idle[:max(0, len(_servers) + 1 - _KEEP)]:
+                _servers.pop(old).close()
             server = _servers[key] = Server(interpreter, env, cwd, preload)
     pid = server.fork(module, args, env, cwd)
     if pid is None and not server.reported:
         server.reported = True
         print(f"reviewbuild: kernels start afresh, not forked ({server.error})",
               file=sys.stderr, flush=True)
-    return None if pid is None else ForkedKernel(pid)
+    if pid is None:
+        return None
+    server.kernels.append(ForkedKernel(pid))
+    return server.kernels[-1]
 
 
 @atexit.register
