@@ -179,3 +179,18 @@ def test_a_server_with_a_running_kernel_is_never_stopped_to_make_room(tmp_path, 
         assert running.wait(timeout=30) == -1
     finally:
         forkserver.stop_servers()
+
+
+def test_a_server_that_hangs_importing_is_bounded_by_the_cell_timeout(book, forks,
+                                                                     monkeypatch, capfd):
+    """Importing the preload list is the setup cell's work, bounded as a cell is: the server
+    is stopped, the kernel starts afresh, and its setup cell hits the same bound."""
+    monkeypatch.setenv("REVIEWBUILD_CELL_TIMEOUT", "5")
+    (book.parent / "lib" / "preload_probe.py").write_text("import time\ntime.sleep(600)\n",
+                                                          encoding="utf-8")
+    began = time.monotonic()
+    with pytest.raises(NotebookError, match=r"setup cell 1 did not finish within 5 s"):
+        execute_chapter(book, "chapters/01-probe.qmd")
+    assert forks == [] and time.monotonic() - began < 120
+    assert "kernels start afresh, not forked (the fork server did not answer within 5 s)" \
+        in capfd.readouterr().err

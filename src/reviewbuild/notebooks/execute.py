@@ -95,7 +95,8 @@ class _BoundedKernel(AsyncKernelManager):
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
         forked = None if self.preload is None else forkserver.launch(
-            kernel_cmd, kw["env"], str(kw.get("cwd") or os.getcwd()), self.preload)
+            kernel_cmd, kw["env"], str(kw.get("cwd") or os.getcwd()), self.preload,
+            timeout=limits.cell_timeout())
         if forked is None:
             await super()._async_launch_kernel(kernel_cmd, **kw)
         else:

@@ -13,8 +13,10 @@ which no other chapter ran.
 A kernel started afresh imports the same libraries in its setup cell, so either way a chapter
 executes, and is recorded, the same (the test suite executes every chapter afresh and
 compares it with its golden notebook, which a build wrote from a forked kernel).
-``REVIEWBUILD_FORK_KERNELS=0`` starts every kernel afresh. Only on Linux: elsewhere forking
-a process that has loaded system frameworks is not safe.
+A server that fails, or takes longer than a cell may to import, is stopped and kernels start
+afresh (their setup cell then meets the same error or bound). ``REVIEWBUILD_FORK_KERNELS=0``
+starts every kernel afresh. Only on Linux: elsewhere forking a process that has loaded system
+frameworks is not safe.
 """
 
 from __future__ import annotations
@@ -24,18 +26,21 @@ import contextlib
 import json
 import os
 import runpy
+import select
 import signal
 import subprocess
 import sys
 import threading
 import time
 import traceback
-from typing import IO, Any
+from typing import Any
 
 SETTING = "REVIEWBUILD_FORK_KERNELS"
 #: Fork servers kept at once (one per interpreter, environment, directory and preload list;
 #: more while each has a kernel running).
 _KEEP = 2
+#: Seconds a running server has to fork a kernel.
+_FORK_SECONDS = 60
 #: Set by ipykernel in its own environment before the first cell, so before any library
 #: imported there reads it (ipykernel/kernelapp.py, ``init_gui_pylab``).
 _KERNEL_SETS = {"MPLBACKEND": "module://matplotlib_inline.backend_inline"}
@@ -88,29 +93,44 @@ class ForkedKernel:
 
 
 class Server:
-    """One fork server: started with the kernel's interpreter, environment and directory."""
+    """One fork server: started with the kernel's interpreter, environment and directory.
+    It has ``timeout`` seconds to import what it preloads (a setup cell's bound)."""
 
     def __init__(self, interpreter: list[str], env: dict[str, str], cwd: str,
-                 preload: list[str]) -> None:
+                 preload: list[str], timeout: float) -> None:
         requests_in, self._requests = os.pipe()
         self._replies, replies_out = os.pipe()
         code = ("from reviewbuild.notebooks.forkserver import serve; "
                 f"serve({requests_in}, {replies_out}, {preload!r})")
-        self.process = subprocess.Popen(
-            [*interpreter, "-c", code], env=_server_env(env),
-            cwd=cwd, stdin=subprocess.DEVNULL, pass_fds=(requests_in, replies_out),
-            start_new_session=True)
-        os.close(requests_in)
-        os.close(replies_out)
         self._lock = threading.Lock()
         self.reported = False  # whether the user was told the server failed
         self.kernels: list[ForkedKernel] = []
-        self._reader: IO[bytes] = os.fdopen(self._replies, "rb")
-        self.error = self._read().get("error")
+        try:
+            self.process = subprocess.Popen(
+                [*interpreter, "-c", code], env=_server_env(env),
+                cwd=cwd, stdin=subprocess.DEVNULL, pass_fds=(requests_in, replies_out),
+                start_new_session=True)
+        except OSError as err:
+            self.error: str | None = f"could not start: {err}"
+            return
+        finally:
+            os.close(requests_in)
+            os.close(replies_out)
+        self.error = self._read(timeout).get("error")
 
-    def _read(self) -> dict[str, Any]:
-        line = self._reader.readline()
-        return json.loads(line) if line else {"error": "the fork server exited"}
+    def _read(self, timeout: float) -> dict[str, Any]:
+        """The server's next reply (one JSON line), or an error once ``timeout`` passes or
+        the server has exited (the server is then stopped)."""
+        line, end = b"", time.monotonic() + timeout
+        while not line.endswith(b"\n"):
+            ready, _, _ = select.select([self._replies], [], [], max(0, end - time.monotonic()))
+            chunk = os.read(self._replies, 4096) if ready else b""
+            if not chunk:
+                self.process.kill()
+                return {"error": "the fork server exited" if ready else
+                        f"the fork server did not answer within {timeout:g} s"}
+            line += chunk
+        return json.loads(line)
 
     def fork(self, module: str, args: list[str], env: dict[str, str], cwd: str) -> int | None:
         """The process id of a new kernel running ``-m module args`` (None: the server is
@@ -122,7 +142,7 @@ class Server:
         with self._lock:
             try:
                 os.write(self._requests, request.encode() + b"\n")
-                reply = self._read()
+                reply = self._read(_FORK_SECONDS)
             except OSError as err:
                 reply = {"error": str(err)}
         if "pid" not in reply:
@@ -137,9 +157,11 @@ class Server:
 
     def close(self) -> None:
         """Stop the server (its kernels are stopped by their managers)."""
-        with contextlib.suppress(OSError):
-            os.close(self._requests)
-        self._reader.close()
+        for fd in (self._requests, self._replies):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        if not hasattr(self, "process"):
+            return
         try:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -156,10 +178,11 @@ _servers: dict[tuple, Server] = {}
 _servers_lock = threading.Lock()
 
 
-def launch(cmd: list[str], env: dict[str, str], cwd: str, preload: list[str]
-           ) -> ForkedKernel | None:
-    """A kernel running ``cmd`` forked from a server (started on first use), or None when
-    ``cmd`` is not ``<python> [options] -m <module> ...`` or no server can fork it."""
+def launch(cmd: list[str], env: dict[str, str], cwd: str, preload: list[str],
+           timeout: float = 600) -> ForkedKernel | None:
+    """A kernel running ``cmd`` forked from a server (started on first use, with ``timeout``
+    seconds to import ``preload``), or None when ``cmd`` is not ``<python> [options] -m
+    <module> ...`` or no server can fork it."""
     if "-m" not in cmd[:-1]:
         return None
     at, cwd = cmd.index("-m"), os.path.abspath(cwd)
@@ -172,16 +195,17 @@ def launch(cmd: list[str], env: dict[str, str], cwd: str, preload: list[str]
             idle = [k for k, s in _servers.items() if not s.busy()]
             for old in idle[:max(0, len(_servers) + 1 - _KEEP)]:
                 _servers.pop(old).close()
-            server = _servers[key] = Server(interpreter, env, cwd, preload)
+            server = _servers[key] = Server(interpreter, env, cwd, preload, timeout)
     pid = server.fork(module, args, env, cwd)
-    if pid is None and not server.reported:
-        server.reported = True
-        print(f"reviewbuild: kernels start afresh, not forked ({server.error})",
-              file=sys.stderr, flush=True)
-    if pid is None:
-        return None
-    server.kernels.append(ForkedKernel(pid))
-    return server.kernels[-1]
+    with _servers_lock:
+        if pid is None:
+            if not server.reported:
+                server.reported = True
+                print(f"reviewbuild: kernels start afresh, not forked ({server.error})",
+                      file=sys.stderr, flush=True)
+            return None
+        server.kernels.append(ForkedKernel(pid))
+        return server.kernels[-1]
 
 
 @atexit.register
