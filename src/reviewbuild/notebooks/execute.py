@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import zmq
+import zmq.asyncio
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
@@ -82,6 +85,16 @@ def _env(root: Path, extra: dict[str, str] | None) -> dict[str, str]:
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     env.update(extra or {})
     return env
+
+
+class _PromptClient(AsyncKernelClient):
+    """Connects to a kernel that is still binding its sockets every 10 ms, not zmq's 100 ms
+    (a forked kernel binds them within 0.1 s of its start: 0.1 s saved per kernel)."""
+
+    def _context_default(self) -> zmq.asyncio.Context:
+        context = super()._context_default()
+        context.setsockopt(zmq.RECONNECT_IVL, 10)
+        return context
 
 
 class _BoundedKernel(AsyncKernelManager):
@@ -150,7 +163,8 @@ def execute_notebook(nb: NotebookNode, root: Path, chapter: str,
     # the network, and ipykernel does not warn about unencrypted TCP.
     sockets = limits.sockets_dir()
     try:
-        km = _BoundedKernel(kernel_name=KERNEL, transport="ipc", ip=f"{sockets}/k")
+        km = _BoundedKernel(kernel_name=KERNEL, transport="ipc", ip=f"{sockets}/k",
+                            client_factory=_PromptClient)
         km.memory = memory
         km.preload = pyproject.preload(root) if forkserver.enabled() else None
         client = _BoundedClient(nb, km=km, kernel_name=KERNEL, timeout=timeout,
