@@ -2,9 +2,11 @@
 
 Every chapter listed in _quarto.yml with Python cells (or inline expressions) is executed
 once per test run, cell by cell in a kernel started in the chapter's directory (as
-``reviewbuild notebooks build`` executes it to write its golden notebook). Two checks share
-that one execution: the first error fails ``test_chapter_executes`` with the chapter, the
-cell and its line; ``test_outputs_match_the_golden_notebook`` compares every cell's outputs
+``reviewbuild notebooks build`` executes it to write its golden notebook, there in a kernel
+forked from its fork server). Three checks share that one execution: the first error fails
+``test_chapter_executes`` with the chapter, the cell and its line;
+``test_the_execution_records_what_the_build_recorded`` compares its record with the
+manifest's; ``test_outputs_match_the_golden_notebook`` compares every cell's outputs
 with the golden notebook by nbval's own comparison (its sanitisers from
 ``tests/notebooks/nbval_sanitize.cfg``, its cell options and tags) plus the perceptual hash
 of every figure, as ``pytest --nbval tests/notebooks`` does after executing the goldens again.
@@ -111,6 +113,18 @@ def test_outputs_match_the_golden_notebook(chapter, executed, request):
         pytest.fail(f"{chapter}: outputs differ from {golden_path(ROOT, chapter).name} "
                     f"(review, then `reviewbuild notebooks accept {chapter}`):\n"
                     + "\n".join(problems), pytrace=False)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_the_execution_records_what_the_build_recorded(chapter, executed):
+    """This kernel, started afresh, records the inputs a build recorded from a forked kernel
+    (the fork server's preloaded libraries and what they read included): the same modules,
+    data, declarations, files and packages."""
+    recorded = cache.load_manifest(ROOT).get(chapter)
+    assert recorded is not None, golden.sync_problem(ROOT, chapter)
+    assert cache.entry_for(ROOT, chapter, executed(chapter).inputs) == recorded, (
+        f"{chapter}: its record in {cache.MANIFEST} differs from what this execution read "
+        "(run `reviewbuild notebooks build`)")
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
