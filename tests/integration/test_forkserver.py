@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from reviewbuild.exceptions import NotebookError, ReviewBuildError
-from reviewbuild.notebooks import forkserver
+from reviewbuild.notebooks import commands, forkserver
 from reviewbuild.notebooks.execute import execute_chapter
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this system")
@@ -111,6 +111,13 @@ def test_one_server_forks_every_kernel_of_a_build(book, forks):
     finally:
         forkserver.Server.__init__ = start
     assert len(servers) == 1 and len(set(forks)) == 2
+
+
+def test_a_build_stops_its_servers_when_its_chapters_are_executed(book, forks):
+    """A render that follows has the servers' memory back."""
+    result = commands.build(book, progress=lambda _: None)
+    assert result.written == ["chapters/01-probe.qmd"] and len(forks) == 1
+    assert forkserver._servers == {}
 
 
 def test_a_forked_kernel_that_dies_is_reported(book, forks):

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from reviewbuild import atomic, structure
 from reviewbuild.exceptions import ReviewBuildError
-from reviewbuild.notebooks import cache, golden, schedule, verdicts
+from reviewbuild.notebooks import cache, forkserver, golden, schedule, verdicts
 from reviewbuild.notebooks.convert import GOLDEN_DIR, golden_path
 from reviewbuild.notebooks.execute import Execution, execute_chapter
 from reviewbuild.paths import project_root
@@ -177,19 +177,22 @@ def build(root: Path, chapters: list[str] | None = None, accept: bool = False,
     # golden notebook is one of its inputs (``--force`` applies to the selected ones only)
     reports = batches(root, cache.python_chapters(root))[1]
     first = [c for c in selected if c not in reports]
-    for batch in (first, reports):
-        # read for each batch: the first may rewrite the goldens the reports read
-        todo = _stale(root, batch, cache.load_manifest(root), result, progress,
-                      forced=set(selected) if force else set())
-        if batch is reports and result.failed:
-            result.held_back += list(todo)  # they would report the old claims of those chapters
-            continue
-        runs, failure = _execute_all(root, list(todo), jobs or default_jobs(), progress)
-        for chapter in todo:  # in book order; what finished is kept even if one failed
-            if chapter in runs:
-                _record(root, chapter, runs[chapter], todo[chapter], accept, result)
-        if failure is not None:
-            raise failure
+    try:
+        for batch in (first, reports):
+            # read for each batch: the first may rewrite the goldens the reports read
+            todo = _stale(root, batch, cache.load_manifest(root), result, progress,
+                          forced=set(selected) if force else set())
+            if batch is reports and result.failed:
+                result.held_back += list(todo)  # they would report the old claims of those chapters
+                continue
+            runs, failure = _execute_all(root, list(todo), jobs or default_jobs(), progress)
+            for chapter in todo:  # in book order; what finished is kept even if one failed
+                if chapter in runs:
+                    _record(root, chapter, runs[chapter], todo[chapter], accept, result)
+            if failure is not None:
+                raise failure
+    finally:  # what the command does next (a render) has the memory back
+        forkserver.stop_servers()
     for chapter in cache.python_chapters(root):
         if chapter not in result.executed and chapter not in result.held_back:
             found = verdicts.recorded(root, chapter)
