@@ -85,9 +85,13 @@ def _watch_project_files() -> None:
     process; what it expects outside the book is worked out for each chapter)."""
     global _expected
     _expected = _expected_outside(_root) if _root is not None else ()
-    if not getattr(_watch_project_files, "done", False):
+    _install_hook()
+
+
+def _install_hook() -> None:
+    if not getattr(_install_hook, "done", False):
         sys.addaudithook(_hook)
-        _watch_project_files.done = True  # type: ignore[attr-defined]
+        _install_hook.done = True  # type: ignore[attr-defined]
 
 
 _expected: tuple[str, ...] = ()
@@ -133,9 +137,7 @@ def import_preloaded(modules: Iterable[str]) -> None:
     missing = [name for name in modules if name not in sys.modules]
     if not missing:
         return
-    if not getattr(_watch_project_files, "done", False):
-        sys.addaudithook(_hook)
-        _watch_project_files.done = True  # type: ignore[attr-defined]
+    _install_hook()
     import importlib
     import io
     import warnings
