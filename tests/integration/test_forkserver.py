@@ -97,19 +97,16 @@ def test_a_forked_kernel_executes_and_records_as_one_started_afresh(book, forks,
     assert "preload=['pandas', 'matplotlib', 'preload_probe']" in forked.notebook.cells[1].source
 
 
-def test_one_server_forks_every_kernel_of_a_build(book, forks):
+def test_one_server_forks_every_kernel_of_a_build(book, forks, monkeypatch):
     servers = []
     start = forkserver.Server.__init__
 
     def counted(self, *args, **kw):
         servers.append(self)
         start(self, *args, **kw)
-    forkserver.Server.__init__ = counted
-    try:
-        for _ in range(2):
-            execute_chapter(book, "chapters/01-probe.qmd")
-    finally:
-        forkserver.Server.__init__ = start
+    monkeypatch.setattr(forkserver.Server, "__init__", counted)
+    for _ in range(2):
+        execute_chapter(book, "chapters/01-probe.qmd")
     assert len(servers) == 1 and len(set(forks)) == 2
 
 

@@ -105,6 +105,7 @@ class Server:
         self._lock = threading.Lock()
         self.reported = False  # whether the user was told the server failed
         self.kernels: list[ForkedKernel] = []
+        self.process: subprocess.Popen | None = None
         try:
             self.process = subprocess.Popen(
                 [*interpreter, "-c", code], env=_server_env(env),
@@ -126,7 +127,7 @@ class Server:
             ready, _, _ = select.select([self._replies], [], [], max(0, end - time.monotonic()))
             chunk = os.read(self._replies, 4096) if ready else b""
             if not chunk:
-                self.process.kill()
+                self.process.kill()  # type: ignore[union-attr]
                 return {"error": "the fork server exited" if ready else
                         f"the fork server did not answer within {timeout:g} s"}
             line += chunk
@@ -138,7 +139,7 @@ class Server:
         if self.error:
             return None
         request = json.dumps({"module": module, "args": args, "cwd": cwd,
-                              "env": {**env, "JPY_PARENT_PID": str(self.process.pid)}})
+                              "env": {**env, "JPY_PARENT_PID": str(self.process.pid)}})  # type: ignore[union-attr]
         with self._lock:
             try:
                 os.write(self._requests, request.encode() + b"\n")
@@ -160,7 +161,7 @@ class Server:
         for fd in (self._requests, self._replies):
             with contextlib.suppress(OSError):
                 os.close(fd)
-        if not hasattr(self, "process"):
+        if self.process is None:
             return
         try:
             self.process.wait(timeout=5)

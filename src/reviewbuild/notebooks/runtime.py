@@ -371,7 +371,7 @@ def local_modules(root: Path) -> list[str]:
     inputs whose change must re-execute the chapter, recorded like the files it reads."""
     root = root.resolve()
     tops, env = set(packages(root)), Path(sys.prefix).resolve()
-    installed = tuple(os.path.join(p, "") for p in {sys.prefix, sys.base_prefix, sys.exec_prefix})
+    installed = _prefixes({sys.prefix, sys.base_prefix, sys.exec_prefix})
     out = set()
     for name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None)

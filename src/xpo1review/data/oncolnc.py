@@ -196,8 +196,8 @@ def primary_tumour_patients(frame: pd.DataFrame) -> pd.Series:
     return patients.value_counts().rename("n_files")
 
 
-#: The files a model's patients are reconstructed from, with the columns each must have
-#: (the patient file's age and grade columns depend on the study: :func:`_patient_columns`).
+#: The files a model's patients are reconstructed from (the columns read from each:
+#: :func:`_patient_columns`; the patient file's age and grade columns depend on the study).
 _PATIENT_FILES = ("follow-up", "patient", "samples")
 
 
