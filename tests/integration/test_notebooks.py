@@ -291,6 +291,20 @@ def test_nbval_comparison_compares_figures_by_perceptual_hash(request):
     assert "figure 1 looks different" in problem
 
 
+def test_identical_figures_are_not_hashed(monkeypatch):
+    """The usual case, a figure drawn byte for byte as before, costs no perceptual hash; a
+    changed one is still hashed and compared."""
+    import imagehash
+
+    hashed = []
+    real = imagehash.phash
+    monkeypatch.setattr(imagehash, "phash", lambda image: hashed.append(1) or real(image))
+    assert golden.image_differences([_png(True)], [_png(True)]) == []
+    assert hashed == []
+    assert golden.image_differences([_png(False)], [_png(True)])
+    assert len(hashed) == 2
+
+
 # --- execution semantics, on a small book in a temporary directory ---------------------
 def _book(tmp_path: Path, chapter_text: str) -> Path:
     root = tmp_path / "book"

@@ -100,6 +100,8 @@ def image_differences(old_outputs: list, new_outputs: list,
         return [f"{len(old)} figure(s) before, {len(new)} now"]
     out = []
     for n, (a, b) in enumerate(zip(old, new, strict=True), 1):
+        if a == b:
+            continue  # the same image (the usual case): no hash needed
         distance = phash(a) - phash(b)
         if distance > tolerance:
             out.append(f"figure {n} looks different (perceptual-hash distance {distance} > "
