@@ -82,7 +82,8 @@ def packages(root: Path) -> list[str]:
     return sorted({ENGINE, *own})
 
 
-def requirement_closure(dist: str) -> set[str]:
+@functools.cache
+def requirement_closure(dist: str) -> frozenset[str]:
     """``dist`` and every distribution it needs, recursively (canonical names)."""
     seen: set[str] = set()
     todo = [dist]
@@ -96,7 +97,7 @@ def requirement_closure(dist: str) -> set[str]:
         except metadata.PackageNotFoundError:
             continue
         todo += [r.name for r in reqs if not r.marker or r.marker.evaluate({"extra": ""})]
-    return seen
+    return frozenset(seen)
 
 
 def _table(root: Path, key: str) -> dict[str, str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -97,17 +98,34 @@ def test_a_forked_kernel_executes_and_records_as_one_started_afresh(book, forks,
     assert "preload=['pandas', 'matplotlib', 'preload_probe']" in forked.notebook.cells[1].source
 
 
-def test_one_server_forks_every_kernel_of_a_build(book, forks, monkeypatch):
-    servers = []
+@pytest.fixture
+def servers(monkeypatch) -> list[str]:
+    """Fork servers started from now on (the name of the thread that started each)."""
+    started: list[str] = []
     start = forkserver.Server.__init__
 
     def counted(self, *args, **kw):
-        servers.append(self)
+        started.append(threading.current_thread().name)
         start(self, *args, **kw)
     monkeypatch.setattr(forkserver.Server, "__init__", counted)
+    return started
+
+
+def test_one_server_forks_every_kernel_of_a_build(book, forks, servers):
     for _ in range(2):
         execute_chapter(book, "chapters/01-probe.qmd")
     assert len(servers) == 1 and len(set(forks)) == 2
+
+
+def test_a_build_starts_its_server_before_the_first_kernel(book, forks, servers):
+    """Started in the background as soon as a chapter is known to execute, so that its
+    imports overlap the engine's checks; the kernel is then forked from that same server."""
+    commands.build(book, progress=lambda _: None)  # no golden notebook yet: executes
+    assert len(servers) == 1 and "server_for" in servers[0] and len(forks) == 1
+    commands.build(book, progress=lambda _: None)  # up to date: no server is started
+    assert len(servers) == 1 and len(forks) == 1
+    commands.build(book, force=True, progress=lambda _: None)
+    assert len(servers) == 2 and "server_for" in servers[1] and len(forks) == 2
 
 
 def test_a_build_stops_its_servers_when_its_chapters_are_executed(book, forks):

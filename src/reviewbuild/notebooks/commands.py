@@ -31,7 +31,7 @@ from reviewbuild import atomic, structure
 from reviewbuild.exceptions import ReviewBuildError
 from reviewbuild.notebooks import cache, forkserver, golden, schedule, verdicts
 from reviewbuild.notebooks.convert import GOLDEN_DIR, golden_path
-from reviewbuild.notebooks.execute import Execution, execute_chapter
+from reviewbuild.notebooks.execute import Execution, execute_chapter, start_kernel_early
 from reviewbuild.paths import project_root
 
 #: Input changes whose effect on outputs needs a person's review (``accept``).
@@ -169,15 +169,17 @@ def build(root: Path, chapters: list[str] | None = None, accept: bool = False,
     time (report chapters after the others, and not while a claim fails); write their golden
     notebooks. A chapter whose golden records a failing claim is never up to date."""
     require_structure(root)
-    result = BuildResult(orphans=orphans(root))
-    for chapter in cache.python_chapters(root):
-        atomic.remove_leftovers(golden_path(root, chapter), older_than=STALE_AFTER)
     selected = _select(root, chapters)
-    # every report is judged after the first batch, selected or not: an accepted or rebuilt
-    # golden notebook is one of its inputs (``--force`` applies to the selected ones only)
-    reports = batches(root, cache.python_chapters(root))[1]
-    first = [c for c in selected if c not in reports]
     try:
+        if force and selected:  # its imports overlap the checks that follow
+            start_kernel_early(root, selected[0])
+        result = BuildResult(orphans=orphans(root))
+        for chapter in cache.python_chapters(root):
+            atomic.remove_leftovers(golden_path(root, chapter), older_than=STALE_AFTER)
+        # every report is judged after the first batch, selected or not: an accepted or
+        # rebuilt golden notebook is one of its inputs (``--force``: the selected ones only)
+        reports = batches(root, cache.python_chapters(root))[1]
+        first = [c for c in selected if c not in reports]
         for batch in (first, reports):
             # read for each batch: the first may rewrite the goldens the reports read
             todo = _stale(root, batch, cache.load_manifest(root), result, progress,
@@ -215,6 +217,8 @@ def _stale(root: Path, chapters: list[str], manifest: dict, result: BuildResult,
             result.up_to_date.append(chapter)
             progress(f"{chapter}: up to date (inputs unchanged), not executed")
         else:
+            if not todo and not forced:  # its imports overlap the checks that follow
+                start_kernel_early(root, chapter)
             todo[chapter] = kinds
     return todo
 

@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import shutil
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -182,6 +183,18 @@ class _BoundedClient(_Client):
                 text[:self.max_output - before] + limits.truncation_note(self.max_output))}}
             used[cell_index] = self.max_output + 1
         return super().output(outs, msg, display_id, cell_index)
+
+
+def start_kernel_early(root: Path, chapter: str) -> None:
+    """When kernels are forked, start in the background the fork server that the kernel of
+    ``chapter`` will be forked from, so that its imports overlap the engine's other work."""
+    if not forkserver.enabled():
+        return
+    km = _BoundedKernel(kernel_name=KERNEL)
+    env = {**_env(root, None), **(km.kernel_spec.env or {})}  # as the provisioner sets it
+    threading.Thread(target=forkserver.server_for, daemon=True, args=(
+        km.format_kernel_cmd(), env, str((root / chapter).parent), pyproject.preload(root),
+        limits.cell_timeout())).start()
 
 
 def execute_chapter(root: Path, chapter: str, env: dict[str, str] | None = None,

@@ -184,20 +184,11 @@ def launch(cmd: list[str], env: dict[str, str], cwd: str, preload: list[str],
     """A kernel running ``cmd`` forked from a server (started on first use, with ``timeout``
     seconds to import ``preload``), or None when ``cmd`` is not ``<python> [options] -m
     <module> ...`` or no server can fork it."""
-    if "-m" not in cmd[:-1]:
+    server = server_for(cmd, env, cwd, preload, timeout)
+    if server is None:
         return None
-    at, cwd = cmd.index("-m"), os.path.abspath(cwd)
-    interpreter, module, args = cmd[:at], cmd[at + 1], cmd[at + 2:]
-    key = (tuple(interpreter), cwd, tuple(preload),
-           tuple(sorted((k, v) for k, v in env.items() if k != "JPY_PARENT_PID")))
-    with _servers_lock:
-        server = _servers.get(key)
-        if server is None:
-            idle = [k for k, s in _servers.items() if not s.busy()]
-            for old in idle[:max(0, len(_servers) + 1 - _KEEP)]:
-                _servers.pop(old).close()
-            server = _servers[key] = Server(interpreter, env, cwd, preload, timeout)
-    pid = server.fork(module, args, env, cwd)
+    at = cmd.index("-m")
+    pid = server.fork(cmd[at + 1], cmd[at + 2:], env, os.path.abspath(cwd))
     with _servers_lock:
         if pid is None:
             if not server.reported:
@@ -207,6 +198,24 @@ def launch(cmd: list[str], env: dict[str, str], cwd: str, preload: list[str],
             return None
         server.kernels.append(ForkedKernel(pid))
         return server.kernels[-1]
+
+
+def server_for(cmd: list[str], env: dict[str, str], cwd: str, preload: list[str],
+           timeout: float = 600) -> Server | None:
+    """The server that forks kernels running ``cmd`` in these settings, started (and waited
+    for) if there is none yet; None when ``cmd`` is not ``<python> [options] -m <module>``."""
+    if "-m" not in cmd[:-1]:
+        return None
+    key = (tuple(cmd[:cmd.index("-m")]), os.path.abspath(cwd), tuple(preload),
+           tuple(sorted((k, v) for k, v in env.items() if k != "JPY_PARENT_PID")))
+    with _servers_lock:
+        found = _servers.get(key)
+        if found is None:
+            idle = [k for k, s in _servers.items() if not s.busy()]
+            for old in idle[:max(0, len(_servers) + 1 - _KEEP)]:
+                _servers.pop(old).close()
+            found = _servers[key] = Server(list(key[0]), env, key[1], preload, timeout)
+        return found
 
 
 @atexit.register
@@ -232,6 +241,7 @@ def serve(requests_fd: int, replies_fd: int, preload: list[str]) -> None:
         from reviewbuild.notebooks import runtime
 
         runtime.import_preloaded(preload)
+        runtime.prepare_collect()
     except BaseException as err:  # reported, and every kernel is started afresh instead
         replies.write(json.dumps({"error": f"{type(err).__name__}: {err}"}).encode() + b"\n")
         return

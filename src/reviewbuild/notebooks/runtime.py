@@ -11,6 +11,7 @@ and every claim it made. What an execution did is kept in :mod:`reviewbuild.sess
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -355,14 +356,34 @@ def imported_distributions(root: Path) -> list[tuple[str, str]]:
     except the kernel's own machinery (ipykernel and all it needs), the fetcher's
     (:data:`FETCH_MACHINERY` and all it needs) and the book's distribution (whose modules are
     recorded file by file)."""
-    skip = requirement_closure("ipykernel") | {canonicalize_name(distribution(root))}
-    for name in FETCH_MACHINERY:
-        skip |= requirement_closure(name)
+    skip = _machinery() | {canonicalize_name(distribution(root))}
+    found = _imported()
+    return sorted((key, _version(dist)) for key, dist in found.items() if key not in skip)
+
+
+def _machinery() -> frozenset[str]:
+    return frozenset().union(*map(requirement_closure, ("ipykernel", *FETCH_MACHINERY)))
+
+
+def _imported() -> dict[str, str]:
+    """Canonical name -> name of the installed distributions of the imported top-level
+    modules."""
     owners = import_owners()
-    found = {canonicalize_name(dist): dist for name in list(sys.modules) if "." not in name
-             for dist in owners.get(name, [])}
-    return sorted((key, metadata.version(dist)) for key, dist in found.items()
-                  if key not in skip)
+    return {canonicalize_name(dist): dist for name in list(sys.modules) if "." not in name
+            for dist in owners.get(name, [])}
+
+
+#: An installed distribution's version, read once per process (its metadata file).
+_version = functools.cache(metadata.version)
+
+
+def prepare_collect() -> None:
+    """Read now the installation's metadata that :func:`collect` needs (what the kernel's
+    machinery requires, the versions of what is imported): a fork server does it once for
+    every kernel it forks. The answers are the same as when read in the kernel."""
+    _machinery()
+    for dist in _imported().values():
+        _version(dist)
 
 
 def local_modules(root: Path) -> list[str]:
