@@ -24,6 +24,7 @@ from typing import Any
 import zmq
 import zmq.asyncio
 from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.kernelspec import NoSuchKernel
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
@@ -190,10 +191,14 @@ def start_kernel_early(root: Path, chapter: str) -> None:
     ``chapter`` will be forked from, so that its imports overlap the engine's other work."""
     if not forkserver.enabled():
         return
-    km = _BoundedKernel(kernel_name=KERNEL)
-    env = {**_env(root, None), **(km.kernel_spec.env or {})}  # as the provisioner sets it
+    try:
+        km = _BoundedKernel(kernel_name=KERNEL)
+        cmd, spec_env = km.format_kernel_cmd(), km.kernel_spec.env or {}
+    except NoSuchKernel:
+        return  # the chapter's execution reports it
+    env = {**_env(root, None), **spec_env}  # as the kernel's provisioner sets it
     threading.Thread(target=forkserver.server_for, daemon=True, args=(
-        km.format_kernel_cmd(), env, str((root / chapter).parent), pyproject.preload(root),
+        cmd, env, str((root / chapter).parent), pyproject.preload(root),
         limits.cell_timeout())).start()
 
 
