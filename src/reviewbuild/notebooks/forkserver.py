@@ -201,7 +201,7 @@ def launch(cmd: list[str], env: dict[str, str], cwd: str, preload: list[str],
 
 
 def server_for(cmd: list[str], env: dict[str, str], cwd: str, preload: list[str],
-           timeout: float = 600) -> Server | None:
+               timeout: float = 600) -> Server | None:
     """The server that forks kernels running ``cmd`` in these settings, started (and waited
     for) if there is none yet; None when ``cmd`` is not ``<python> [options] -m <module>``."""
     if "-m" not in cmd[:-1]:

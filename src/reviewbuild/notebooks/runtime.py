@@ -357,8 +357,7 @@ def imported_distributions(root: Path) -> list[tuple[str, str]]:
     (:data:`FETCH_MACHINERY` and all it needs) and the book's distribution (whose modules are
     recorded file by file)."""
     skip = _machinery() | {canonicalize_name(distribution(root))}
-    found = _imported()
-    return sorted((key, _version(dist)) for key, dist in found.items() if key not in skip)
+    return sorted((key, _version(dist)) for key, dist in _imported().items() if key not in skip)
 
 
 def _machinery() -> frozenset[str]:
