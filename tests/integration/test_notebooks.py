@@ -15,6 +15,7 @@ of every figure, as ``pytest --nbval tests/notebooks`` does after executing the 
 from __future__ import annotations
 
 import copy
+import os
 import shutil
 import textwrap
 from collections import defaultdict
@@ -335,6 +336,18 @@ def test_execution_is_like_quartos(tmp_path):
     assert inline[0].outputs[0]["data"]["text/plain"] == "'chapters'"
     assert not [o for c in run.notebook.cells for o in c.get("outputs", [])
                 if o.get("output_type") == "error"]
+
+
+def test_a_kernel_slow_to_start_is_waited_for(tmp_path):
+    """It answers, late and in order, every readiness request sent while it started."""
+    root = _book(tmp_path, "# T {#sec-t}\n\n```{python}\nx = 1\n```\n\nx is `{python} x`.\n")
+    slow = tmp_path / "slow"
+    slow.mkdir()
+    (slow / "sitecustomize.py").write_text("import time\ntime.sleep(2.5)\n", encoding="utf-8")
+    run = execute_chapter(root, "chapters/01-drift.qmd", env={"PYTHONPATH": os.pathsep.join(
+        filter(None, [str(slow), os.environ.get("PYTHONPATH")]))}, timeout=30)
+    inline = [c for c in run.notebook.cells if "reviewbuild-inline" in c.metadata.get("tags", [])]
+    assert inline[0].outputs[0]["data"]["text/plain"] == "1"
 
 
 def test_error_true_does_not_carry_a_chapter_past_a_failed_computation(tmp_path):

@@ -77,6 +77,15 @@ def test_a_reply_to_an_older_request_is_not_taken_for_this_one():
     assert client.handled == [_reply("k2")]
 
 
+def test_a_kernel_slow_to_start_is_ready_on_any_request_it_answers():
+    """It answers the requests sent while it started, in order, each before the latest one:
+    waiting for the latest alone would send a new request per old reply, for ever."""
+    client = _client([None, None, None, _reply("k1"), _reply("k2"), _reply("k3"), _reply("k4")],
+                     [_status("k2", "idle"), _status("k3", "idle"), _status("k4", "idle")])
+    _wait(client)  # k1's idle was published before IOPub connected; k2's was read meanwhile
+    assert client.handled == [_reply("k2")]
+
+
 def test_a_dead_kernel_or_the_bound_ends_the_wait():
     with pytest.raises(RuntimeError, match="died"):
         _wait(_client([None], [], alive=False))

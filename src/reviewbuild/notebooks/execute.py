@@ -103,15 +103,18 @@ class _PromptClient(AsyncKernelClient):
 
     async def wait_for_ready(self, timeout: float | None = None) -> None:
         """jupyter_client's wait (a ``kernel_info`` reply, and IOPub connected), ended by
-        the kernel's idle status for that request instead of 0.2 s without a message on
-        IOPub. RuntimeError if the kernel dies, or is not ready within ``timeout``."""
+        the kernel's idle status after a request it answered instead of 0.2 s without a
+        message on IOPub. A kernel slow to start answers every request sent meanwhile, so
+        any of them counts. RuntimeError if the kernel dies, or is not ready in ``timeout``."""
         end = time.monotonic() + (timeout if timeout is not None else float("inf"))
+        sent: set[str] = set()
+        idle: set[str] = set()  # requests whose idle status IOPub carried
         while True:
-            request = self.kernel_info()
+            sent.add(self.kernel_info())
             with contextlib.suppress(Empty):
                 reply = await self.shell_channel.get_msg(timeout=1)
-                if (reply["parent_header"].get("msg_id") == request
-                        and await self._idle_after(request)):
+                request = reply["parent_header"].get("msg_id")
+                if request in sent and await self._idle_after(request, idle):
                     self._handle_kernel_info_reply(reply)
                     return
             if not await self._async_is_alive():
@@ -119,19 +122,21 @@ class _PromptClient(AsyncKernelClient):
             if time.monotonic() > end:
                 raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
 
-    async def _idle_after(self, request: str, within: float = 0.2) -> bool:
+    async def _idle_after(self, request: str, idle: set[str], within: float = 0.2) -> bool:
         """Whether IOPub carries the kernel's idle status for ``request`` within ``within``
-        seconds (False: IOPub is not connected yet, and the wait starts over)."""
+        seconds (False: IOPub was not connected yet, and the wait starts over); the idle
+        statuses read meanwhile are added to ``idle``."""
         end = time.monotonic() + within
-        while (left := end - time.monotonic()) > 0:
+        while request not in idle:
+            if (left := end - time.monotonic()) <= 0:
+                return False
             try:
                 msg = await self.iopub_channel.get_msg(timeout=left)
             except Empty:
                 return False
-            if (msg["parent_header"].get("msg_id") == request and msg["msg_type"] == "status"
-                    and msg["content"].get("execution_state") == "idle"):
-                return True
-        return False
+            if msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle":
+                idle.add(msg["parent_header"].get("msg_id"))
+        return True
 
 
 class _BoundedKernel(AsyncKernelManager):
