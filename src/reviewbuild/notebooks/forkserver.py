@@ -258,10 +258,15 @@ def serve(requests_fd: int, replies_fd: int, preload: list[str]) -> None:
             replies.write(json.dumps({"pid": pid}).encode() + b"\n")
     # the engine has closed its end: exit at once, without the interpreter's teardown of all
     # it imported (0.4 s the engine would wait for)
+    _exit(0)
+
+
+def _exit(code: int) -> None:
+    """Flush what was printed and end this process at once (a fork server or a forked child)."""
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             stream.flush()
-    os._exit(0)
+    os._exit(code)
 
 
 def _become_kernel(request: dict[str, Any]) -> None:
@@ -285,7 +290,4 @@ def _become_kernel(request: dict[str, Any]) -> None:
     except BaseException:
         traceback.print_exc()
     finally:
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(Exception):
-                stream.flush()
-        os._exit(code)
+        _exit(code)
