@@ -144,19 +144,24 @@ def preload(root: Path) -> list[str]:
     """Libraries every chapter's kernel imports before the chapter's first cell
     (``[tool.reviewbuild] preload``), so that a fork server can import them once per build
     (:mod:`reviewbuild.notebooks.forkserver`). Each chapter is then recorded as using them."""
-    path = root / "pyproject.toml"
     names = _read(root).get("tool", {}).get("reviewbuild", {}).get("preload", [])
+    return checked_preload(root, names, f"{root / 'pyproject.toml'}: [tool.reviewbuild] preload")
+
+
+def checked_preload(root: Path, names: object, where: str) -> list[str]:
+    """``names`` if it lists importable libraries by module name (not the book's own
+    modules); else ReviewBuildError starting with ``where`` (which list it is)."""
     if not isinstance(names, list) or not all(isinstance(n, str) and _MODULE.fullmatch(n)
                                               for n in names):
-        raise ReviewBuildError(f"{path}: [tool.reviewbuild] preload must list module names, "
-                              'e.g. ["pandas", "matplotlib.pyplot"]')
+        raise ReviewBuildError(f'{where} must list module names, e.g. ["pandas", '
+                              '"matplotlib.pyplot"]')
     own = set(packages(root))
     if inside := [n for n in names if n.partition(".")[0] in own]:
         raise ReviewBuildError(
-            f"{path}: [tool.reviewbuild] preload names the book's own modules ({', '.join(inside)}"
-            "): their code is an input of the chapters that import it; list libraries only")
+            f"{where} names the book's own modules ({', '.join(inside)}): their code is an "
+            "input of the chapters that import it; list libraries only")
     if missing := [n for n in names if importlib.util.find_spec(n.partition(".")[0]) is None]:
-        raise ReviewBuildError(f"{path}: [tool.reviewbuild] preload names {', '.join(missing)}"
-                              ", not installed in this environment: install it (add it to the "
-                              "book's dependencies) or remove it from the list")
+        raise ReviewBuildError(f"{where} names {', '.join(missing)}, not installed in this "
+                              "environment: install it (add it to the book's dependencies) "
+                              "or remove it from the list")
     return names

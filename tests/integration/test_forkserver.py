@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
-import threading
 import time
+import traceback
 from pathlib import Path
 
 import pytest
@@ -100,15 +101,26 @@ def test_a_forked_kernel_executes_and_records_as_one_started_afresh(book, forks,
 
 @pytest.fixture
 def servers(monkeypatch) -> list[str]:
-    """Fork servers started from now on (the name of the thread that started each)."""
-    started: list[str] = []
+    """Fork servers started from now on: "early" for each that :func:`forkserver.start_early`
+    started, else "on first fork"; and the preload list of each, in ``servers.preloads``."""
+    started = _Started()
     start = forkserver.Server.__init__
 
-    def counted(self, *args, **kw):
-        started.append(threading.current_thread().name)
-        start(self, *args, **kw)
+    def counted(self, interpreter, env, cwd, preload, timeout):
+        early = any(f.name == "start_early" for f in traceback.extract_stack())
+        started.append("early" if early else "on first fork")
+        started.preloads.append(preload)
+        start(self, interpreter, env, cwd, preload, timeout)
     monkeypatch.setattr(forkserver.Server, "__init__", counted)
     return started
+
+
+class _Started(list):
+    preloads: list[list[str]]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.preloads = []
 
 
 def test_one_server_forks_every_kernel_of_a_build(book, forks, servers):
@@ -118,14 +130,47 @@ def test_one_server_forks_every_kernel_of_a_build(book, forks, servers):
 
 
 def test_a_build_starts_its_server_before_the_first_kernel(book, forks, servers):
-    """Started in the background as soon as a chapter is known to execute, so that its
-    imports overlap the engine's checks; the kernel is then forked from that same server."""
+    """Started as soon as a chapter is known to execute, so that its imports overlap the
+    engine's checks; the kernel is then forked from that same server."""
     commands.build(book, progress=lambda _: None)  # no golden notebook yet: executes
-    assert len(servers) == 1 and "server_for" in servers[0] and len(forks) == 1
+    assert servers == ["early"] and len(forks) == 1
     commands.build(book, progress=lambda _: None)  # up to date: no server is started
-    assert len(servers) == 1 and len(forks) == 1
+    assert servers == ["early"] and len(forks) == 1
     commands.build(book, force=True, progress=lambda _: None)
-    assert len(servers) == 2 and "server_for" in servers[1] and len(forks) == 2
+    assert servers == ["early", "early"] and len(forks) == 2
+
+
+def test_a_chapter_adds_its_own_preload_and_gets_a_server_of_its_own(book, forks, servers):
+    """Front matter ``reviewbuild: {preload: [...]}`` adds libraries for one chapter: its
+    kernels come from a second server that imported them, both servers started early; its
+    setup cell names them, so that a kernel started afresh imports them there."""
+    second = book / "chapters" / "02-second.qmd"
+    second.write_text("---\nreviewbuild:\n  preload: [json, preload_probe]\n---\n\n"
+                      + CHAPTER.replace("# Probe", "# Second"), encoding="utf-8")
+    config = book / "_quarto.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "    - chapters/01-probe.executed.ipynb\n", "    - chapters/01-probe.executed.ipynb\n"
+        "    - chapters/02-second.executed.ipynb\n"), encoding="utf-8")
+    commands.build(book, force=True, jobs=1, progress=lambda _: None)
+    base = ["pandas", "matplotlib", "preload_probe"]
+    assert servers == ["early", "early"] and servers.preloads == [base, base + ["json"]]
+    assert len(forks) == 2
+    assert "preload=['pandas', 'matplotlib', 'preload_probe', 'json']" in json.dumps(
+        json.loads((book / "tests" / "notebooks" / "02-second.ipynb").read_text())["cells"])
+
+
+@pytest.mark.parametrize(("front", "message"), [
+    ("reviewbuild: [json]", "takes one key, `preload:`"),
+    ("reviewbuild:\n  preloads: [json]", "takes one key, `preload:`"),
+    ("reviewbuild:\n  preload: json", "`reviewbuild: preload:` must list module names"),
+    ("reviewbuild:\n  preload: [no_such_library_at_all]", "no_such_library_at_all, not inst"),
+])
+def test_a_bad_chapter_preload_is_refused_naming_the_chapter(book, front, message):
+    chapter = book / "chapters" / "01-probe.qmd"
+    chapter.write_text(f"---\n{front}\n---\n\n{CHAPTER}", encoding="utf-8")
+    with pytest.raises(ReviewBuildError, match=rf"chapters/01-probe.qmd: front matter .*"
+                                               rf"{re.escape(message)}"):
+        execute_chapter(book, "chapters/01-probe.qmd")
 
 
 def test_a_build_stops_its_servers_when_its_chapters_are_executed(book, forks):

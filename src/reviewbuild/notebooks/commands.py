@@ -171,8 +171,8 @@ def build(root: Path, chapters: list[str] | None = None, accept: bool = False,
     require_structure(root)
     selected = _select(root, chapters)
     try:
-        if force and selected:  # its imports overlap the checks that follow
-            start_kernel_early(root, selected[0])
+        for chapter in selected if force else ():  # imports overlap the checks that follow
+            start_kernel_early(root, chapter)
         result = BuildResult(orphans=orphans(root))
         for chapter in cache.python_chapters(root):
             atomic.remove_leftovers(golden_path(root, chapter), older_than=STALE_AFTER)
@@ -217,7 +217,7 @@ def _stale(root: Path, chapters: list[str], manifest: dict, result: BuildResult,
             result.up_to_date.append(chapter)
             progress(f"{chapter}: up to date (inputs unchanged), not executed")
         else:
-            if not todo and not forced:  # its imports overlap the checks that follow
+            if not forced:  # its server's imports overlap the checks that follow
                 start_kernel_early(root, chapter)
             todo[chapter] = kinds
     return todo

@@ -68,7 +68,22 @@ def code_hash(doc: Chapter, preload: list[str] | None = None) -> str:
 
 def chapter_code_hash(root: Path, chapter: str) -> str:
     """:func:`code_hash` of ``chapter`` in the book at ``root``."""
-    return code_hash(parse_chapter(root, chapter), pyproject.preload(root))
+    return code_hash(parse_chapter(root, chapter), chapter_preload(root, chapter))
+
+
+def chapter_preload(root: Path, chapter: str) -> list[str]:
+    """The libraries the chapter's kernel imports before its first cell: the book's
+    ``preload`` and those the chapter's front matter adds, for the libraries only some
+    chapters import (``reviewbuild: {preload: [inmoose.limma]}``). Their chapters share a fork
+    server of their own; the others do not pay for the import."""
+    own = parse_chapter(root, chapter).front_matter.get("reviewbuild") or {}
+    if not isinstance(own, dict) or set(own) - {"preload"}:
+        raise NotebookError(f"{chapter}: front matter `reviewbuild:` takes one key, "
+                            "`preload:` (a list of libraries' module names)")
+    added = pyproject.checked_preload(root, own.get("preload", []),
+                                      f"{chapter}: front matter `reviewbuild: preload:`")
+    book = pyproject.preload(root)
+    return book + [name for name in dict.fromkeys(added) if name not in book]
 
 
 def _code_cell(source: str, n: int, tags: list[str], meta: dict[str, Any]) -> NotebookNode:
@@ -148,7 +163,7 @@ def _plain_options(options: dict[str, Any]) -> dict[str, Any]:
 def chapter_notebook(root: Path, chapter: str) -> NotebookNode:
     doc = parse_chapter(root, chapter)
     return notebook_from_qmd(doc, chapter, warnings=_warnings(root, doc),
-                             preload=pyproject.preload(root))
+                             preload=chapter_preload(root, chapter))
 
 
 def _warnings(root: Path, doc: Chapter) -> bool:

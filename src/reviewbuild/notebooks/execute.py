@@ -14,7 +14,6 @@ import contextlib
 import json
 import os
 import shutil
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +34,7 @@ from reviewbuild import pyproject
 from reviewbuild.claims import CLAIM_ERRORS, VERDICT_MIME
 from reviewbuild.exceptions import NotebookError
 from reviewbuild.notebooks import forkserver, limits
-from reviewbuild.notebooks.convert import chapter_notebook, describe_cell
+from reviewbuild.notebooks.convert import chapter_notebook, chapter_preload, describe_cell
 
 KERNEL = "python3"
 _COLLECT = "from reviewbuild.notebooks.runtime import collect\ncollect()"
@@ -192,8 +191,8 @@ class _BoundedClient(_Client):
 
 
 def start_kernel_early(root: Path, chapter: str) -> None:
-    """When kernels are forked, start in the background the fork server that the kernel of
-    ``chapter`` will be forked from, so that its imports overlap the engine's other work."""
+    """When kernels are forked, start the fork server that the kernel of ``chapter`` will be
+    forked from (unless it runs), so that its imports overlap the engine's other work."""
     if not forkserver.enabled():
         return
     try:
@@ -202,22 +201,23 @@ def start_kernel_early(root: Path, chapter: str) -> None:
     except NoSuchKernel:
         return  # the chapter's execution reports it
     env = {**_env(root, None), **spec_env}  # as the kernel's provisioner sets it
-    threading.Thread(target=forkserver.server_for, daemon=True, args=(
-        cmd, env, str((root / chapter).parent), pyproject.preload(root),
-        limits.cell_timeout())).start()
+    forkserver.start_early(cmd, env, str((root / chapter).parent),
+                           chapter_preload(root, chapter), limits.cell_timeout())
 
 
 def execute_chapter(root: Path, chapter: str, env: dict[str, str] | None = None,
                     timeout: int | None = None) -> Execution:
     """Convert and execute ``chapter`` (relative to ``root``); NotebookError on failure."""
     nb = chapter_notebook(root, chapter)
-    return execute_notebook(nb, root, chapter, env=env, timeout=timeout)
+    return execute_notebook(nb, root, chapter, env=env, timeout=timeout,
+                            preload=chapter_preload(root, chapter))
 
 
 def execute_notebook(nb: NotebookNode, root: Path, chapter: str,
-                     env: dict[str, str] | None = None,
-                     timeout: int | None = None) -> Execution:
-    """Execute ``nb`` within the bounds of :mod:`limits` (``timeout``: seconds per cell)."""
+                     env: dict[str, str] | None = None, timeout: int | None = None,
+                     preload: list[str] | None = None) -> Execution:
+    """Execute ``nb`` within the bounds of :mod:`limits` (``timeout``: seconds per cell), in a
+    kernel forked from a server that has imported ``preload`` (default: the book's)."""
     cwd = (root / chapter).parent
     timeout = timeout or limits.cell_timeout()
     memory = limits.kernel_memory()
@@ -229,7 +229,8 @@ def execute_notebook(nb: NotebookNode, root: Path, chapter: str,
         km = _BoundedKernel(kernel_name=KERNEL, transport="ipc", ip=f"{sockets}/k",
                             client_factory=_PromptClient)
         km.memory = memory
-        km.preload = pyproject.preload(root) if forkserver.enabled() else None
+        km.preload = (pyproject.preload(root) if preload is None else preload) \
+            if forkserver.enabled() else None
         client = _BoundedClient(nb, km=km, kernel_name=KERNEL, timeout=timeout,
                                 record_timing=False, resources={"metadata": {"path": str(cwd)}})
         client.max_output = limits.max_cell_output()

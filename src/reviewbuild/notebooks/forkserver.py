@@ -94,7 +94,8 @@ class ForkedKernel:
 
 class Server:
     """One fork server: started with the kernel's interpreter, environment and directory.
-    It has ``timeout`` seconds to import what it preloads (a setup cell's bound)."""
+    It has ``timeout`` seconds to import what it preloads (a setup cell's bound), counted from
+    its first fork, which waits for it; servers of different preload lists import at once."""
 
     def __init__(self, interpreter: list[str], env: dict[str, str], cwd: str,
                  preload: list[str], timeout: float) -> None:
@@ -103,21 +104,22 @@ class Server:
         code = ("from reviewbuild.notebooks.forkserver import serve; "
                 f"serve({requests_in}, {replies_out}, {preload!r})")
         self._lock = threading.Lock()
+        self._timeout = timeout
         self.reported = False  # whether the user was told the server failed
         self.kernels: list[ForkedKernel] = []
         self.process: subprocess.Popen | None = None
+        self.error: str | None = None
+        self._ready = False
         try:
             self.process = subprocess.Popen(
                 [*interpreter, "-c", code], env=_server_env(env),
                 cwd=cwd, stdin=subprocess.DEVNULL, pass_fds=(requests_in, replies_out),
                 start_new_session=True)
         except OSError as err:
-            self.error: str | None = f"could not start: {err}"
-            return
+            self.error = f"could not start: {err}"
         finally:
             os.close(requests_in)
             os.close(replies_out)
-        self.error = self._read(timeout).get("error")
 
     def _read(self, timeout: float) -> dict[str, Any]:
         """The server's next reply (one JSON line), or an error once ``timeout`` passes or
@@ -136,11 +138,14 @@ class Server:
     def fork(self, module: str, args: list[str], env: dict[str, str], cwd: str) -> int | None:
         """The process id of a new kernel running ``-m module args`` (None: the server is
         gone, and the caller starts the kernel afresh)."""
-        if self.error:
-            return None
-        request = json.dumps({"module": module, "args": args, "cwd": cwd,
-                              "env": {**env, "JPY_PARENT_PID": str(self.process.pid)}})  # type: ignore[union-attr]
         with self._lock:
+            if not self._ready and not self.error:  # its imports: once, bounded
+                self.error = self._read(self._timeout).get("error")
+                self._ready = True
+            if self.error:
+                return None
+            request = json.dumps({"module": module, "args": args, "cwd": cwd,
+                                  "env": {**env, "JPY_PARENT_PID": str(self.process.pid)}})  # type: ignore[union-attr]
             try:
                 os.write(self._requests, request.encode() + b"\n")
                 reply = self._read(_FORK_SECONDS)
@@ -202,7 +207,7 @@ def launch(cmd: list[str], env: dict[str, str], cwd: str, preload: list[str],
 
 def server_for(cmd: list[str], env: dict[str, str], cwd: str, preload: list[str],
                timeout: float = 600) -> Server | None:
-    """The server that forks kernels running ``cmd`` in these settings, started (and waited
+    """The server that forks kernels running ``cmd`` in these settings, started (not waited
     for) if there is none yet; None when ``cmd`` is not ``<python> [options] -m <module>``."""
     if "-m" not in cmd[:-1]:
         return None
@@ -216,6 +221,16 @@ def server_for(cmd: list[str], env: dict[str, str], cwd: str, preload: list[str]
                 _servers.pop(old).close()
             found = _servers[key] = Server(list(key[0]), env, key[1], preload, timeout)
         return found
+
+
+def start_early(cmd: list[str], env: dict[str, str], cwd: str, preload: list[str],
+                timeout: float = 600) -> None:
+    """Start the server :func:`launch` will fork these kernels from, unless it runs or
+    ``_KEEP`` servers run already (none is stopped for one that may be needed later)."""
+    with _servers_lock:
+        if len(_servers) >= _KEEP:
+            return
+    server_for(cmd, env, cwd, preload, timeout)
 
 
 @atexit.register

@@ -27,6 +27,7 @@ from xpo1review.figures.style import (
     SOURCE_COLOURS,
     TISSUE_COLOURS,
     DataFigure,
+    fill,
     footnote,
     house_style,
     new_figure,
@@ -153,9 +154,9 @@ def tumour_normal_figure(cohorts: tuple[str, ...] = COHORTS) -> DataFigure:
         height = fig.get_size_inches()[1]
         fig.text(0.01, 1 - 0.1 / height, "XPO1 per sample (TCGA)", fontsize=9, va="top")
         fig.text(0.01, summary_axes[0].get_position().y1 + (SUMMARY_HEADER_IN - 0.1) / height,
-                 "Published summaries: OncoDB (TCGA) and GEPIA2 (TCGA + GTEx normals; 'not "
-                 "called DE': fails GEPIA2's |log2 FC| or q-value cut-off)", fontsize=9,
-                 va="top", wrap=True)
+                 fill(fig, "Published summaries: OncoDB (TCGA) and GEPIA2 (TCGA + GTEx "
+                      "normals; 'not called DE': fails GEPIA2's |log2 FC| or q-value "
+                      "cut-off)", 9), fontsize=9, va="top")
         sources = [(s, h) for p in parts.values() if not isinstance(p, Unavailable)
                    for s, h in zip(p.provenance.source_ids, p.provenance.sha256s, strict=True)]
         sources += list(zip(summary_ds.provenance.source_ids, summary_ds.provenance.sha256s,

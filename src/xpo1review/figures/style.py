@@ -7,6 +7,8 @@ that drew it) that the website shows collapsed beside the figure's data download
 
 from __future__ import annotations
 
+import functools
+import math
 import os
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -16,7 +18,10 @@ from pathlib import Path
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib import cbook
+from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 
 from reviewbuild.paths import inside, project_root
 from reviewbuild.published import WithFile
@@ -176,4 +181,39 @@ def unavailable_panel(ax, message: str) -> None:
 
 def footnote(fig: Figure, text: str) -> None:
     """The reader's data line under the figure."""
-    fig.text(0.01, 0.0, text, ha="left", va="top", fontsize=SMALL_PT, color=MUTED, wrap=True)
+    fig.text(0.01, 0.0, fill(fig, text, SMALL_PT), ha="left", va="top", fontsize=SMALL_PT,
+             color=MUTED)
+
+
+def fill(fig: Figure, text: str, fontsize: float, left: float = 0.01) -> str:
+    """``text`` broken into lines that, drawn left-aligned from ``left`` (a fraction of the
+    figure's width), end inside the figure as it is saved.
+
+    Broken once, here, instead of by matplotlib's ``wrap=True``, which measures every prefix
+    of every line again on each drawing (twice per saved figure: a fifth of its time) and on
+    the second wraps against the cropped, not the drawn, figure. Lines are filled word by word
+    from each word's width; each line is then measured whole and gives back its last words
+    while it is too wide."""
+    renderer = RendererAgg(1, 1, RC["savefig.dpi"])
+    prop = FontProperties(size=fontsize)
+
+    @functools.cache
+    def width(s: str) -> float:
+        return math.ceil(renderer.get_text_width_height_descent(
+            s, prop, ismath=cbook.is_math_text(s))[0])
+
+    room = fig.get_figwidth() * (1 - left) * RC["savefig.dpi"]
+    space = width("x x") - width("xx")
+    lines = []
+    for paragraph in text.split("\n"):
+        words = paragraph.split(" ")
+        while words:
+            taken, used = 1, width(words[0])
+            while taken < len(words) and used + space + width(words[taken]) <= room:
+                used += space + width(words[taken])
+                taken += 1
+            while taken > 1 and width(" ".join(words[:taken])) > room:
+                taken -= 1
+            lines.append(" ".join(words[:taken]))
+            words = words[taken:]
+    return "\n".join(lines)

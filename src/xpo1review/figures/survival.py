@@ -17,6 +17,7 @@ from xpo1review.figures.style import (
     GROUP_COLOURS,
     SMALL_PT,
     DataFigure,
+    fill,
     footnote,
     house_style,
     new_figure,
@@ -129,9 +130,10 @@ def _panel(ax, analysis: SurvivalAnalysis, c: SurvivalComparison, cut: str) -> p
     ax.set_title(f"{TITLES[c.cutpoint]}: high = XPO1 > {cut}", loc="left")
     ax.legend(loc="upper right", fontsize=SMALL_PT)
     stats_at = blended_transform_factory(ax.figure.transFigure, ax.transAxes)
-    ax.text(0.01, 0, annotation(analysis, c), ha="left", va="top", fontsize=SMALL_PT,
-            wrap=True, transform=offset_copy(stats_at, fig=ax.figure, units="points",
-                                             y=-(AT_RISK_PT + ROW_PT * 3)))
+    below_table = offset_copy(stats_at, fig=ax.figure, units="points",
+                              y=-(AT_RISK_PT + ROW_PT * 3))
+    ax.text(0.01, 0, fill(ax.figure, annotation(analysis, c), SMALL_PT), ha="left",
+            va="top", fontsize=SMALL_PT, transform=below_table)
     for i, g in enumerate(GROUPS):
         y = AT_RISK_PT + ROW_PT * (i + 1)
         ax.text(-0.02, 0, g, transform=_below(ax, y), ha="right", va="center",
