@@ -12,6 +12,7 @@ import time
 import traceback
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from reviewbuild.exceptions import NotebookError, ReviewBuildError
@@ -80,7 +81,8 @@ def forks(monkeypatch) -> list[int]:
 
 
 def _outputs(run) -> str:
-    return json.dumps([c.get("outputs", []) for c in run.notebook.cells], sort_keys=True)
+    cells = getattr(run, "notebook", run).cells
+    return json.dumps([c.get("outputs", []) for c in cells], sort_keys=True)
 
 
 def test_a_forked_kernel_executes_and_records_as_one_started_afresh(book, forks, monkeypatch):
@@ -106,21 +108,23 @@ def servers(monkeypatch) -> list[str]:
     started = _Started()
     start = forkserver.Server.__init__
 
-    def counted(self, interpreter, env, cwd, preload, timeout):
+    def counted(self, interpreter, env, cwd, preload, timeout, parent=None):
         early = any(f.name == "start_early" for f in traceback.extract_stack())
         started.append("early" if early else "on first fork")
         started.preloads.append(preload)
-        start(self, interpreter, env, cwd, preload, timeout)
+        started.parents.append(parent and parent.preload)
+        start(self, interpreter, env, cwd, preload, timeout, parent)
     monkeypatch.setattr(forkserver.Server, "__init__", counted)
     return started
 
 
 class _Started(list):
     preloads: list[list[str]]
+    parents: list[list[str] | None]
 
     def __init__(self) -> None:
         super().__init__()
-        self.preloads = []
+        self.preloads, self.parents = [], []
 
 
 def test_one_server_forks_every_kernel_of_a_build(book, forks, servers):
@@ -140,23 +144,39 @@ def test_a_build_starts_its_server_before_the_first_kernel(book, forks, servers)
     assert servers == ["early", "early"] and len(forks) == 2
 
 
-def test_a_chapter_adds_its_own_preload_and_gets_a_server_of_its_own(book, forks, servers):
+def test_a_chapter_adds_its_own_preload_and_gets_a_server_of_its_own(book, forks, servers,
+                                                                    monkeypatch):
     """Front matter ``reviewbuild: {preload: [...]}`` adds libraries for one chapter: its
-    kernels come from a second server that imported them, both servers started early; its
-    setup cell names them, so that a kernel started afresh imports them there."""
+    kernels come from a second server, forked from the first, that imported them too, both
+    started early; its setup cell names them, so that a kernel started afresh imports them
+    there, and it executes and records as it does there (what they read included)."""
+    (book / "data" / "extra.txt").write_text("extra\n", encoding="utf-8")
+    (book.parent / "lib" / "extra_probe.py").write_text(PROBE.replace(
+        "setting.txt", "extra.txt"), encoding="utf-8")
     second = book / "chapters" / "02-second.qmd"
-    second.write_text("---\nreviewbuild:\n  preload: [json, preload_probe]\n---\n\n"
-                      + CHAPTER.replace("# Probe", "# Second"), encoding="utf-8")
+    second.write_text("---\nreviewbuild:\n  preload: [extra_probe]\n---\n\n"
+                      + CHAPTER.replace("# Probe", "# Second").replace(
+                          "import preload_probe\n", "import extra_probe, preload_probe\n"),
+                      encoding="utf-8")
     config = book / "_quarto.yml"
     config.write_text(config.read_text(encoding="utf-8").replace(
         "    - chapters/01-probe.executed.ipynb\n", "    - chapters/01-probe.executed.ipynb\n"
         "    - chapters/02-second.executed.ipynb\n"), encoding="utf-8")
     commands.build(book, force=True, jobs=1, progress=lambda _: None)
     base = ["pandas", "matplotlib", "preload_probe"]
-    assert servers == ["early", "early"] and servers.preloads == [base, base + ["json"]]
-    assert len(forks) == 2
-    assert "preload=['pandas', 'matplotlib', 'preload_probe', 'json']" in json.dumps(
-        json.loads((book / "tests" / "notebooks" / "02-second.ipynb").read_text())["cells"])
+    assert servers == ["early", "early"] and servers.preloads == [base, base + ["extra_probe"]]
+    assert servers.parents == [None, base] and len(forks) == 2
+    forked = execute_chapter(book, "chapters/02-second.qmd")
+    assert len(forks) == 3 and servers.parents[-1] is None  # no base server runs any more
+    monkeypatch.setenv(forkserver.SETTING, "0")
+    fresh = execute_chapter(book, "chapters/02-second.qmd")
+    assert "preload=['pandas', 'matplotlib', 'preload_probe', 'extra_probe']" in \
+        fresh.notebook.cells[1].source
+    assert _outputs(forked) == _outputs(fresh) and forked.inputs == fresh.inputs
+    assert [p for p, _ in forked.inputs["files"]] == [
+        "data/extra.txt", "data/setting.txt", "data/table.csv"]
+    golden = nbformat.read(book / "tests" / "notebooks" / "02-second.ipynb", as_version=4)
+    assert _outputs(golden) == _outputs(fresh)  # the build's, from the second server
 
 
 @pytest.mark.parametrize(("front", "message"), [
@@ -209,6 +229,27 @@ def test_a_server_that_cannot_start_leaves_kernels_started_afresh(book, forks, m
     with pytest.raises(NotebookError, match=r"setup cell 1 failed: RuntimeError: probe broken"):
         execute_chapter(book, "chapters/01-probe.qmd")
     assert forks == []
+
+
+def test_a_second_server_that_cannot_import_leaves_its_kernels_started_afresh(
+        book, forks, servers, capfd):
+    """A chapter's own preloaded library that fails when imported: the server forked for it
+    says so, its kernel starts afresh and the setup cell fails naming the error; the first
+    server still forks the kernels of the other chapters."""
+    (book.parent / "lib" / "broken_probe.py").write_text("raise RuntimeError('extra broken')\n",
+                                                         encoding="utf-8")
+    chapter = book / "chapters" / "01-probe.qmd"
+    execute_chapter(book, "chapters/01-probe.qmd")
+    chapter.write_text(f"---\nreviewbuild:\n  preload: [broken_probe]\n---\n\n{CHAPTER}",
+                       encoding="utf-8")
+    with pytest.raises(NotebookError, match=r"setup cell 1 failed: RuntimeError: extra broken"):
+        execute_chapter(book, "chapters/01-probe.qmd")
+    assert servers.parents[-1] == ["pandas", "matplotlib", "preload_probe"] and len(forks) == 1
+    assert "kernels start afresh, not forked (RuntimeError: extra broken)" in \
+        capfd.readouterr().err
+    chapter.write_text(CHAPTER, encoding="utf-8")
+    execute_chapter(book, "chapters/01-probe.qmd")
+    assert len(forks) == 2
 
 
 @pytest.mark.parametrize(("value", "message"), [

@@ -28,11 +28,13 @@ import os
 import runpy
 import select
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
 import traceback
+from collections.abc import Iterator
 from typing import Any
 
 SETTING = "REVIEWBUILD_FORK_KERNELS"
@@ -93,33 +95,45 @@ class ForkedKernel:
 
 
 class Server:
-    """One fork server: started with the kernel's interpreter, environment and directory.
-    It has ``timeout`` seconds to import what it preloads (a setup cell's bound), counted from
-    its first fork, which waits for it; servers of different preload lists import at once."""
+    """One fork server: started with the kernel's interpreter, environment and directory, or
+    forked from ``parent``, a server whose preload list begins this one's, which then imports
+    only the rest. It has ``timeout`` seconds to import what it preloads (a setup cell's
+    bound), counted from its first fork, which waits for it."""
 
     def __init__(self, interpreter: list[str], env: dict[str, str], cwd: str,
-                 preload: list[str], timeout: float) -> None:
-        requests_in, self._requests = os.pipe()
+                 preload: list[str], timeout: float, parent: Server | None = None) -> None:
+        self._requests, requests_in = socket.socketpair()  # a socket can carry descriptors
         self._replies, replies_out = os.pipe()
-        code = ("from reviewbuild.notebooks.forkserver import serve; "
-                f"serve({requests_in}, {replies_out}, {preload!r})")
-        self._lock = threading.Lock()
+        self._lock, self._sending = threading.Lock(), threading.Lock()
         self._timeout = timeout
+        self.preload = preload
         self.reported = False  # whether the user was told the server failed
         self.kernels: list[ForkedKernel] = []
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen | ForkedKernel | None = None  # known once ready
         self.error: str | None = None
         self._ready = False
+        fds = (requests_in.fileno(), replies_out)
         try:
-            self.process = subprocess.Popen(
-                [*interpreter, "-c", code], env=_server_env(env),
-                cwd=cwd, stdin=subprocess.DEVNULL, pass_fds=(requests_in, replies_out),
-                start_new_session=True)
+            if parent is not None:
+                parent._send({"serve": preload[len(parent.preload):]}, fds)
+            else:
+                self.process = subprocess.Popen(
+                    [*interpreter, "-c", "from reviewbuild.notebooks.forkserver import serve; "
+                     f"serve({fds[0]}, {fds[1]}, {preload!r})"], env=_server_env(env),
+                    cwd=cwd, stdin=subprocess.DEVNULL, pass_fds=fds, start_new_session=True)
         except OSError as err:
             self.error = f"could not start: {err}"
         finally:
-            os.close(requests_in)
+            requests_in.close()
             os.close(replies_out)
+
+    def _send(self, request: dict[str, Any], fds: tuple[int, ...] = ()) -> None:
+        line = json.dumps(request).encode() + b"\n"
+        with self._sending:  # a request is written whole, whichever thread sends the next
+            if fds:
+                socket.send_fds(self._requests, [line], list(fds))
+            else:
+                self._requests.sendall(line)
 
     def _read(self, timeout: float) -> dict[str, Any]:
         """The server's next reply (one JSON line), or an error once ``timeout`` passes or
@@ -129,7 +143,8 @@ class Server:
             ready, _, _ = select.select([self._replies], [], [], max(0, end - time.monotonic()))
             chunk = os.read(self._replies, 4096) if ready else b""
             if not chunk:
-                self.process.kill()  # type: ignore[union-attr]
+                if self.process is not None:  # else it exits once it reads that we closed
+                    self.process.kill()
                 return {"error": "the fork server exited" if ready else
                         f"the fork server did not answer within {timeout:g} s"}
             line += chunk
@@ -140,14 +155,15 @@ class Server:
         gone, and the caller starts the kernel afresh)."""
         with self._lock:
             if not self._ready and not self.error:  # its imports: once, bounded
-                self.error = self._read(self._timeout).get("error")
-                self._ready = True
-            if self.error:
+                ready = self._read(self._timeout)
+                self.error, self._ready = ready.get("error"), True
+                if self.process is None and "pid" in ready:  # forked from another server
+                    self.process = ForkedKernel(int(ready["pid"]))
+            if self.error or self.process is None:
                 return None
-            request = json.dumps({"module": module, "args": args, "cwd": cwd,
-                                  "env": {**env, "JPY_PARENT_PID": str(self.process.pid)}})  # type: ignore[union-attr]
             try:
-                os.write(self._requests, request.encode() + b"\n")
+                self._send({"module": module, "args": args, "cwd": cwd,
+                            "env": {**env, "JPY_PARENT_PID": str(self.process.pid)}})
                 reply = self._read(_FORK_SECONDS)
             except OSError as err:
                 reply = {"error": str(err)}
@@ -163,9 +179,9 @@ class Server:
 
     def close(self) -> None:
         """Stop the server (its kernels are stopped by their managers)."""
-        for fd in (self._requests, self._replies):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        self._requests.close()
+        with contextlib.suppress(OSError):
+            os.close(self._replies)
         if self.process is None:
             return
         try:
@@ -216,11 +232,21 @@ def server_for(cmd: list[str], env: dict[str, str], cwd: str, preload: list[str]
     with _servers_lock:
         found = _servers.get(key)
         if found is None:
-            idle = [k for k, s in _servers.items() if not s.busy()]
+            parent = _parent(key)
+            idle = [k for k, s in _servers.items() if not s.busy() and s is not parent]
             for old in idle[:max(0, len(_servers) + 1 - _KEEP)]:
                 _servers.pop(old).close()
-            found = _servers[key] = Server(list(key[0]), env, key[1], preload, timeout)
+            found = _servers[key] = Server(list(key[0]), env, key[1], preload, timeout, parent)
         return found
+
+
+def _parent(key: tuple) -> Server | None:
+    """A running server in the same settings whose preload list begins that of ``key`` (the
+    longest such): a server for ``key`` is forked from it and imports only the rest."""
+    found = [(len(k[2]), s) for k, s in _servers.items() if not s.error
+             and (k[0], k[1], k[3]) == (key[0], key[1], key[3])
+             and len(k[2]) < len(key[2]) and key[2][:len(k[2])] == k[2]]
+    return max(found, key=lambda pair: pair[0])[1] if found else None
 
 
 def start_early(cmd: list[str], env: dict[str, str], cwd: str, preload: list[str],
@@ -260,20 +286,43 @@ def serve(requests_fd: int, replies_fd: int, preload: list[str]) -> None:
     except BaseException as err:  # reported, and every kernel is started afresh instead
         replies.write(json.dumps({"error": f"{type(err).__name__}: {err}"}).encode() + b"\n")
         return
-    replies.write(b'{"ready": true}\n')
+    replies.write(json.dumps({"ready": True, "pid": os.getpid()}).encode() + b"\n")
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped as they end
-    with os.fdopen(requests_fd, "rb") as requests:
-        for line in requests:
-            request = json.loads(line)
+    with socket.socket(fileno=requests_fd) as requests:
+        for request, fds in _received(requests):
             pid = os.fork()
             if pid == 0:
                 requests.close()
                 replies.close()
+                if "serve" in request:  # a server that imports more: it replies itself
+                    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                    try:
+                        serve(*fds, request["serve"])
+                    finally:
+                        _exit(0)
                 _become_kernel(request)
-            replies.write(json.dumps({"pid": pid}).encode() + b"\n")
+            for fd in fds:
+                os.close(fd)
+            if "serve" not in request:
+                replies.write(json.dumps({"pid": pid}).encode() + b"\n")
     # the engine has closed its end: exit at once, without the interpreter's teardown of all
     # it imported (0.4 s the engine would wait for)
     _exit(0)
+
+
+def _received(requests: socket.socket) -> Iterator[tuple[dict[str, Any], list[int]]]:
+    """Each request (a JSON line) and the descriptors sent with it, until the engine closes
+    its end."""
+    buffer, fds = b"", []
+    while True:
+        chunk, received, _, _ = socket.recv_fds(requests, 1 << 16, 2)
+        if not chunk:
+            return
+        buffer, fds = buffer + chunk, fds + received
+        while b"\n" in buffer:
+            line, buffer = buffer.split(b"\n", 1)
+            yield json.loads(line), fds
+            fds = []
 
 
 def _exit(code: int) -> None:

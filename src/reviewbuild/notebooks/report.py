@@ -124,20 +124,26 @@ def claim_records(root: Path | None = None) -> list[dict[str, Any]]:
     return [c for c in load_all(root) if c["kind"] != PROVENANCE]
 
 
-def report_markdown(root: Path | None = None) -> str:
-    """The claims report as a Markdown pipe table (used by ``chapters/claims.qmd``).
+def report_markdown(root: Path | None = None, records: list[dict] | None = None) -> str:
+    """The claims report as a Markdown pipe table (used by ``chapters/claims.qmd``), of
+    ``records`` when given (:func:`claim_records`: each reading checks every chapter).
 
     Provenance checks are left out (see :func:`provenance_markdown`): they are not findings.
     """
-    records = claim_records(root)
+    records = claim_records(root) if records is None else records
     if not records:
         return "*No claims are recorded yet: run `reviewbuild notebooks build`.*"
     return _markdown_table(report_rows(records, chapter_titles(root)))
 
 
-def provenance_markdown(root: Path | None = None) -> str:
-    """The provenance checks (what the prose says about its inputs) as a Markdown table."""
-    records = [c for c in load_all(root) if c["kind"] == PROVENANCE]
+def provenance_checks(root: Path | None = None) -> list[dict[str, Any]]:
+    """The recorded provenance checks (what the prose says about its inputs)."""
+    return [c for c in load_all(root) if c["kind"] == PROVENANCE]
+
+
+def provenance_markdown(root: Path | None = None, records: list[dict] | None = None) -> str:
+    """The provenance checks (:func:`provenance_checks` unless given) as a Markdown table."""
+    records = provenance_checks(root) if records is None else records
     if not records:
         return "*No provenance checks are recorded.*"
     return _markdown_table(report_rows(records, chapter_titles(root)))

@@ -13,10 +13,11 @@ from reviewbuild.notebooks import report
 from reviewbuild.tables.render import by_format
 
 
-def report_paragraphs(root: Path | None = None) -> str:
-    """Every claim as a Markdown paragraph (the PDF form of the report); provenance checks
-    are left out here too (the appendix lists them in their own section)."""
-    records = report.claim_records(root)
+def report_paragraphs(root: Path | None = None, records: list[dict] | None = None) -> str:
+    """Every claim (of ``records`` when given) as a Markdown paragraph (the PDF form of the
+    report); provenance checks are left out here too (the appendix lists them in their own
+    section)."""
+    records = report.claim_records(root) if records is None else records
     if not records:
         return "*No claims are recorded yet.*"
     return _paragraphs(records, root)
@@ -36,11 +37,13 @@ def _paragraphs(records: list[dict], root: Path | None = None) -> str:
 def provenance_report(root: Path | None = None) -> str:
     """The provenance checks: a table on the website, paragraphs in the PDF (a table's
     narrow columns cannot hold their statements and values)."""
-    records = [c for c in report.load_all(root) if c["kind"] == report.PROVENANCE]
+    records = report.provenance_checks(root)
     printed = _paragraphs(records, root) if records else "*No provenance checks are recorded.*"
-    return by_format(report.provenance_markdown(root), printed)
+    return by_format(report.provenance_markdown(root, records), printed)
 
 
 def claims_report(root: Path | None = None) -> str:
-    """The report as Markdown: a table on the website, paragraphs in the PDF."""
-    return by_format(report.report_markdown(root), report_paragraphs(root))
+    """The report as Markdown: a table on the website, paragraphs in the PDF (the claims
+    read once for both)."""
+    records = report.claim_records(root)
+    return by_format(report.report_markdown(root, records), report_paragraphs(root, records))
