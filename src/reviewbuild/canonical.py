@@ -25,10 +25,12 @@ from __future__ import annotations
 
 import hashlib
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas is imported where a table is hashed (the CLI never needs it)
+    import pandas as pd
 
 SIGNIFICANT_DIGITS = 6
 #: The first rounding step: well above the digits kept, well below floating-point noise.
@@ -82,6 +84,8 @@ def coordinates(values: Any, sort_rows: bool = False) -> str:
 
 def table(frame: pd.DataFrame) -> str:
     """A data frame as canonical CSV text: floats canonical per column, rows sorted."""
+    import pandas as pd
+
     out = pd.DataFrame(index=range(len(frame)))
     for name in frame.columns:
         col = frame[name]

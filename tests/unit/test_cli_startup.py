@@ -1,5 +1,5 @@
-"""Start-up cost: `--help` and `--version` import no command module; chapters importing the
-analyses do not pay for inmoose until they fit a model."""
+"""Start-up cost: `--help` and `--version` import no command module, building notebooks no
+data library; chapters importing the analyses do not pay for inmoose until they fit a model."""
 
 from __future__ import annotations
 
@@ -28,6 +28,13 @@ def test_help_and_version_import_no_command_module(flag):
     loaded = _modules_after(code)
     assert not loaded & set(cli.COMMANDS.values()), loaded & set(cli.COMMANDS.values())
     assert "pandas" not in loaded
+
+
+def test_building_notebooks_imports_no_data_library():
+    """The engine's build command starts the fork server before anything else is slow: its
+    own modules do not import pandas (the chapters' kernels do)."""
+    loaded = _modules_after("import reviewbuild.notebooks.commands")
+    assert "reviewbuild.notebooks.commands" in loaded and "pandas" not in loaded
 
 
 def test_version(capsys):

@@ -168,11 +168,11 @@ def build(root: Path, chapters: list[str] | None = None, accept: bool = False,
     """Execute the (selected) chapters whose inputs changed, independent ones ``jobs`` at a
     time (report chapters after the others, and not while a claim fails); write their golden
     notebooks. A chapter whose golden records a failing claim is never up to date."""
-    require_structure(root)
     selected = _select(root, chapters)
     try:
         for chapter in selected if force else ():  # imports overlap the checks that follow
             start_kernel_early(root, chapter)
+        require_structure(root)
         result = BuildResult(orphans=orphans(root))
         for chapter in cache.python_chapters(root):
             atomic.remove_leftovers(golden_path(root, chapter), older_than=STALE_AFTER)
