@@ -193,7 +193,8 @@ class _BoundedClient(_Client):
 def start_kernel_early(root: Path, chapter: str) -> None:
     """When kernels are forked, start the fork server that the kernel of ``chapter`` will be
     forked from (unless it runs), so that its imports overlap the engine's other work."""
-    if not forkserver.enabled():
+    preload = chapter_preload(root, chapter)
+    if not forkserver.enabled() or forkserver.running(preload):
         return
     try:
         km = _BoundedKernel(kernel_name=KERNEL)
@@ -201,8 +202,8 @@ def start_kernel_early(root: Path, chapter: str) -> None:
     except NoSuchKernel:
         return  # the chapter's execution reports it
     env = {**_env(root, None), **spec_env}  # as the kernel's provisioner sets it
-    forkserver.start_early(cmd, env, str((root / chapter).parent),
-                           chapter_preload(root, chapter), limits.cell_timeout())
+    forkserver.start_early(cmd, env, str((root / chapter).parent), preload,
+                           limits.cell_timeout())
 
 
 def execute_chapter(root: Path, chapter: str, env: dict[str, str] | None = None,

@@ -5,10 +5,15 @@ ipykernel) and a chapter another second or more importing its libraries (pandas,
 lifelines). A build executes many chapters, each in a kernel of its own as Quarto would. A
 fork server pays both once per build: it starts as the kernel would (the kernel spec's
 interpreter and options, the kernel's environment and directory), imports ipykernel and the
-book's ``[tool.reviewbuild] preload`` libraries (:func:`runtime.import_preloaded`), and
-forks one child per kernel, which then runs the kernel's own command (``-m
+book's ``[tool.reviewbuild] preload`` libraries (:func:`runtime.import_preloaded`), freezes
+what it imported (``gc.freeze``: the kernels' garbage collections skip it), and forks one
+child per kernel, which then runs the kernel's own command (``-m
 ipykernel_launcher -f <connection file>``). Every chapter still gets a process of its own in
 which no other chapter ran.
+
+A chapter may add libraries of its own (front matter ``reviewbuild: {preload: [...]}``): its
+kernels come from a server forked from the book's once that has imported the book's list, which
+then imports only the additions and freezes them too.
 
 A kernel started afresh imports the same libraries in its setup cell, so either way a chapter
 executes, and is recorded, the same (the test suite executes every chapter afresh and
@@ -183,8 +188,10 @@ class Server:
         self._requests.close()
         with contextlib.suppress(OSError):
             os.close(self._replies)
-        if self.process is None:
+        if self.process is None:  # forked from another server: it exits once it reads this
             return
+        if not self._ready:  # still importing, for nothing: no need to wait for it
+            self.process.kill()
         try:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -250,6 +257,12 @@ def _parent(key: tuple) -> Server | None:
     return max(found, key=lambda pair: pair[0])[1] if found else None
 
 
+def running(preload: list[str]) -> bool:
+    """Whether a server of this preload list runs (in any settings)."""
+    with _servers_lock:
+        return any(key[2] == tuple(preload) for key in _servers)
+
+
 def start_early(cmd: list[str], env: dict[str, str], cwd: str, preload: list[str],
                 timeout: float = 600) -> None:
     """Start the server :func:`launch` will fork these kernels from, unless it runs or
@@ -270,7 +283,15 @@ def stop_servers() -> None:
 
 def serve(requests_fd: int, replies_fd: int, preload: list[str]) -> None:
     """The fork server's loop: import, then fork one kernel per request until the engine
-    closes its end (each reply: ``{"pid": n}``, or ``{"error": ...}``)."""
+    closes its end (each reply: ``{"pid": n}``, or ``{"error": ...}``). An engine that has
+    gone (its command ended before this server was needed) ends it quietly."""
+    try:
+        _serve(requests_fd, replies_fd, preload)
+    except (BrokenPipeError, ConnectionResetError):
+        _exit(0)
+
+
+def _serve(requests_fd: int, replies_fd: int, preload: list[str]) -> None:
     replies = os.fdopen(replies_fd, "wb", buffering=0)
     # ipykernel reads its parent's process id when imported: the kernels' parent is this one
     os.environ["JPY_PARENT_PID"] = str(os.getpid())
