@@ -24,7 +24,7 @@ from xpo1review.analysis import survival_analysis as sa
 from xpo1review.analysis.differential import moderated_t
 from xpo1review.figures.forest import forest_figure
 from xpo1review.figures.protein import protein_map
-from xpo1review.figures.style import RC, DataFigure, new_figure
+from xpo1review.figures.style import RC, SMALL_PT, DataFigure, fill, new_figure
 from xpo1review.figures.survival import km_figure
 from xpo1review.figures.volcano import volcano_figure
 
@@ -74,6 +74,28 @@ def test_the_check_fails_on_a_wide_figure_and_on_small_text():
     ax.text(0.5, 0.5, "tiny", fontsize=5)
     with pytest.raises(AssertionError, match="'tiny': 5.0"):
         assert_readable_in_print(DataFigure(fig, pd.DataFrame(), "Data: test."))
+
+
+def _width(text: str, fontsize: float) -> float:
+    """A text's width in pixels as a saved figure draws it."""
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.font_manager import FontProperties
+
+    renderer = RendererAgg(1, 1, RC["savefig.dpi"])
+    return renderer.get_text_width_height_descent(text, FontProperties(size=fontsize),
+                                                  ismath=False)[0]
+
+
+def test_figure_text_is_broken_into_full_lines_that_end_inside_the_figure():
+    fig, _ = new_figure(figsize=(3.0, 2.0))
+    words = "Data: " + " ".join(f"sample{i} (n = {i})" for i in range(25))
+    lines = fill(fig, f"{words}\nA second paragraph.\n{'x' * 90}", SMALL_PT).split("\n")
+    room = 3.0 * (1 - 0.01) * RC["savefig.dpi"]
+    assert len(lines) > 4 and lines[-2:] == ["A second paragraph.", "x" * 90]
+    assert " ".join(lines[:-2]) == words  # every word, in order, none split
+    assert all(_width(line, SMALL_PT) <= room for line in lines[:-1])
+    for line, after in zip(lines[:-3], lines[1:-2], strict=True):  # the next word did not fit
+        assert _width(f"{line} {after.split(' ')[0]}", SMALL_PT) > 0.95 * room
 
 
 def test_the_scale_is_the_text_width_over_the_image_width():
