@@ -292,16 +292,16 @@ def test_a_server_with_a_running_kernel_is_never_stopped_to_make_room(tmp_path, 
 def test_a_server_not_needed_after_all_is_stopped_at_once_and_quietly(book, capfd):
     """A server started early for a command that then ends (a check failed, or nothing was
     stale) is killed while it still imports, not waited for, and prints nothing."""
-    (book.parent / "lib" / "preload_probe.py").write_text("import time\ntime.sleep(3)\n",
+    (book.parent / "lib" / "preload_probe.py").write_text("import time\ntime.sleep(1.5)\n",
                                                           encoding="utf-8")
     server = forkserver.server_for([sys.executable, "-m", "ipykernel_launcher", "-f", "x"],
                                    dict(os.environ), str(book), ["preload_probe"])
     assert server is not None and forkserver.running(["preload_probe"])
     began = time.monotonic()
     forkserver.stop_servers()
-    assert time.monotonic() - began < 2 and server.process.poll() is not None
+    assert time.monotonic() - began < 1 and server.process.poll() is not None
     assert not forkserver.running(["preload_probe"])
-    time.sleep(4)  # past the import: had it lived on, it would have written to a closed pipe
+    time.sleep(2)  # past the import: had it lived on, it would have written to a closed pipe
     assert "Traceback" not in capfd.readouterr().err
 
 
