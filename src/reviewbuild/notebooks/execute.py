@@ -230,8 +230,9 @@ def execute_notebook(nb: NotebookNode, root: Path, chapter: str,
         km = _BoundedKernel(kernel_name=KERNEL, transport="ipc", ip=f"{sockets}/k",
                             client_factory=_PromptClient)
         km.memory = memory
-        km.preload = (pyproject.preload(root) if preload is None else preload) \
-            if forkserver.enabled() else None
+        if preload is None:
+            preload = pyproject.preload(root)
+        km.preload = preload if forkserver.enabled() else None
         client = _BoundedClient(nb, km=km, kernel_name=KERNEL, timeout=timeout,
                                 record_timing=False, resources={"metadata": {"path": str(cwd)}})
         client.max_output = limits.max_cell_output()

@@ -251,9 +251,10 @@ def server_for(cmd: list[str], env: dict[str, str], cwd: str, preload: list[str]
 def _parent(key: tuple) -> Server | None:
     """A running server in the same settings whose preload list begins that of ``key`` (the
     longest such): a server for ``key`` is forked from it and imports only the rest."""
+    interpreter, cwd, preload, env = key
     found = [(len(k[2]), s) for k, s in _servers.items() if not s.error
-             and (k[0], k[1], k[3]) == (key[0], key[1], key[3])
-             and len(k[2]) < len(key[2]) and key[2][:len(k[2])] == k[2]]
+             and (k[0], k[1], k[3]) == (interpreter, cwd, env)
+             and len(k[2]) < len(preload) and preload[:len(k[2])] == k[2]]
     return max(found, key=lambda pair: pair[0])[1] if found else None
 
 
