@@ -193,8 +193,10 @@ class _BoundedClient(_Client):
 def start_kernel_early(root: Path, chapter: str) -> None:
     """When kernels are forked, start the fork server that the kernel of ``chapter`` will be
     forked from (unless it runs), so that its imports overlap the engine's other work."""
+    if not forkserver.enabled():
+        return
     preload = chapter_preload(root, chapter)
-    if not forkserver.enabled() or forkserver.running(preload):
+    if forkserver.running(preload):
         return
     try:
         km = _BoundedKernel(kernel_name=KERNEL)
